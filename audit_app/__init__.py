@@ -1,0 +1,31 @@
+"""AIMS Audit: internal audit programmes and certification readiness for ISO/IEC 42001."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: defaults, then instance/config.py, then AUDIT_* variables."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("audit_app.config.DefaultConfig")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="AUDIT")
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from audit_app import api, authz, cli, config, extensions, security, web
+
+    config.finalise(app)
+    extensions.init_app(app)
+    authz.init_app(app)
+    security.init_app(app)
+    api.init_app(app)  # before web: its error handlers must replace flask-smorest's
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,27 @@
+"""JSON API under /api/v1: bearer tokens, marshmallow schemas, OpenAPI 3 from the same schemas."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from audit_app.extensions import csrf
+
+api = Api()
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "AIMS Audit: ISO/IEC 42001 internal audit programmes. "
+                                "Authenticate with `Authorization: Bearer <token>` (create one with "
+                                "`flask --app wsgi users token EMAIL` or on the API tokens page)."},
+        "security": [{"bearerAuth": []}],
+    })
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from audit_app.api import checklists, me, org, users
+
+    for module in (me, users, org, checklists):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

@@ -1,0 +1,128 @@
+"""Organisation profile, org units and the AI-system inventory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from audit_app.api.common import fail, run
+from audit_app.api.schemas import (
+    AISystemSchema,
+    AISystemUpdateSchema,
+    OrganisationSchema,
+    OrgUnitSchema,
+    OrgUnitUpdateSchema,
+)
+from audit_app.authz import ADMIN_ONLY, get_actor, require_role
+from audit_app.errors import DomainError
+from audit_app.models import AISystem, Organisation, OrgUnit
+from audit_app.services import org
+
+blp = Blueprint("api_org", __name__, url_prefix="", description="Organisation, org units and AI systems")
+
+
+@blp.route("/organisation")
+@blp.response(200, OrganisationSchema)
+@require_role()
+def get_organisation() -> Organisation:
+    """Return the organisation profile and AIMS scope statement."""
+    return org.get_profile()
+
+
+@blp.route("/organisation", methods=["PUT"])
+@blp.arguments(OrganisationSchema)
+@blp.response(200, OrganisationSchema)
+@require_role(*ADMIN_ONLY)
+def put_organisation(data: dict[str, Any]) -> Organisation:
+    """Replace the organisation name and scope statement."""
+    return run(lambda: org.update_profile(data["name"], data["scope_statement"], actor=get_actor()))
+
+
+@blp.route("/org-units")
+@blp.response(200, OrgUnitSchema(many=True))
+@require_role()
+def list_units() -> list[OrgUnit]:
+    """List org units (departments, processes, sites)."""
+    return org.list_units()
+
+
+@blp.route("/org-units", methods=["POST"])
+@blp.arguments(OrgUnitSchema)
+@blp.response(201, OrgUnitSchema)
+@require_role(*ADMIN_ONLY)
+def create_unit(data: dict[str, Any]) -> OrgUnit:
+    """Create an org unit."""
+    return run(lambda: org.save_unit(org.UnitData(**data), actor=get_actor()))
+
+
+def _unit(unit_id: int) -> OrgUnit:
+    try:
+        return org.get_unit(unit_id)
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route("/org-units/<int:unit_id>")
+@blp.response(200, OrgUnitSchema)
+@require_role()
+def get_unit(unit_id: int) -> OrgUnit:
+    """Return one org unit."""
+    return _unit(unit_id)
+
+
+@blp.route("/org-units/<int:unit_id>", methods=["PATCH"])
+@blp.arguments(OrgUnitUpdateSchema)
+@blp.response(200, OrgUnitSchema)
+@require_role(*ADMIN_ONLY)
+def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
+    """Change an org unit; fields left out keep their value."""
+    unit = _unit(unit_id)
+    merged = org.UnitData(name=data.get("name", unit.name), kind=data.get("kind", unit.kind),
+                          description=data.get("description", unit.description),
+                          parent_id=data.get("parent_id", unit.parent_id), active=data.get("active", unit.active))
+    return run(lambda: org.save_unit(merged, actor=get_actor(), unit=unit))
+
+
+@blp.route("/ai-systems")
+@blp.response(200, AISystemSchema(many=True))
+@require_role()
+def list_systems() -> list[AISystem]:
+    """List the AI-system inventory."""
+    return org.list_systems()
+
+
+@blp.route("/ai-systems", methods=["POST"])
+@blp.arguments(AISystemSchema)
+@blp.response(201, AISystemSchema)
+@require_role(*ADMIN_ONLY)
+def create_system(data: dict[str, Any]) -> AISystem:
+    """Add an AI system to the inventory."""
+    return run(lambda: org.save_system(org.SystemData(**data), actor=get_actor()))
+
+
+def _system(system_id: int) -> AISystem:
+    try:
+        return org.get_system(system_id)
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route("/ai-systems/<int:system_id>")
+@blp.response(200, AISystemSchema)
+@require_role()
+def get_system(system_id: int) -> AISystem:
+    """Return one AI system."""
+    return _system(system_id)
+
+
+@blp.route("/ai-systems/<int:system_id>", methods=["PATCH"])
+@blp.arguments(AISystemUpdateSchema)
+@blp.response(200, AISystemSchema)
+@require_role(*ADMIN_ONLY)
+def update_system(data: dict[str, Any], system_id: int) -> AISystem:
+    """Change an AI system; fields left out keep their value."""
+    system = _system(system_id)
+    fields = ("name", "purpose", "role", "risk_level", "owner_unit_id", "lifecycle_stage", "in_scope", "scope_note")
+    merged = org.SystemData(**{f: data.get(f, getattr(system, f)) for f in fields})
+    return run(lambda: org.save_system(merged, actor=get_actor(), system=system))

@@ -1,0 +1,122 @@
+"""Marshmallow schemas: they validate API input and generate the OpenAPI document."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
+
+
+def _enum(enum_cls: type, **kwargs: object) -> fields.Enum:
+    return fields.Enum(enum_cls, by_value=True, **kwargs)
+
+
+class OrgUnitRefSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(dump_only=True)
+
+
+class UserSchema(Schema):
+    id = fields.Int(dump_only=True)
+    email = fields.Str(dump_only=True)
+    name = fields.Str(dump_only=True)
+    role = _enum(Role, dump_only=True)
+    org_unit = fields.Nested(OrgUnitRefSchema, dump_only=True, allow_none=True)
+    active = fields.Bool(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    last_login_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class UserCreateSchema(Schema):
+    email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    role = _enum(Role, required=True)
+    org_unit_id = fields.Int(load_default=None, allow_none=True)
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(max=256),
+                          metadata={"description": "At least 12 characters."})
+
+
+class UserUpdateSchema(Schema):
+    name = fields.Str(validate=validate.Length(min=1, max=120))
+    role = _enum(Role)
+    org_unit_id = fields.Int(allow_none=True)
+    active = fields.Bool()
+
+
+class OrganisationSchema(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    scope_statement = fields.Str(load_default="", validate=validate.Length(max=20000))
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class OrgUnitSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    kind = _enum(UnitKind, required=True)
+    description = fields.Str(load_default="", validate=validate.Length(max=4000))
+    parent_id = fields.Int(load_default=None, allow_none=True)
+    active = fields.Bool(load_default=True)
+
+
+class OrgUnitUpdateSchema(OrgUnitSchema):
+    class Meta:
+        partial = True
+
+
+class AISystemSchema(Schema):
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    purpose = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+    role = _enum(AIRole, required=True, metadata={"description": "The organisation's role towards the system (4.1)."})
+    risk_level = _enum(RiskLevel, required=True)
+    owner_unit_id = fields.Int(required=True)
+    owner_unit = fields.Nested(OrgUnitRefSchema, dump_only=True)
+    lifecycle_stage = _enum(LifecycleStage, required=True)
+    in_scope = fields.Bool(load_default=True)
+    scope_note = fields.Str(load_default="", validate=validate.Length(max=4000))
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class AISystemUpdateSchema(AISystemSchema):
+    class Meta:
+        partial = True
+
+
+class ChecklistVersionSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(dump_only=True, attribute="checklist.code")
+    title = fields.Str(dump_only=True)
+    version = fields.Str(dump_only=True)
+    standard = fields.Str(dump_only=True)
+    edition = fields.Str(dump_only=True)
+    description = fields.Str(dump_only=True)
+    content_hash = fields.Str(dump_only=True, metadata={"description": "SHA-256 of the canonical content."})
+    locked = fields.Bool(dump_only=True, metadata={"description": "True once an audit uses this version."})
+    loaded_at = fields.DateTime(dump_only=True)
+
+
+class ChecklistItemSchema(Schema):
+    id = fields.Int(dump_only=True)
+    ref = fields.Str(dump_only=True, metadata={"description": "Clause or control id, e.g. 6.1.3."})
+    title = fields.Str(dump_only=True)
+    kind = fields.Str(dump_only=True)
+    parent_ref = fields.Str(dump_only=True, allow_none=True)
+    depth = fields.Int(dump_only=True)
+    auditable = fields.Bool(dump_only=True)
+    summary = fields.Str(dump_only=True)
+    questions = fields.List(fields.Str(), dump_only=True)
+    evidence = fields.Dict(keys=fields.Str(), values=fields.List(fields.Str()), dump_only=True)
+    documented_information = fields.List(fields.Dict(), dump_only=True)
+    related = fields.List(fields.Str(), dump_only=True)
+
+
+class ItemQuerySchema(Schema):
+    q = fields.Str(load_default=None, validate=validate.Length(max=200),
+                   metadata={"description": "Search words matched against id, title and text."})
+
+
+class ErrorSchema(Schema):
+    code = fields.Int()
+    status = fields.Str()
+    message = fields.Str()
+    errors = fields.Dict()

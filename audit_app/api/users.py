@@ -1,0 +1,70 @@
+"""User accounts (administrators only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from audit_app.api.common import fail, run
+from audit_app.api.schemas import UserCreateSchema, UserSchema, UserUpdateSchema
+from audit_app.authz import ADMIN_ONLY, get_actor, require_role
+from audit_app.errors import DomainError
+from audit_app.extensions import db
+from audit_app.models import User
+from audit_app.services import accounts
+
+blp = Blueprint("api_users", __name__, url_prefix="/users", description="User accounts (admin)")
+
+
+def _load(user_id: int) -> User:
+    try:
+        return accounts.get_user(user_id)
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route("")
+@blp.response(200, UserSchema(many=True))
+@require_role(*ADMIN_ONLY)
+def list_users() -> list[User]:
+    """List every account, active or not."""
+    return list(db.session.scalars(select(User).options(selectinload(User.org_unit)).order_by(User.email)))
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+@require_role(*ADMIN_ONLY)
+def create_user(data: dict[str, Any]) -> User:
+    """Create an account."""
+    password = data.pop("password")
+    return run(lambda: accounts.create_user(accounts.UserData(**data), password, actor=get_actor()))
+
+
+@blp.route("/<int:user_id>")
+@blp.response(200, UserSchema)
+@require_role(*ADMIN_ONLY)
+def get_user(user_id: int) -> User:
+    """Return one account."""
+    return _load(user_id)
+
+
+@blp.route("/<int:user_id>", methods=["PATCH"])
+@blp.arguments(UserUpdateSchema)
+@blp.response(200, UserSchema)
+@require_role(*ADMIN_ONLY)
+def update_user(data: dict[str, Any], user_id: int) -> User:
+    """Change name, role, org unit or active flag."""
+    user, actor = _load(user_id), get_actor()
+
+    def action() -> User:
+        accounts.update_user(user, name=data.get("name", user.name), role=data.get("role", user.role),
+                             org_unit_id=data.get("org_unit_id", user.org_unit_id), actor=actor)
+        if "active" in data:
+            accounts.set_active(user, data["active"], actor=actor)
+        return user
+
+    return run(action)

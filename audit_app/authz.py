@@ -1,0 +1,77 @@
+"""Who may reach what: the login gate, role declarations and object-level rules."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, g, request
+from flask_login import current_user
+
+from audit_app.extensions import login_manager
+from audit_app.models import Role, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Endpoints reachable without signing in. Everything else is denied by default.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "api-docs.openapi_json"})
+
+ALL_ROLES: tuple[Role, ...] = tuple(Role)
+STAFF = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR, Role.VIEWER)
+ADMIN_ONLY = (Role.ADMIN,)
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def get_actor() -> User:
+    """The signed-in user: from the bearer token on the API, from the session elsewhere."""
+    if is_api_request():
+        return g.api_user
+    return current_user._get_current_object()
+
+
+def require_role(*roles: Role) -> Callable[[F], F]:
+    """Allow signed-in users holding one of `roles`; no roles means every signed-in user."""
+    allowed = tuple(roles) or ALL_ROLES
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if get_actor().role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = allowed  # type: ignore[attr-defined]  # read by the matrix test
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without signing in (it must also be in PUBLIC_ENDPOINTS)."""
+    view.required_roles = ()  # type: ignore[attr-defined]
+    return view
+
+
+@login_manager.user_loader
+def _load_user(session_id: str) -> User | None:
+    from audit_app.services import accounts
+
+    return accounts.user_for_session(session_id)
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _require_login() -> Any:
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if is_api_request():
+            from audit_app.api.auth import authenticate_bearer
+
+            return authenticate_bearer()
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None

@@ -1,0 +1,65 @@
+"""Configuration defaults and the rules that complete them at start-up."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    """Non-secret defaults; override in instance/config.py or with AUDIT_* variables."""
+
+    #: None means an SQLite file in the instance folder (see finalise()).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SECRET_KEY: str | None = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Secure cookies by default; the demo command line turns this off for http://localhost.
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    PASSWORD_MIN_LENGTH = 12
+    #: Failed sign-ins in a row before the account is locked for LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Largest checklist file (or all files of one checklist) accepted, in bytes.
+    CHECKLIST_MAX_BYTES = 2 * 1024 * 1024
+    CHECKLIST_DIR = str(PROJECT_ROOT / "checklists")
+    REPORT_TEMPLATE_DIR = str(PROJECT_ROOT / "report_templates")
+
+    API_TITLE = "AIMS Audit API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+
+
+def finalise(app: Flask) -> None:
+    """Fill in the database URL and secret key when the configuration leaves them out."""
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'audit.sqlite'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def _instance_secret(path: Path) -> str:
+    """Read the generated secret key, creating it (readable by the owner only) on first run."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text(encoding="ascii").strip()

@@ -1,0 +1,147 @@
+"""The organisation profile, org units and the AI-system inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from audit_app.errors import NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import AIRole, AISystem, LifecycleStage, Organisation, OrgUnit, RiskLevel, UnitKind, User
+from audit_app.services import activity
+from audit_app.services.text import clean
+
+
+def get_profile() -> Organisation:
+    """The organisation row, created empty on first use."""
+    org = db.session.scalar(sa.select(Organisation).order_by(Organisation.id).limit(1))
+    if org is None:
+        org = Organisation(name="Our organisation", scope_statement="")
+        db.session.add(org)
+        db.session.flush()
+    return org
+
+
+def update_profile(name: str, scope_statement: str, *, actor: User) -> Organisation:
+    org = get_profile()
+    org.name = clean(name, field="name", max_length=200, required=True)
+    org.scope_statement = clean(scope_statement, field="scope_statement", max_length=20000, multiline=True)
+    activity.record(actor, "organisation.updated", org)
+    return org
+
+
+@dataclass(frozen=True)
+class UnitData:
+    name: str
+    kind: UnitKind
+    description: str = ""
+    parent_id: int | None = None
+    active: bool = True
+
+
+def list_units(*, include_inactive: bool = True) -> list[OrgUnit]:
+    stmt = sa.select(OrgUnit).options(selectinload(OrgUnit.parent)).order_by(OrgUnit.kind, OrgUnit.name)
+    if not include_inactive:
+        stmt = stmt.where(OrgUnit.active.is_(True))
+    return list(db.session.scalars(stmt))
+
+
+def get_unit(unit_id: int) -> OrgUnit:
+    unit = db.session.get(OrgUnit, unit_id)
+    if unit is None:
+        raise NotFound(f"Org unit {unit_id} does not exist.")
+    return unit
+
+
+def save_unit(data: UnitData, *, actor: User, unit: OrgUnit | None = None) -> OrgUnit:
+    """Create an org unit, or update `unit`; names are unique and parents may not loop."""
+    name = clean(data.name, field="name", max_length=120, required=True)
+    description = clean(data.description, field="description", max_length=4000, multiline=True)
+    clash = db.session.scalar(sa.select(OrgUnit).where(sa.func.lower(OrgUnit.name) == name.lower()))
+    if clash is not None and clash is not unit:
+        raise ValidationFailed("An org unit with this name already exists.",
+                               {"name": ["An org unit with this name already exists."]})
+    if data.parent_id is not None:
+        parent = db.session.get(OrgUnit, data.parent_id)
+        if parent is None:
+            raise ValidationFailed("Unknown parent unit.", {"parent_id": ["Choose an existing unit."]})
+        ancestor: OrgUnit | None = parent
+        while ancestor is not None:
+            if unit is not None and ancestor.id == unit.id:
+                raise ValidationFailed("A unit cannot sit below itself.",
+                                       {"parent_id": ["Choose a unit that is not below this one."]})
+            ancestor = ancestor.parent
+    created = unit is None
+    unit = unit or OrgUnit()
+    unit.name, unit.kind, unit.description = name, data.kind, description
+    unit.parent_id, unit.active = data.parent_id, data.active
+    if created:
+        db.session.add(unit)
+    activity.record(actor, "org_unit.created" if created else "org_unit.updated", unit, name=name)
+    return unit
+
+
+@dataclass(frozen=True)
+class SystemData:
+    name: str
+    purpose: str
+    role: AIRole
+    risk_level: RiskLevel
+    owner_unit_id: int
+    lifecycle_stage: LifecycleStage
+    in_scope: bool = True
+    scope_note: str = ""
+
+
+def list_systems() -> list[AISystem]:
+    return list(db.session.scalars(
+        sa.select(AISystem).options(selectinload(AISystem.owner_unit)).order_by(AISystem.name)))
+
+
+def get_system(system_id: int) -> AISystem:
+    system = db.session.get(AISystem, system_id)
+    if system is None:
+        raise NotFound(f"AI system {system_id} does not exist.")
+    return system
+
+
+def save_system(data: SystemData, *, actor: User, system: AISystem | None = None) -> AISystem:
+    """Create or update an inventory entry; out-of-scope systems need a reason."""
+    name = clean(data.name, field="name", max_length=120, required=True)
+    purpose = clean(data.purpose, field="purpose", max_length=4000, required=True, multiline=True)
+    note = clean(data.scope_note, field="scope_note", max_length=4000, multiline=True)
+    clash = db.session.scalar(sa.select(AISystem).where(sa.func.lower(AISystem.name) == name.lower()))
+    if clash is not None and clash is not system:
+        raise ValidationFailed("An AI system with this name already exists.",
+                               {"name": ["An AI system with this name already exists."]})
+    if db.session.get(OrgUnit, data.owner_unit_id) is None:
+        raise ValidationFailed("Unknown owner unit.", {"owner_unit_id": ["Choose an existing org unit."]})
+    if not data.in_scope and not note:
+        raise ValidationFailed("Say why the system is outside the AIMS scope.",
+                               {"scope_note": ["A system outside the scope needs a reason."]})
+    created = system is None
+    system = system or AISystem()
+    before = {} if created else _system_snapshot(system)
+    system.name, system.purpose, system.role = name, purpose, data.role
+    system.risk_level, system.owner_unit_id = data.risk_level, data.owner_unit_id
+    system.lifecycle_stage, system.in_scope, system.scope_note = data.lifecycle_stage, data.in_scope, note
+    if created:
+        db.session.add(system)
+        activity.record(actor, "ai_system.created", system, name=name)
+    else:
+        after = _system_snapshot(system)
+        changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if changes:
+            activity.record(actor, "ai_system.updated", system, changes=changes)
+    return system
+
+
+def _system_snapshot(system: AISystem) -> dict[str, str | int | bool | None]:
+    return {
+        "name": system.name, "purpose": system.purpose, "role": str(system.role),
+        "risk_level": str(system.risk_level), "owner_unit_id": system.owner_unit_id,
+        "lifecycle_stage": str(system.lifecycle_stage), "in_scope": system.in_scope,
+        "scope_note": system.scope_note,
+    }

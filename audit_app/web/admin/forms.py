@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from audit_app.models import Role
+from audit_app.services import org
+from audit_app.web.forms import optional_id
+
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+
+
+class _UnitChoices:
+    org_unit_id: SelectField
+
+    def set_units(self) -> None:
+        self.org_unit_id.choices = [("", "(none)")] + [
+            (str(u.id), u.name) for u in org.list_units(include_inactive=False)]
+
+    def unit_id(self) -> int | None:
+        return optional_id(self.org_unit_id.data)
+
+
+class UserCreateForm(_UnitChoices, FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    org_unit_id = SelectField("Org unit", choices=[])
+    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Create user")
+
+
+class UserEditForm(_UnitChoices, FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    org_unit_id = SelectField("Org unit", choices=[])
+    submit = SubmitField("Save changes")
+
+
+class ChecklistUploadForm(FlaskForm):
+    file = FileField("Checklist file (YAML or JSON)", validators=[FileRequired("Choose a file to upload.")])
+    submit = SubmitField("Validate and import")

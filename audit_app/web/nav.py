@@ -1,0 +1,30 @@
+"""Navigation per role, declared once and used by the layout and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES
+from audit_app.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    roles: tuple[Role, ...]
+
+
+NAV = (
+    NavItem("Dashboard", "main.index", ALL_ROLES),
+    NavItem("Clause library", "library.index", ALL_ROLES),
+    NavItem("Organisation", "org.profile", ALL_ROLES),
+    NavItem("AI systems", "org.systems", ALL_ROLES),
+    NavItem("Users", "admin.users", ADMIN_ONLY),
+    NavItem("Checklist import", "admin.checklist_import", ADMIN_ONLY),
+    NavItem("Activity log", "admin.activity", ADMIN_ONLY),
+)
+
+
+def nav_for(role: Role) -> list[NavItem]:
+    return [item for item in NAV if role in item.roles]
