@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,14 @@ from flask import Flask
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: defaults, then instance/config.py, then AUDIT_* variables."""
-    app = Flask(__name__, instance_relative_config=True)
+    """Build the application: defaults, then instance/config.py, then AUDIT_* variables, then overrides.
+
+    The instance folder is `instance/` beside the package unless INSTANCE_PATH (in `overrides`) or
+    the AUDIT_INSTANCE_PATH variable names another, absolute, path.
+    """
+    overrides = dict(overrides or {})
+    instance_path = overrides.pop("INSTANCE_PATH", None) or os.environ.get("AUDIT_INSTANCE_PATH")
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object("audit_app.config.DefaultConfig")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env(prefix="AUDIT")

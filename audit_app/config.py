@@ -14,7 +14,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class DefaultConfig:
     """Non-secret defaults; override in instance/config.py or with AUDIT_* variables."""
 
-    #: None means an SQLite file in the instance folder (see finalise()).
+    #: The database URL; AUDIT_DATABASE_URL sets it. None means an SQLite file in the instance folder.
+    DATABASE_URL: str | None = None
+    #: Takes precedence over DATABASE_URL when set (tests set it).
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SECRET_KEY: str | None = None
@@ -49,10 +51,18 @@ class DefaultConfig:
 def finalise(app: Flask) -> None:
     """Fill in the database URL and secret key when the configuration leaves them out."""
     instance = Path(app.instance_path)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'audit.sqlite'}"
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url or f"sqlite:///{instance / 'audit.sqlite'}")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain PostgreSQL URLs (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def _instance_secret(path: Path) -> str:

@@ -34,7 +34,6 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
 
 
 @event.listens_for(Engine, "connect")

@@ -11,12 +11,17 @@ api = Api()
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": "AIMS Audit: ISO/IEC 42001 internal audit programmes. "
-                                "Authenticate with `Authorization: Bearer <token>` (create one with "
-                                "`flask --app wsgi users token EMAIL` or on the API tokens page)."},
-        "security": [{"bearerAuth": []}],
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "AIMS Audit: ISO/IEC 42001 internal audit programmes. "
+                "Authenticate with `Authorization: Bearer <token>` (create one with "
+                "`flask --app wsgi users token EMAIL` or on the API tokens page)."
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 

@@ -78,9 +78,13 @@ def get_unit(unit_id: int) -> OrgUnit:
 def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
     """Change an org unit; fields left out keep their value."""
     unit = _unit(unit_id)
-    merged = org.UnitData(name=data.get("name", unit.name), kind=data.get("kind", unit.kind),
-                          description=data.get("description", unit.description),
-                          parent_id=data.get("parent_id", unit.parent_id), active=data.get("active", unit.active))
+    merged = org.UnitData(
+        name=data.get("name", unit.name),
+        kind=data.get("kind", unit.kind),
+        description=data.get("description", unit.description),
+        parent_id=data.get("parent_id", unit.parent_id),
+        active=data.get("active", unit.active),
+    )
     return run(lambda: org.save_unit(merged, actor=get_actor(), unit=unit))
 
 

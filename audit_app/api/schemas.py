@@ -32,8 +32,12 @@ class UserCreateSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     role = _enum(Role, required=True)
     org_unit_id = fields.Int(load_default=None, allow_none=True)
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(max=256),
-                          metadata={"description": "At least 12 characters."})
+    password = fields.Str(
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=256),
+        metadata={"description": "At least 12 characters."},
+    )
 
 
 class UserUpdateSchema(Schema):
@@ -111,8 +115,11 @@ class ChecklistItemSchema(Schema):
 
 
 class ItemQuerySchema(Schema):
-    q = fields.Str(load_default=None, validate=validate.Length(max=200),
-                   metadata={"description": "Search words matched against id, title and text."})
+    q = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "Search words matched against id, title and text."},
+    )
 
 
 class ErrorSchema(Schema):

@@ -61,8 +61,13 @@ def update_user(data: dict[str, Any], user_id: int) -> User:
     user, actor = _load(user_id), get_actor()
 
     def action() -> User:
-        accounts.update_user(user, name=data.get("name", user.name), role=data.get("role", user.role),
-                             org_unit_id=data.get("org_unit_id", user.org_unit_id), actor=actor)
+        accounts.update_user(
+            user,
+            name=data.get("name", user.name),
+            role=data.get("role", user.role),
+            org_unit_id=data.get("org_unit_id", user.org_unit_id),
+            actor=actor,
+        )
         if "active" in data:
             accounts.set_active(user, data["active"], actor=actor)
         return user

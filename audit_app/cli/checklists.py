@@ -33,8 +33,9 @@ def validate(path: Path) -> None:
         _report(exc)
         return
     header = parsed.header
-    click.echo(f"OK: {header['code']} version {header['version']}, {len(parsed.items)} items, "
-               f"sha256 {parsed.content_hash}")
+    click.echo(
+        f"OK: {header['code']} version {header['version']}, {len(parsed.items)} items, sha256 {parsed.content_hash}"
+    )
 
 
 @checklists_group.command("import")

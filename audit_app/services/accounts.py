@@ -77,8 +77,9 @@ def _check_unit(role: Role, org_unit_id: int | None) -> None:
     if org_unit_id is not None and db.session.get(OrgUnit, org_unit_id) is None:
         raise ValidationFailed("Unknown org unit.", {"org_unit_id": ["Choose an existing org unit."]})
     if role is Role.AUDITEE and org_unit_id is None:
-        raise ValidationFailed("An auditee must belong to an org unit.",
-                               {"org_unit_id": ["Auditees belong to an org unit: choose one."]})
+        raise ValidationFailed(
+            "An auditee must belong to an org unit.", {"org_unit_id": ["Auditees belong to an org unit: choose one."]}
+        )
 
 
 def create_user(data: UserData, password: str, *, actor: User | None) -> User:
@@ -86,8 +87,9 @@ def create_user(data: UserData, password: str, *, actor: User | None) -> User:
     email = normalise_email(data.email)
     name = clean(data.name, field="name", max_length=120, required=True)
     if find_by_email(email) is not None:
-        raise ValidationFailed("An account with this e-mail already exists.",
-                               {"email": ["An account with this e-mail already exists."]})
+        raise ValidationFailed(
+            "An account with this e-mail already exists.", {"email": ["An account with this e-mail already exists."]}
+        )
     _check_unit(data.role, data.org_unit_id)
     check_password_rules(password, email=email, name=name)
     user = User(email=email, name=name, role=data.role, org_unit_id=data.org_unit_id)
@@ -101,8 +103,10 @@ def update_user(user: User, *, name: str, role: Role, org_unit_id: int | None, a
     """Change an account's name, role and org unit; an admin cannot demote themself."""
     name = clean(name, field="name", max_length=120, required=True)
     if user.id == actor.id and role is not Role.ADMIN:
-        raise ValidationFailed("You cannot remove your own administrator role.",
-                               {"role": ["Ask another administrator to change your role."]})
+        raise ValidationFailed(
+            "You cannot remove your own administrator role.",
+            {"role": ["Ask another administrator to change your role."]},
+        )
     _check_unit(role, org_unit_id)
     changes = {}
     for field, value in (("name", name), ("role", role), ("org_unit_id", org_unit_id)):
@@ -160,11 +164,13 @@ def authenticate(email: str, password: str) -> User:
 def change_password(user: User, current: str, new: str) -> None:
     """Replace the password after checking the current one; other sessions end."""
     if not user.check_password(current or ""):
-        raise ValidationFailed("The current password is wrong.",
-                               {"current_password": ["This is not your current password."]})
+        raise ValidationFailed(
+            "The current password is wrong.", {"current_password": ["This is not your current password."]}
+        )
     if current == new:
-        raise ValidationFailed("Choose a new password.",
-                               {"password": ["The new password must differ from the current one."]})
+        raise ValidationFailed(
+            "Choose a new password.", {"password": ["The new password must differ from the current one."]}
+        )
     check_password_rules(new, email=user.email, name=user.name)
     user.set_password(new)
     user.session_version += 1

@@ -50,8 +50,9 @@ class ParsedChecklist:
 
     @property
     def content_hash(self) -> str:
-        canonical = json.dumps({"checklist": self.header, "items": self.items},
-                               sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        canonical = json.dumps(
+            {"checklist": self.header, "items": self.items}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -58,8 +58,11 @@ def load(parsed: ParsedChecklist, *, source: str, actor: User | None) -> LoadRes
         db.session.add(checklist)
     version = None
     if checklist.id is not None:
-        version = db.session.scalar(sa.select(ChecklistVersion).where(
-            ChecklistVersion.checklist_id == checklist.id, ChecklistVersion.version == header["version"]))
+        version = db.session.scalar(
+            sa.select(ChecklistVersion).where(
+                ChecklistVersion.checklist_id == checklist.id, ChecklistVersion.version == header["version"]
+            )
+        )
     if version is not None and version.content_hash == content_hash:
         return LoadResult(version, "unchanged")
     if version is not None and version.locked:
@@ -83,8 +86,9 @@ def load(parsed: ParsedChecklist, *, source: str, actor: User | None) -> LoadRes
     version.source = source[:255]
     version.loaded_by_id = actor.id if actor else None
     version.items.extend(_build_items(parsed))
-    activity.record(actor, f"checklist.{outcome}", version, code=checklist.code,
-                    version=version.version, sha256=content_hash)
+    activity.record(
+        actor, f"checklist.{outcome}", version, code=checklist.code, version=version.version, sha256=content_hash
+    )
     return LoadResult(version, outcome)
 
 
@@ -100,15 +104,30 @@ def _build_items(parsed: ParsedChecklist) -> list[ChecklistItem]:
 
     built = []
     for position, item in enumerate(parsed.items):
-        words = [item["id"], item["title"], item["summary"], *item["questions"],
-                 *(hint for hints in item["evidence"].values() for hint in hints)]
-        built.append(ChecklistItem(
-            ref=item["id"], title=item["title"], kind=ItemKind(item["kind"]), parent_ref=item["parent"],
-            position=position, depth=depth_of(item["id"]), auditable=item["auditable"],
-            summary=item["summary"], questions=item["questions"], evidence=item["evidence"],
-            documented_information=item["documented_information"], related=item["related"],
-            search_text=" ".join(words).lower(),
-        ))
+        words = [
+            item["id"],
+            item["title"],
+            item["summary"],
+            *item["questions"],
+            *(hint for hints in item["evidence"].values() for hint in hints),
+        ]
+        built.append(
+            ChecklistItem(
+                ref=item["id"],
+                title=item["title"],
+                kind=ItemKind(item["kind"]),
+                parent_ref=item["parent"],
+                position=position,
+                depth=depth_of(item["id"]),
+                auditable=item["auditable"],
+                summary=item["summary"],
+                questions=item["questions"],
+                evidence=item["evidence"],
+                documented_information=item["documented_information"],
+                related=item["related"],
+                search_text=" ".join(words).lower(),
+            )
+        )
     return built
 
 
@@ -119,10 +138,14 @@ def load_built_in(*, actor: User | None = None) -> list[LoadResult]:
 
 
 def list_versions() -> list[ChecklistVersion]:
-    return list(db.session.scalars(
-        sa.select(ChecklistVersion).options(selectinload(ChecklistVersion.checklist))
-        .join(Checklist).order_by(Checklist.code, ChecklistVersion.loaded_at.desc())
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistVersion)
+            .options(selectinload(ChecklistVersion.checklist))
+            .join(Checklist)
+            .order_by(Checklist.code, ChecklistVersion.loaded_at.desc())
+        )
+    )
 
 
 def get_version(version_id: int) -> ChecklistVersion:
@@ -133,14 +156,17 @@ def get_version(version_id: int) -> ChecklistVersion:
 
 
 def version_items(version: ChecklistVersion) -> list[ChecklistItem]:
-    return list(db.session.scalars(
-        sa.select(ChecklistItem).where(ChecklistItem.version_id == version.id).order_by(ChecklistItem.position)
-    ))
+    return list(
+        db.session.scalars(
+            sa.select(ChecklistItem).where(ChecklistItem.version_id == version.id).order_by(ChecklistItem.position)
+        )
+    )
 
 
 def get_item(version: ChecklistVersion, ref: str) -> ChecklistItem:
-    item = db.session.scalar(sa.select(ChecklistItem).where(
-        ChecklistItem.version_id == version.id, ChecklistItem.ref == ref))
+    item = db.session.scalar(
+        sa.select(ChecklistItem).where(ChecklistItem.version_id == version.id, ChecklistItem.ref == ref)
+    )
     if item is None:
         raise NotFound(f"Item {ref} is not in {version.label}.")
     return item
@@ -151,13 +177,13 @@ def search(query: str, *, version_id: int | None = None, limit: int = 200) -> li
     words = [w for w in query.lower().split() if w][:8]
     if not words:
         return []
-    stmt = sa.select(ChecklistItem).options(selectinload(ChecklistItem.version).selectinload(
-        ChecklistVersion.checklist))
+    stmt = sa.select(ChecklistItem).options(
+        selectinload(ChecklistItem.version).selectinload(ChecklistVersion.checklist)
+    )
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(ChecklistItem.search_text.like(f"%{escaped}%", escape="\\"))
     if version_id is not None:
         stmt = stmt.where(ChecklistItem.version_id == version_id)
     exact = sa.case((sa.func.lower(ChecklistItem.ref) == query.strip().lower(), 0), else_=1)
-    return list(db.session.scalars(stmt.order_by(exact, ChecklistItem.version_id, ChecklistItem.position)
-                                   .limit(limit)))
+    return list(db.session.scalars(stmt.order_by(exact, ChecklistItem.version_id, ChecklistItem.position).limit(limit)))

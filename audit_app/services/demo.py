@@ -33,28 +33,70 @@ UNITS = [
     ("Internal Audit", UnitKind.DEPARTMENT, "Third line: runs the internal audit programme.", None),
     ("Loan origination", UnitKind.PROCESS, "From application to credit decision.", "Credit Risk"),
     ("Model development and validation", UnitKind.PROCESS, "Model life cycle up to release.", "Data Science"),
-    ("Complaint handling", UnitKind.PROCESS, "Customer complaints, including about automated decisions.",
-     "Customer Operations"),
+    (
+        "Complaint handling",
+        UnitKind.PROCESS,
+        "Customer complaints, including about automated decisions.",
+        "Customer Operations",
+    ),
     ("Recruitment", UnitKind.PROCESS, "Vacancy to offer.", "People and Talent"),
     ("London head office", UnitKind.SITE, "Central function; 420 staff.", None),
     ("Leeds operations centre", UnitKind.SITE, "Contact centre and operations; 310 staff.", None),
 ]
 
 SYSTEMS = [
-    ("CreditScore", "Scores consumer loan applications for probability of default; the score feeds "
-     "an automated decision with human review of declines near the cut-off.", AIRole.DEVELOPER,
-     RiskLevel.HIGH, "Credit Risk", LifecycleStage.OPERATION_MONITORING, True, ""),
-    ("Ask Nora chatbot", "Answers customer questions on the website and app using a third-party large "
-     "language model with retrieval over approved help articles; hands over to agents.", AIRole.DEPLOYER,
-     RiskLevel.MEDIUM, "Customer Operations", LifecycleStage.OPERATION_MONITORING, True, ""),
-    ("TalentSift CV screening", "Vendor SaaS that ranks applicants' CVs against role profiles for "
-     "recruiters to review.", AIRole.USER, RiskLevel.HIGH, "People and Talent",
-     LifecycleStage.DEPLOYMENT, True, ""),
-    ("Fraud Sentinel", "Flags suspicious applications and payments for the fraud team.", AIRole.DEVELOPER,
-     RiskLevel.HIGH, "Data Science", LifecycleStage.VERIFICATION_VALIDATION, True, ""),
-    ("Marketing propensity sandbox", "Experimental propensity models on anonymised data; no production "
-     "use.", AIRole.DEVELOPER, RiskLevel.LOW, "Data Science", LifecycleStage.INCEPTION, False,
-     "Research sandbox with no production use or customer impact; excluded from the AIMS scope."),
+    (
+        "CreditScore",
+        "Scores consumer loan applications for probability of default; the score feeds "
+        "an automated decision with human review of declines near the cut-off.",
+        AIRole.DEVELOPER,
+        RiskLevel.HIGH,
+        "Credit Risk",
+        LifecycleStage.OPERATION_MONITORING,
+        True,
+        "",
+    ),
+    (
+        "Ask Nora chatbot",
+        "Answers customer questions on the website and app using a third-party large "
+        "language model with retrieval over approved help articles; hands over to agents.",
+        AIRole.DEPLOYER,
+        RiskLevel.MEDIUM,
+        "Customer Operations",
+        LifecycleStage.OPERATION_MONITORING,
+        True,
+        "",
+    ),
+    (
+        "TalentSift CV screening",
+        "Vendor SaaS that ranks applicants' CVs against role profiles for recruiters to review.",
+        AIRole.USER,
+        RiskLevel.HIGH,
+        "People and Talent",
+        LifecycleStage.DEPLOYMENT,
+        True,
+        "",
+    ),
+    (
+        "Fraud Sentinel",
+        "Flags suspicious applications and payments for the fraud team.",
+        AIRole.DEVELOPER,
+        RiskLevel.HIGH,
+        "Data Science",
+        LifecycleStage.VERIFICATION_VALIDATION,
+        True,
+        "",
+    ),
+    (
+        "Marketing propensity sandbox",
+        "Experimental propensity models on anonymised data; no production use.",
+        AIRole.DEVELOPER,
+        RiskLevel.LOW,
+        "Data Science",
+        LifecycleStage.INCEPTION,
+        False,
+        "Research sandbox with no production use or customer impact; excluded from the AIMS scope.",
+    ),
 ]
 
 USERS = [
@@ -87,8 +129,9 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
     existing = set(db.session.scalars(sa.select(AISystem.name)))
     for name, purpose, role, risk, unit, stage, in_scope, note in SYSTEMS:
         if name not in existing:
-            org.save_system(org.SystemData(name, purpose, role, risk, units[unit].id, stage, in_scope, note),
-                            actor=None)  # type: ignore[arg-type]
+            org.save_system(
+                org.SystemData(name, purpose, role, risk, units[unit].id, stage, in_scope, note), actor=None
+            )  # type: ignore[arg-type]
     saved = _read_credentials(credentials_file)
     logins = []
     for email, name, role, unit in USERS:

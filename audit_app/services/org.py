@@ -61,8 +61,9 @@ def save_unit(data: UnitData, *, actor: User, unit: OrgUnit | None = None) -> Or
     description = clean(data.description, field="description", max_length=4000, multiline=True)
     clash = db.session.scalar(sa.select(OrgUnit).where(sa.func.lower(OrgUnit.name) == name.lower()))
     if clash is not None and clash is not unit:
-        raise ValidationFailed("An org unit with this name already exists.",
-                               {"name": ["An org unit with this name already exists."]})
+        raise ValidationFailed(
+            "An org unit with this name already exists.", {"name": ["An org unit with this name already exists."]}
+        )
     if data.parent_id is not None:
         parent = db.session.get(OrgUnit, data.parent_id)
         if parent is None:
@@ -70,8 +71,9 @@ def save_unit(data: UnitData, *, actor: User, unit: OrgUnit | None = None) -> Or
         ancestor: OrgUnit | None = parent
         while ancestor is not None:
             if unit is not None and ancestor.id == unit.id:
-                raise ValidationFailed("A unit cannot sit below itself.",
-                                       {"parent_id": ["Choose a unit that is not below this one."]})
+                raise ValidationFailed(
+                    "A unit cannot sit below itself.", {"parent_id": ["Choose a unit that is not below this one."]}
+                )
             ancestor = ancestor.parent
     created = unit is None
     unit = unit or OrgUnit()
@@ -96,8 +98,9 @@ class SystemData:
 
 
 def list_systems() -> list[AISystem]:
-    return list(db.session.scalars(
-        sa.select(AISystem).options(selectinload(AISystem.owner_unit)).order_by(AISystem.name)))
+    return list(
+        db.session.scalars(sa.select(AISystem).options(selectinload(AISystem.owner_unit)).order_by(AISystem.name))
+    )
 
 
 def get_system(system_id: int) -> AISystem:
@@ -114,13 +117,16 @@ def save_system(data: SystemData, *, actor: User, system: AISystem | None = None
     note = clean(data.scope_note, field="scope_note", max_length=4000, multiline=True)
     clash = db.session.scalar(sa.select(AISystem).where(sa.func.lower(AISystem.name) == name.lower()))
     if clash is not None and clash is not system:
-        raise ValidationFailed("An AI system with this name already exists.",
-                               {"name": ["An AI system with this name already exists."]})
+        raise ValidationFailed(
+            "An AI system with this name already exists.", {"name": ["An AI system with this name already exists."]}
+        )
     if db.session.get(OrgUnit, data.owner_unit_id) is None:
         raise ValidationFailed("Unknown owner unit.", {"owner_unit_id": ["Choose an existing org unit."]})
     if not data.in_scope and not note:
-        raise ValidationFailed("Say why the system is outside the AIMS scope.",
-                               {"scope_note": ["A system outside the scope needs a reason."]})
+        raise ValidationFailed(
+            "Say why the system is outside the AIMS scope.",
+            {"scope_note": ["A system outside the scope needs a reason."]},
+        )
     created = system is None
     system = system or AISystem()
     before = {} if created else _system_snapshot(system)
@@ -140,8 +146,12 @@ def save_system(data: SystemData, *, actor: User, system: AISystem | None = None
 
 def _system_snapshot(system: AISystem) -> dict[str, str | int | bool | None]:
     return {
-        "name": system.name, "purpose": system.purpose, "role": str(system.role),
-        "risk_level": str(system.risk_level), "owner_unit_id": system.owner_unit_id,
-        "lifecycle_stage": str(system.lifecycle_stage), "in_scope": system.in_scope,
+        "name": system.name,
+        "purpose": system.purpose,
+        "role": str(system.role),
+        "risk_level": str(system.risk_level),
+        "owner_unit_id": system.owner_unit_id,
+        "lifecycle_stage": str(system.lifecycle_stage),
+        "in_scope": system.in_scope,
         "scope_note": system.scope_note,
     }

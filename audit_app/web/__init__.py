@@ -18,9 +18,12 @@ def api_error(exc: HTTPException) -> Any:
     errors = data.get("errors") or data.get("messages")
     message = data.get("message") or exc.description
     if exc.code == 422 and errors and not data.get("message"):
-        flat = [f"{name}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-                for location in errors.values() if isinstance(location, dict)
-                for name, msgs in location.items()]
+        flat = [
+            f"{name}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+            for location in errors.values()
+            if isinstance(location, dict)
+            for name, msgs in location.items()
+        ]
         message = "Invalid input. " + " ".join(flat)
     body: dict[str, Any] = {"code": exc.code, "status": exc.name, "message": message}
     if errors:
@@ -62,6 +65,9 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s", request.path)
         db.session.rollback()
         if request.path.startswith("/api/"):
-            return jsonify(code=500, status="Internal Server Error",
-                           message="Something went wrong on our side; the error has been logged."), 500
+            return jsonify(
+                code=500,
+                status="Internal Server Error",
+                message="Something went wrong on our side; the error has been logged.",
+            ), 500
         return render_template("errors/500.html"), 500

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Token label", validators=[DataRequired(), Length(max=80)],
-                       render_kw={"placeholder": "e.g. reporting script"})
+    name = StringField(
+        "Token label", validators=[DataRequired(), Length(max=80)], render_kw={"placeholder": "e.g. reporting script"}
+    )
     submit = SubmitField("Create token")

@@ -18,8 +18,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _own_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
-                                   .order_by(ApiToken.id.desc())))
+    return list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id.desc()))
+    )
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

@@ -17,7 +17,8 @@ class _UnitChoices:
 
     def set_units(self) -> None:
         self.org_unit_id.choices = [("", "(none)")] + [
-            (str(u.id), u.name) for u in org.list_units(include_inactive=False)]
+            (str(u.id), u.name) for u in org.list_units(include_inactive=False)
+        ]
 
     def unit_id(self) -> int | None:
         return optional_id(self.org_unit_id.data)
@@ -28,8 +29,9 @@ class UserCreateForm(_UnitChoices, FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES)
     org_unit_id = SelectField("Org unit", choices=[])
-    password = PasswordField("Initial password", validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        "Initial password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
+    )
     submit = SubmitField("Create user")
 
 

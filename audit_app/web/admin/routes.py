@@ -31,8 +31,9 @@ def _user_or_404(user_id: int) -> User:
 @bp.route("/users")
 @require_role(*ADMIN_ONLY)
 def users() -> str:
-    rows = db.session.scalars(sa.select(User).options(selectinload(User.org_unit)).order_by(User.active.desc(),
-                                                                                             User.email))
+    rows = db.session.scalars(
+        sa.select(User).options(selectinload(User.org_unit)).order_by(User.active.desc(), User.email)
+    )
     return render_template("admin/users.html", users=list(rows))
 
 
@@ -50,8 +51,7 @@ def new_user() -> str | Response:
             show_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Account {user.email} created. Give the user the initial password by a separate channel.",
-                  "success")
+            flash(f"Account {user.email} created. Give the user the initial password by a separate channel.", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_new.html", form=form), 400 if form.errors or form.form_errors else 200
 
@@ -67,8 +67,13 @@ def edit_user(user_id: int) -> str | Response:
         form.org_unit_id.data = str(user.org_unit_id or "")
     if form.validate_on_submit():
         try:
-            accounts.update_user(user, name=form.name.data or "", role=Role(form.role.data),
-                                 org_unit_id=form.unit_id(), actor=current_user)
+            accounts.update_user(
+                user,
+                name=form.name.data or "",
+                role=Role(form.role.data),
+                org_unit_id=form.unit_id(),
+                actor=current_user,
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             show_errors(form, exc)
@@ -76,8 +81,13 @@ def edit_user(user_id: int) -> str | Response:
             db.session.commit()
             flash(f"Account {user.email} saved.", "success")
             return redirect(url_for("admin.users"))
-    history = db.session.scalars(sa.select(Activity).options(selectinload(Activity.actor)).where(
-        Activity.subject_type == "User", Activity.subject_id == user.id).order_by(Activity.id.desc()).limit(20))
+    history = db.session.scalars(
+        sa.select(Activity)
+        .options(selectinload(Activity.actor))
+        .where(Activity.subject_type == "User", Activity.subject_id == user.id)
+        .order_by(Activity.id.desc())
+        .limit(20)
+    )
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/user_edit.html", form=form, user=user, history=list(history)), status
 
@@ -126,6 +136,10 @@ def checklist_import() -> str | Response:
 @require_role(*ADMIN_ONLY)
 def activity() -> str:
     page = request.args.get("page", 1, type=int)
-    pagination = db.paginate(sa.select(Activity).options(selectinload(Activity.actor)).order_by(Activity.id.desc()),
-                             page=page, per_page=ACTIVITY_PAGE, error_out=False)
+    pagination = db.paginate(
+        sa.select(Activity).options(selectinload(Activity.actor)).order_by(Activity.id.desc()),
+        page=page,
+        per_page=ACTIVITY_PAGE,
+        error_out=False,
+    )
     return render_template("admin/activity.html", pagination=pagination)

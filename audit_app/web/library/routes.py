@@ -24,8 +24,7 @@ def _version_or_404(version_id: int) -> ChecklistVersion:
 def index() -> str:
     query = (request.args.get("q") or "").strip()[:200]
     results = checklists.search(query) if query else []
-    return render_template("library/index.html", versions=checklists.list_versions(), query=query,
-                           results=results)
+    return render_template("library/index.html", versions=checklists.list_versions(), query=query, results=results)
 
 
 @bp.route("/<int:version_id>/")
@@ -47,5 +46,6 @@ def item(version_id: int, ref: str) -> str:
     children = [i for i in items.values() if i.parent_ref == item.ref]
     related = [items[r] for r in item.related if r in items]
     parent = items.get(item.parent_ref) if item.parent_ref else None
-    return render_template("library/item.html", version=version, item=item, children=children,
-                           related=related, parent=parent)
+    return render_template(
+        "library/item.html", version=version, item=item, children=children, related=related, parent=parent
+    )

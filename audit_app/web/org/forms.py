@@ -11,8 +11,9 @@ from audit_app.web.forms import optional_id
 
 class ProfileForm(FlaskForm):
     name = StringField("Organisation name", validators=[DataRequired(), Length(max=200)])
-    scope_statement = TextAreaField("AIMS scope statement (clause 4.3)", validators=[Length(max=20000)],
-                                    render_kw={"rows": 8})
+    scope_statement = TextAreaField(
+        "AIMS scope statement (clause 4.3)", validators=[Length(max=20000)], render_kw={"rows": 8}
+    )
     submit = SubmitField("Save profile")
 
 
@@ -26,25 +27,30 @@ class UnitForm(FlaskForm):
 
     def set_parents(self, exclude_id: int | None = None) -> None:
         self.parent_id.choices = [("", "(none)")] + [
-            (str(u.id), u.name) for u in org.list_units() if u.id != exclude_id]
+            (str(u.id), u.name) for u in org.list_units() if u.id != exclude_id
+        ]
 
     def to_data(self) -> org.UnitData:
-        return org.UnitData(name=self.name.data or "", kind=UnitKind(self.kind.data),
-                            description=self.description.data or "",
-                            parent_id=optional_id(self.parent_id.data), active=bool(self.active.data))
+        return org.UnitData(
+            name=self.name.data or "",
+            kind=UnitKind(self.kind.data),
+            description=self.description.data or "",
+            parent_id=optional_id(self.parent_id.data),
+            active=bool(self.active.data),
+        )
 
 
 class SystemForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    purpose = TextAreaField("Intended purpose", validators=[DataRequired(), Length(max=4000)],
-                            render_kw={"rows": 4})
+    purpose = TextAreaField("Intended purpose", validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 4})
     role = SelectField("Our role towards the system", choices=[(r.value, r.label) for r in AIRole])
     risk_level = SelectField("Risk level", choices=[(r.value, r.label) for r in RiskLevel])
     owner_unit_id = SelectField("Owner unit", choices=[])
     lifecycle_stage = SelectField("Life-cycle stage", choices=[(s.value, s.label) for s in LifecycleStage])
     in_scope = BooleanField("In the AIMS scope", default=True)
-    scope_note = TextAreaField("Scope note (required when outside the scope)", validators=[Length(max=4000)],
-                               render_kw={"rows": 2})
+    scope_note = TextAreaField(
+        "Scope note (required when outside the scope)", validators=[Length(max=4000)], render_kw={"rows": 2}
+    )
     submit = SubmitField("Save AI system")
 
     def set_units(self) -> None:
@@ -52,7 +58,12 @@ class SystemForm(FlaskForm):
 
     def to_data(self) -> org.SystemData:
         return org.SystemData(
-            name=self.name.data or "", purpose=self.purpose.data or "", role=AIRole(self.role.data),
-            risk_level=RiskLevel(self.risk_level.data), owner_unit_id=int(self.owner_unit_id.data or 0),
-            lifecycle_stage=LifecycleStage(self.lifecycle_stage.data), in_scope=bool(self.in_scope.data),
-            scope_note=self.scope_note.data or "")
+            name=self.name.data or "",
+            purpose=self.purpose.data or "",
+            role=AIRole(self.role.data),
+            risk_level=RiskLevel(self.risk_level.data),
+            owner_unit_id=int(self.owner_unit_id.data or 0),
+            lifecycle_stage=LifecycleStage(self.lifecycle_stage.data),
+            in_scope=bool(self.in_scope.data),
+            scope_note=self.scope_note.data or "",
+        )

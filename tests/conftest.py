@@ -1,0 +1,170 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL from AUDIT_TEST_DATABASE_URL), a fresh app per test."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from audit_app import create_app
+from audit_app.extensions import db
+from audit_app.models import OrgUnit, Role, UnitKind, User
+from audit_app.services import accounts, checklists
+
+pytest_plugins = ["tests.fixtures.browser"]
+
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def _base_config(url: str, instance: Path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_RECORD_QUERIES": True,
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "INSTANCE_PATH": str(instance),
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Migrate a real database to head once per session (this also tests the migrations)."""
+    url = os.environ.get("AUDIT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def config_overrides() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, config_overrides: dict) -> Iterator[Flask]:
+    app = create_app({**_base_config(database_url, tmp_path / "instance"), **config_overrides})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def library(app: Flask) -> int:
+    """Load the shipped ISO/IEC 42001 library; return the version id."""
+    with app.app_context():
+        (result,) = checklists.load_built_in()
+        db.session.commit()
+        return result.version.id
+
+
+@pytest.fixture
+def make_unit(app: Flask) -> Callable[..., int]:
+    def _make(name: str | None = None, kind: UnitKind = UnitKind.DEPARTMENT) -> int:
+        with app.app_context():
+            unit = OrgUnit(name=name or f"Unit {next(_seq)}", kind=kind)
+            db.session.add(unit)
+            db.session.commit()
+            return unit.id
+
+    return _make
+
+
+@pytest.fixture
+def make_user(app: Flask, make_unit: Callable[..., int]) -> Callable[..., int]:
+    def _make(
+        role: Role = Role.AUDITOR,
+        *,
+        email: str | None = None,
+        unit_id: int | None = None,
+        password: str = PASSWORD,
+        active: bool = True,
+    ) -> int:
+        if role is Role.AUDITEE and unit_id is None:
+            unit_id = make_unit()
+        with app.app_context():
+            user = accounts.create_user(
+                accounts.UserData(email or f"user{next(_seq)}@example.test", f"Test {role.value}", role, unit_id),
+                password,
+                actor=None,
+            )
+            user.active = active
+            db.session.commit()
+            return user.id
+
+    return _make
+
+
+@pytest.fixture
+def login(client: FlaskClient, app: Flask) -> Callable[[int], None]:
+    """Sign a user in by writing Flask-Login's session keys (the real form is tested separately)."""
+
+    def _login(user_id: int) -> None:
+        with app.app_context():
+            version = db.session.get(User, user_id).session_version
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{user_id}:{version}"
+            session["_fresh"] = True
+
+    return _login
+
+
+@pytest.fixture
+def token_for(app: Flask) -> Callable[[int], dict[str, str]]:
+    """Create an API token for a user and return the Authorization header."""
+
+    def _token(user_id: int) -> dict[str, str]:
+        with app.app_context():
+            _, raw = accounts.create_token(db.session.get(User, user_id), "test", actor=None)
+            db.session.commit()
+        return {"Authorization": f"Bearer {raw}"}
+
+    return _token
+
+
+@pytest.fixture
+def query_count(app: Flask) -> Callable[[], int]:
+    """Number of SQL statements recorded during the current request context."""
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    return lambda: len(get_recorded_queries())
