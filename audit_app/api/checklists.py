@@ -24,25 +24,25 @@ def _version(version_id: int) -> ChecklistVersion:
 
 
 @blp.route("")
-@blp.response(200, ChecklistVersionSchema(many=True))
 @require_role()
+@blp.response(200, ChecklistVersionSchema(many=True))
 def list_versions() -> list[ChecklistVersion]:
     """List every checklist version in the library."""
     return checklists.list_versions()
 
 
 @blp.route("/<int:version_id>")
-@blp.response(200, ChecklistVersionSchema)
 @require_role()
+@blp.response(200, ChecklistVersionSchema)
 def get_version(version_id: int) -> ChecklistVersion:
     """Return one checklist version with its content hash."""
     return _version(version_id)
 
 
 @blp.route("/<int:version_id>/items")
+@require_role()
 @blp.arguments(ItemQuerySchema, location="query")
 @blp.response(200, ChecklistItemSchema(many=True))
-@require_role()
 def list_items(query: dict[str, Any], version_id: int) -> list[ChecklistItem]:
     """List the items of a version in order, or those matching `q`."""
     version = _version(version_id)
@@ -52,8 +52,8 @@ def list_items(query: dict[str, Any], version_id: int) -> list[ChecklistItem]:
 
 
 @blp.route("/<int:version_id>/items/<string:ref>")
-@blp.response(200, ChecklistItemSchema)
 @require_role()
+@blp.response(200, ChecklistItemSchema)
 def get_item(version_id: int, ref: str) -> ChecklistItem:
     """Return one item by its clause or control id."""
     version = _version(version_id)

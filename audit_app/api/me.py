@@ -12,8 +12,8 @@ blp = Blueprint("api_me", __name__, url_prefix="/me", description="The user the 
 
 
 @blp.route("")
-@blp.response(200, UserSchema)
 @require_role()
+@blp.response(200, UserSchema)
 def me() -> User:
     """Return the user the bearer token belongs to."""
     return get_actor()

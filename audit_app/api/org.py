@@ -23,34 +23,34 @@ blp = Blueprint("api_org", __name__, url_prefix="", description="Organisation, o
 
 
 @blp.route("/organisation")
-@blp.response(200, OrganisationSchema)
 @require_role()
+@blp.response(200, OrganisationSchema)
 def get_organisation() -> Organisation:
     """Return the organisation profile and AIMS scope statement."""
     return org.get_profile()
 
 
 @blp.route("/organisation", methods=["PUT"])
+@require_role(*ADMIN_ONLY)
 @blp.arguments(OrganisationSchema)
 @blp.response(200, OrganisationSchema)
-@require_role(*ADMIN_ONLY)
 def put_organisation(data: dict[str, Any]) -> Organisation:
     """Replace the organisation name and scope statement."""
     return run(lambda: org.update_profile(data["name"], data["scope_statement"], actor=get_actor()))
 
 
 @blp.route("/org-units")
-@blp.response(200, OrgUnitSchema(many=True))
 @require_role()
+@blp.response(200, OrgUnitSchema(many=True))
 def list_units() -> list[OrgUnit]:
     """List org units (departments, processes, sites)."""
     return org.list_units()
 
 
 @blp.route("/org-units", methods=["POST"])
+@require_role(*ADMIN_ONLY)
 @blp.arguments(OrgUnitSchema)
 @blp.response(201, OrgUnitSchema)
-@require_role(*ADMIN_ONLY)
 def create_unit(data: dict[str, Any]) -> OrgUnit:
     """Create an org unit."""
     return run(lambda: org.save_unit(org.UnitData(**data), actor=get_actor()))
@@ -64,17 +64,17 @@ def _unit(unit_id: int) -> OrgUnit:
 
 
 @blp.route("/org-units/<int:unit_id>")
-@blp.response(200, OrgUnitSchema)
 @require_role()
+@blp.response(200, OrgUnitSchema)
 def get_unit(unit_id: int) -> OrgUnit:
     """Return one org unit."""
     return _unit(unit_id)
 
 
 @blp.route("/org-units/<int:unit_id>", methods=["PATCH"])
-@blp.arguments(OrgUnitUpdateSchema)
-@blp.response(200, OrgUnitSchema)
 @require_role(*ADMIN_ONLY)
+@blp.arguments(OrgUnitUpdateSchema(partial=True))
+@blp.response(200, OrgUnitSchema)
 def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
     """Change an org unit; fields left out keep their value."""
     unit = _unit(unit_id)
@@ -89,17 +89,17 @@ def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
 
 
 @blp.route("/ai-systems")
-@blp.response(200, AISystemSchema(many=True))
 @require_role()
+@blp.response(200, AISystemSchema(many=True))
 def list_systems() -> list[AISystem]:
     """List the AI-system inventory."""
     return org.list_systems()
 
 
 @blp.route("/ai-systems", methods=["POST"])
+@require_role(*ADMIN_ONLY)
 @blp.arguments(AISystemSchema)
 @blp.response(201, AISystemSchema)
-@require_role(*ADMIN_ONLY)
 def create_system(data: dict[str, Any]) -> AISystem:
     """Add an AI system to the inventory."""
     return run(lambda: org.save_system(org.SystemData(**data), actor=get_actor()))
@@ -113,17 +113,17 @@ def _system(system_id: int) -> AISystem:
 
 
 @blp.route("/ai-systems/<int:system_id>")
-@blp.response(200, AISystemSchema)
 @require_role()
+@blp.response(200, AISystemSchema)
 def get_system(system_id: int) -> AISystem:
     """Return one AI system."""
     return _system(system_id)
 
 
 @blp.route("/ai-systems/<int:system_id>", methods=["PATCH"])
-@blp.arguments(AISystemUpdateSchema)
-@blp.response(200, AISystemSchema)
 @require_role(*ADMIN_ONLY)
+@blp.arguments(AISystemUpdateSchema(partial=True))
+@blp.response(200, AISystemSchema)
 def update_system(data: dict[str, Any], system_id: int) -> AISystem:
     """Change an AI system; fields left out keep their value."""
     system = _system(system_id)

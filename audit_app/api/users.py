@@ -27,17 +27,17 @@ def _load(user_id: int) -> User:
 
 
 @blp.route("")
-@blp.response(200, UserSchema(many=True))
 @require_role(*ADMIN_ONLY)
+@blp.response(200, UserSchema(many=True))
 def list_users() -> list[User]:
     """List every account, active or not."""
     return list(db.session.scalars(select(User).options(selectinload(User.org_unit)).order_by(User.email)))
 
 
 @blp.route("", methods=["POST"])
+@require_role(*ADMIN_ONLY)
 @blp.arguments(UserCreateSchema)
 @blp.response(201, UserSchema)
-@require_role(*ADMIN_ONLY)
 def create_user(data: dict[str, Any]) -> User:
     """Create an account."""
     password = data.pop("password")
@@ -45,17 +45,17 @@ def create_user(data: dict[str, Any]) -> User:
 
 
 @blp.route("/<int:user_id>")
-@blp.response(200, UserSchema)
 @require_role(*ADMIN_ONLY)
+@blp.response(200, UserSchema)
 def get_user(user_id: int) -> User:
     """Return one account."""
     return _load(user_id)
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
+@require_role(*ADMIN_ONLY)
 @blp.arguments(UserUpdateSchema)
 @blp.response(200, UserSchema)
-@require_role(*ADMIN_ONLY)
 def update_user(data: dict[str, Any], user_id: int) -> User:
     """Change name, role, org unit or active flag."""
     user, actor = _load(user_id), get_actor()

@@ -38,7 +38,7 @@ class ChecklistInvalid(Exception):
     """The checklist was refused; `problems` names every error found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the checklist")
+        super().__init__(f"{len(problems)} problem(s) in the checklist: " + "; ".join(map(str, problems[:5])))
         self.problems = problems
 
 
@@ -141,9 +141,10 @@ def _decode(name: str, data: bytes, problems: list[Problem]) -> Any:
         problems.append(Problem(name, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})"))
         return None
     try:
-        if name.endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
+        doc = json.loads(text) if name.endswith(".json") else yaml.safe_load(text)
+        if doc is None:  # only comments, "~" or "null": nothing to read
+            problems.append(Problem(name, "file is empty (it holds no data)"))
+        return doc
     except json.JSONDecodeError as exc:
         problems.append(Problem(name, f"JSON syntax error at line {exc.lineno} column {exc.colno}: {exc.msg}"))
     except yaml.YAMLError as exc:

@@ -1,0 +1,175 @@
+"""Role x endpoint matrix: every endpoint declares its roles, and the server enforces them.
+
+EXPECTED is the specification. Anonymous requests go to the login page (UI) or get 401 (API);
+a role outside the list gets 403; a role inside it never gets 401 or 403.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PUBLIC_ENDPOINTS
+from audit_app.extensions import db
+from audit_app.models import AIRole, AISystem, ApiToken, LifecycleStage, OrgUnit, RiskLevel, Role, UnitKind, User
+from audit_app.services import accounts, checklists
+from audit_app.services.checklist_files import parse_documents
+
+ALL = frozenset(ALL_ROLES)
+ADMIN = frozenset(ADMIN_ONLY)
+
+#: endpoint -> roles allowed. Every non-public endpoint of the app must be listed.
+EXPECTED: dict[str, frozenset[Role]] = {
+    "main.index": ALL,
+    "auth.logout": ALL,
+    "auth.password": ALL,
+    "account.tokens": ALL,
+    "account.revoke": ALL,
+    "library.index": ALL,
+    "library.version": ALL,
+    "library.item": ALL,
+    "org.profile": ALL,
+    "org.units": ALL,
+    "org.systems": ALL,
+    "org.system": ALL,
+    "org.edit_profile": ADMIN,
+    "org.edit_unit": ADMIN,
+    "org.edit_system": ADMIN,
+    "admin.users": ADMIN,
+    "admin.new_user": ADMIN,
+    "admin.edit_user": ADMIN,
+    "admin.set_active": ADMIN,
+    "admin.checklist_import": ADMIN,
+    "admin.activity": ADMIN,
+    "api_me.me": ALL,
+    "api_users.list_users": ADMIN,
+    "api_users.create_user": ADMIN,
+    "api_users.get_user": ADMIN,
+    "api_users.update_user": ADMIN,
+    "api_org.get_organisation": ALL,
+    "api_org.put_organisation": ADMIN,
+    "api_org.list_units": ALL,
+    "api_org.create_unit": ADMIN,
+    "api_org.get_unit": ALL,
+    "api_org.update_unit": ADMIN,
+    "api_org.list_systems": ALL,
+    "api_org.create_system": ADMIN,
+    "api_org.get_system": ALL,
+    "api_org.update_system": ADMIN,
+    "api_checklists.list_versions": ALL,
+    "api_checklists.get_version": ALL,
+    "api_checklists.list_items": ALL,
+    "api_checklists.get_item": ALL,
+}
+
+TINY_CHECKLIST = b"""
+checklist: {code: matrix, title: Matrix checklist, version: "1"}
+items:
+  - {id: M-1, title: Requirement one, kind: requirement, parent: null, questions: ["a?", "b?", "c?"],
+     evidence: {records: [r]}}
+"""
+
+
+def _app_endpoints(app: Flask) -> dict[str, list[tuple[str, str]]]:
+    """endpoint -> [(method, rule)] for every route of the app."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.setdefault(rule.endpoint, []).append((method, rule.rule))
+    return found
+
+
+def test_every_endpoint_declares_its_roles(app):
+    for endpoint, view in app.view_functions.items():
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        declared = getattr(view, "required_roles", None)
+        assert declared, f"{endpoint} has no @require_role"
+        assert frozenset(declared) == EXPECTED.get(endpoint), f"{endpoint} declares {declared}"
+
+
+def test_matrix_lists_every_endpoint(app):
+    routed = set(_app_endpoints(app)) - PUBLIC_ENDPOINTS
+    assert routed == set(EXPECTED)
+
+
+def test_public_endpoints_are_only_login_static_and_openapi():
+    assert frozenset({"auth.login", "static", "api-docs.openapi_json"}) == PUBLIC_ENDPOINTS
+
+
+@pytest.fixture
+def world(app):
+    """One user per role, a unit, an AI system, a tiny checklist and a token per role (no password hashing)."""
+    with app.app_context():
+        unit = OrgUnit(name="Matrix unit", kind=UnitKind.DEPARTMENT)
+        db.session.add(unit)
+        db.session.flush()
+        users = {}
+        for role in Role:
+            user = User(email=f"{role.value}@matrix.test", name=role.value, role=role, org_unit_id=unit.id)
+            db.session.add(user)
+            users[role] = user
+        system = AISystem(name="Matrix model", purpose="p", role=AIRole.DEVELOPER, risk_level=RiskLevel.LOW,
+                          owner_unit_id=unit.id, lifecycle_stage=LifecycleStage.INCEPTION)
+        db.session.add(system)
+        parsed = parse_documents({"m.yaml": TINY_CHECKLIST}, max_bytes=10_000, manifest="m.yaml")
+        version = checklists.load(parsed, source="test", actor=None).version
+        tokens = {role: accounts.create_token(user, "matrix", actor=None)[1] for role, user in users.items()}
+        db.session.commit()
+        token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
+        return {
+            "users": {role: (u.id, u.session_version) for role, u in users.items()},
+            "tokens": tokens,
+            "args": {"user_id": users[Role.VIEWER].id, "unit_id": unit.id, "system_id": system.id,
+                     "version_id": version.id, "ref": "M-1", "token_id": token_id},
+        }
+
+
+def _url(rule: str, args: dict) -> str:
+    url = rule
+    for name, value in args.items():
+        for converter in ("int:", "string:", ""):
+            url = url.replace(f"<{converter}{name}>", str(value))
+    assert "<" not in url, f"no sample value for {rule}"
+    return url
+
+
+def _request(client, method: str, url: str, headers: dict | None = None):
+    kwargs = {"headers": headers or {}}
+    if method in ("POST", "PUT", "PATCH"):
+        kwargs["json" if url.startswith("/api/") else "data"] = {}
+    return client.open(url, method=method, **kwargs)
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXPECTED))
+def test_role_matrix(endpoint, app, world):
+    allowed = EXPECTED[endpoint]
+    routes = _app_endpoints(app)[endpoint]
+    # Disallowed roles first, so an allowed role's change (e.g. a deactivation) cannot mask a refusal.
+    ordered = [r for r in Role if r not in allowed] + [r for r in Role if r in allowed]
+    for method, rule in routes:
+        url = _url(rule, world["args"])
+        is_api = url.startswith("/api/")
+
+        anonymous = _request(app.test_client(), method, url)
+        if is_api:
+            assert anonymous.status_code == 401, f"anonymous {method} {url}"
+            assert anonymous.is_json
+        else:
+            assert anonymous.status_code == 302, f"anonymous {method} {url}"
+            assert "/auth/login" in anonymous.headers["Location"]
+
+        for role in ordered:
+            client = app.test_client()
+            headers = None
+            if is_api:
+                headers = {"Authorization": f"Bearer {world['tokens'][role]}"}
+            else:
+                user_id, version = world["users"][role]
+                with client.session_transaction() as session:
+                    session["_user_id"] = f"{user_id}:{version}"
+            status = _request(client, method, url, headers).status_code
+            if role in allowed:
+                assert status not in (401, 403), f"{role} {method} {url} -> {status}"
+            else:
+                assert status == 403, f"{role} {method} {url} -> {status}, expected 403"
