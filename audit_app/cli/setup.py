@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from audit_app.extensions import db, migrate
 from audit_app.models import ROLE_LABELS, utcnow
@@ -62,15 +63,17 @@ def init_command() -> None:
 def demo_command(serve: bool, port: int) -> None:
     """Load the demo organisation and one user per role, then print where to sign in."""
     run_init()
-    logins = demo.load_demo(Path(current_app.instance_path) / "demo_credentials.txt")
+    credentials = Path(current_app.instance_path) / "demo_credentials.txt"
+    logins = demo.load_demo(credentials)
     db.session.commit()
     url = f"http://127.0.0.1:{port}/auth/login"
     click.echo(f"\nDemo organisation: {demo.ORG_NAME}\nSign in at {url}\n")
     for login in logins:
         click.echo(f"  {ROLE_LABELS[login.role]:<24} {login.email:<36} {login.password}")
-    click.echo("\n(Credentials are kept in instance/demo_credentials.txt.)")
+    click.echo(f"\n(These credentials are kept in {credentials}.)")
     if serve:
         # Plain http on localhost: a Secure cookie would never be sent back.
         current_app.config["SESSION_COOKIE_SECURE"] = False
         current_app.config["REMEMBER_COOKIE_SECURE"] = False
-        current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+        click.echo(f"Serving on {url} (press Ctrl+C to stop).")
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)

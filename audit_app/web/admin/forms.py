@@ -10,6 +10,7 @@ from audit_app.services import org
 from audit_app.web.forms import optional_id
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
+# Fields take choices through a callable: WTForms 3.3 deprecates (value, label) tuples passed directly.
 
 
 class _UnitChoices:
@@ -27,7 +28,7 @@ class _UnitChoices:
 class UserCreateForm(_UnitChoices, FlaskForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=lambda: ROLE_CHOICES)
     org_unit_id = SelectField("Org unit", choices=[])
     password = PasswordField(
         "Initial password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
@@ -37,7 +38,7 @@ class UserCreateForm(_UnitChoices, FlaskForm):
 
 class UserEditForm(_UnitChoices, FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES)
+    role = SelectField("Role", choices=lambda: ROLE_CHOICES)
     org_unit_id = SelectField("Org unit", choices=[])
     submit = SubmitField("Save changes")
 

@@ -19,7 +19,7 @@ class ProfileForm(FlaskForm):
 
 class UnitForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    kind = SelectField("Kind", choices=[(k.value, k.label) for k in UnitKind])
+    kind = SelectField("Kind", choices=lambda: [(k.value, k.label) for k in UnitKind])
     parent_id = SelectField("Part of", choices=[], validate_choice=True)
     description = TextAreaField("Description", validators=[Length(max=4000)], render_kw={"rows": 3})
     active = BooleanField("Active", default=True)
@@ -43,10 +43,10 @@ class UnitForm(FlaskForm):
 class SystemForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     purpose = TextAreaField("Intended purpose", validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 4})
-    role = SelectField("Our role towards the system", choices=[(r.value, r.label) for r in AIRole])
-    risk_level = SelectField("Risk level", choices=[(r.value, r.label) for r in RiskLevel])
+    role = SelectField("Our role towards the system", choices=lambda: [(r.value, r.label) for r in AIRole])
+    risk_level = SelectField("Risk level", choices=lambda: [(r.value, r.label) for r in RiskLevel])
     owner_unit_id = SelectField("Owner unit", choices=[])
-    lifecycle_stage = SelectField("Life-cycle stage", choices=[(s.value, s.label) for s in LifecycleStage])
+    lifecycle_stage = SelectField("Life-cycle stage", choices=lambda: [(s.value, s.label) for s in LifecycleStage])
     in_scope = BooleanField("In the AIMS scope", default=True)
     scope_note = TextAreaField(
         "Scope note (required when outside the scope)", validators=[Length(max=4000)], render_kw={"rows": 2}
