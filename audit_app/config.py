@@ -41,6 +41,24 @@ class DefaultConfig:
     CHECKLIST_DIR = str(PROJECT_ROOT / "checklists")
     REPORT_TEMPLATE_DIR = str(PROJECT_ROOT / "report_templates")
 
+    #: Wall-clock time zone of agenda sessions and reminders.
+    ORG_TIMEZONE = "Europe/London"
+    #: Remind people of a session this many hours ahead, and of an audit's start this many days ahead.
+    REMINDER_SESSION_HOURS = 24
+    REMINDER_AUDIT_DAYS = 7
+    #: How often the scheduler process runs the reminder job, in minutes.
+    REMINDER_INTERVAL_MINUTES = 15
+    #: Outgoing e-mail; with no MAIL_SERVER, notifications stay in the app only.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_FROM = "aims-audit@localhost"
+    MAIL_TIMEOUT = 10
+    #: Absolute base URL for links in e-mails, e.g. https://audit.example.org
+    BASE_URL = "http://127.0.0.1:5000"
+
     API_TITLE = "AIMS Audit API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

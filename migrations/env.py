@@ -21,10 +21,23 @@ def get_metadata():
     return target_db.metadata
 
 
+#: Tables that belong to libraries, not to our models (APScheduler's job store).
+FOREIGN_TABLES = {"scheduler_job"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def run_migrations_offline():
     """Emit SQL to the script output instead of running it."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=get_metadata(),
-                      literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        render_as_batch=True,
+        include_object=include_object,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,6 +54,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_object", include_object)
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
         with context.begin_transaction():

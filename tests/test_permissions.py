@@ -109,8 +109,14 @@ def world(app):
             user = User(email=f"{role.value}@matrix.test", name=role.value, role=role, org_unit_id=unit.id)
             db.session.add(user)
             users[role] = user
-        system = AISystem(name="Matrix model", purpose="p", role=AIRole.DEVELOPER, risk_level=RiskLevel.LOW,
-                          owner_unit_id=unit.id, lifecycle_stage=LifecycleStage.INCEPTION)
+        system = AISystem(
+            name="Matrix model",
+            purpose="p",
+            role=AIRole.DEVELOPER,
+            risk_level=RiskLevel.LOW,
+            owner_unit_id=unit.id,
+            lifecycle_stage=LifecycleStage.INCEPTION,
+        )
         db.session.add(system)
         parsed = parse_documents({"m.yaml": TINY_CHECKLIST}, max_bytes=10_000, manifest="m.yaml")
         version = checklists.load(parsed, source="test", actor=None).version
@@ -120,8 +126,14 @@ def world(app):
         return {
             "users": {role: (u.id, u.session_version) for role, u in users.items()},
             "tokens": tokens,
-            "args": {"user_id": users[Role.VIEWER].id, "unit_id": unit.id, "system_id": system.id,
-                     "version_id": version.id, "ref": "M-1", "token_id": token_id},
+            "args": {
+                "user_id": users[Role.VIEWER].id,
+                "unit_id": unit.id,
+                "system_id": system.id,
+                "version_id": version.id,
+                "ref": "M-1",
+                "token_id": token_id,
+            },
         }
 
 

@@ -12,7 +12,12 @@ NEW_PASSWORD = "a perfectly fine passphrase"
 
 
 def new_user(**overrides):
-    return {"email": "new.user@example.test", "name": "New User", "role": "auditor", "password": NEW_PASSWORD} | overrides
+    return {
+        "email": "new.user@example.test",
+        "name": "New User",
+        "role": "auditor",
+        "password": NEW_PASSWORD,
+    } | overrides
 
 
 def test_admin_lists_every_account_ordered_by_email(client, admin_headers, make_user):
@@ -180,9 +185,7 @@ def test_patch_keeps_fields_left_out(client, admin_headers, make_user, make_unit
     assert (stored["name"], stored["role"], stored["org_unit_id"]) == ("Renamed", Role.AUDITEE, unit_id)
 
 
-def test_admin_deactivates_a_user_and_their_token_stops_working(
-    client, admin_headers, make_user, token_for, fetch
-):
+def test_admin_deactivates_a_user_and_their_token_stops_working(client, admin_headers, make_user, token_for, fetch):
     user_id = make_user(Role.AUDITOR)
     their_headers = token_for(user_id)
     assert client.get("/api/v1/me", headers=their_headers).status_code == 200

@@ -159,7 +159,8 @@ def test_logout_needs_post_and_ends_the_session(client, auditor):
 
 def change_password(client: FlaskClient, current: str, new: str, confirm: str | None = None):
     return client.post(
-        "/auth/password", data={"current_password": current, "password": new, "confirm": new if confirm is None else confirm}
+        "/auth/password",
+        data={"current_password": current, "password": new, "confirm": new if confirm is None else confirm},
     )
 
 
@@ -199,7 +200,7 @@ def test_password_change_refuses_mismatched_confirmation(client, app, auditor):
 
 
 def test_password_change_signs_out_other_sessions(client, app, auditor):
-    user_id, email = auditor
+    _, email = auditor
     other = app.test_client()
     assert sign_in(other, email).status_code == 302
     assert sign_in(client, email).status_code == 302

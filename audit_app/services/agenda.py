@@ -1,0 +1,201 @@
+"""The audit plan's agenda: sessions, and the conflicts a lead auditor must see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from audit_app.errors import NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User
+from audit_app.services import activity
+from audit_app.services.audits import ensure_can_manage
+from audit_app.services.lifecycle import ensure_unlocked
+from audit_app.services.text import clean
+
+MAX_SESSION_MINUTES = 12 * 60
+
+
+@dataclass(frozen=True)
+class SessionData:
+    day: date
+    start_time: time
+    duration_minutes: int
+    activity: SessionActivity
+    title: str
+    location: str = ""
+    remote_link: str = ""
+    notes: str = ""
+    item_ids: tuple[int, ...] = ()
+    auditor_ids: tuple[int, ...] = ()
+    auditee_ids: tuple[int, ...] = ()
+
+
+def get_session(audit: Audit, session_id: int) -> AuditSession:
+    session = next((s for s in audit.sessions if s.id == session_id), None)
+    if session is None:
+        raise NotFound("That session is not on this audit's agenda.")
+    return session
+
+
+def save_session(audit: Audit, data: SessionData, *, actor: User, session: AuditSession | None = None) -> AuditSession:
+    """Add or change an agenda session; auditors must be on the team, items in the audit's scope."""
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "agenda")
+    errors: dict[str, list[str]] = {}
+    if not 5 <= data.duration_minutes <= MAX_SESSION_MINUTES:
+        errors["duration_minutes"] = [f"Use between 5 and {MAX_SESSION_MINUTES} minutes."]
+    link = clean(data.remote_link, field="remote_link", max_length=500)
+    if link and not link.startswith(("https://", "http://")):
+        errors["remote_link"] = ["Use a web address starting with https://."]
+    team = {m.user_id: m.user for m in audit.team}
+    stray = [i for i in data.auditor_ids if i not in team]
+    if stray:
+        errors["auditor_ids"] = ["Only members of the audit team can run a session."]
+    auditees = {a.id: a for a in audit.auditees}
+    if any(i not in auditees for i in data.auditee_ids):
+        errors["auditee_ids"] = ["Only the audit's auditee representatives can attend as auditees."]
+    scope = {i.id: i for i in audit.scope_items}
+    if any(i not in scope for i in data.item_ids):
+        errors["item_ids"] = ["Only clauses and controls in the audit's scope can be covered."]
+    if errors:
+        raise ValidationFailed("The session is not valid.", errors)
+    title = clean(data.title, field="title", max_length=200, required=True)
+    created = session is None
+    session = session or AuditSession(audit=audit)
+    session.day, session.start_time, session.duration_minutes = data.day, data.start_time, data.duration_minutes
+    session.activity, session.title, session.remote_link = data.activity, title, link
+    session.location = clean(data.location, field="location", max_length=200)
+    session.notes = clean(data.notes, field="notes", max_length=4000, multiline=True)
+    session.items = [scope[i] for i in dict.fromkeys(data.item_ids)]
+    session.auditors = [team[i] for i in dict.fromkeys(data.auditor_ids)]
+    session.auditees = [auditees[i] for i in dict.fromkeys(data.auditee_ids)]
+    if created:
+        db.session.add(session)
+    activity.record(
+        actor,
+        "audit.session_saved" if not created else "audit.session_added",
+        audit,
+        session=title,
+        day=data.day.isoformat(),
+    )
+    return session
+
+
+def delete_session(audit: Audit, session: AuditSession, *, actor: User) -> None:
+    """Take a session off the agenda (the change is kept in the activity log)."""
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "agenda")
+    activity.record(
+        actor,
+        "audit.session_removed",
+        audit,
+        session=session.title,
+        day=session.day.isoformat(),
+        start=session.start_time.isoformat(timespec="minutes"),
+    )
+    audit.sessions.remove(session)
+    db.session.delete(session)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A plain view of a session for conflict checks."""
+
+    session_id: int
+    audit_id: int
+    label: str
+    starts: datetime
+    ends: datetime
+    people: frozenset[tuple[str, int]]  # ("user", id) or ("auditee", id)
+    names: dict[tuple[str, int], str]
+
+
+@dataclass(frozen=True)
+class PlanConflict:
+    kind: str  # "double_booked", "outside_dates", "uncovered"
+    message: str
+    session_ids: tuple[int, ...] = ()
+
+
+def _slot(session: AuditSession) -> Slot:
+    people: dict[tuple[str, int], str] = {("user", u.id): u.name for u in session.auditors}
+    for auditee in session.auditees:
+        key = ("user", auditee.user_id) if auditee.user_id else ("auditee", auditee.id)
+        people[key] = auditee.name
+    return Slot(
+        session.id,
+        session.audit_id,
+        f"{session.title} ({session.day:%d %b} {session.start_time:%H:%M})",
+        session.starts,
+        session.ends,
+        frozenset(people),
+        people,
+    )
+
+
+def detect_conflicts(
+    audit_start: date,
+    audit_end: date,
+    own: Iterable[Slot],
+    others: Iterable[Slot],
+    scope: Iterable[tuple[str, str]],
+    covered: Iterable[str],
+) -> list[PlanConflict]:
+    """Find double bookings, sessions outside the audit dates and in-scope items no session covers."""
+    own = sorted(own, key=lambda s: (s.starts, s.session_id))
+    conflicts: list[PlanConflict] = []
+    for slot in own:
+        if not audit_start <= slot.starts.date() <= audit_end or slot.ends.date() > audit_end:
+            conflicts.append(
+                PlanConflict(
+                    "outside_dates",
+                    f"{slot.label} falls outside the audit dates ({audit_start:%d %b %Y} to {audit_end:%d %b %Y}).",
+                    (slot.session_id,),
+                )
+            )
+    candidates = own + sorted(others, key=lambda s: (s.starts, s.session_id))
+    for index, first in enumerate(own):
+        for second in candidates[index + 1 :]:
+            if second.session_id == first.session_id or not (first.starts < second.ends and second.starts < first.ends):
+                continue
+            for person in sorted(first.people & second.people):
+                where = "" if second.audit_id == first.audit_id else " of another audit"
+                conflicts.append(
+                    PlanConflict(
+                        "double_booked",
+                        f"{first.names[person]} is in two sessions at once: {first.label} and {second.label}{where}.",
+                        (first.session_id, second.session_id),
+                    )
+                )
+    covered_refs = set(covered)
+    for ref, title in scope:
+        if ref not in covered_refs:
+            conflicts.append(PlanConflict("uncovered", f"{ref} {title} is in scope but no session covers it."))
+    return conflicts
+
+
+def conflicts_for(audit: Audit) -> list[PlanConflict]:
+    """Conflicts in this audit's plan, including people booked in other open audits at the same time."""
+    own = [_slot(s) for s in audit.sessions]
+    days = {s.day for s in audit.sessions}
+    others: list[Slot] = []
+    if days:
+        stmt = (
+            sa.select(AuditSession)
+            .join(Audit)
+            .options(selectinload(AuditSession.auditors), selectinload(AuditSession.auditees))
+            .where(
+                AuditSession.day.in_(days),
+                AuditSession.audit_id != audit.id,
+                Audit.status.not_in([AuditStatus.CANCELLED, AuditStatus.CLOSED]),
+            )
+        )
+        others = [_slot(s) for s in db.session.scalars(stmt)]
+    covered = {item.ref for s in audit.sessions for item in s.items}
+    scope = [(i.ref, i.title) for i in audit.scope_items]
+    return detect_conflicts(audit.start_date, audit.end_date, own, others, scope, covered)

@@ -1,0 +1,169 @@
+"""Audit programmes: create and change them, with their grade scheme and due-date policy."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from audit_app.errors import NotAllowed, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import (
+    DUE_STEPS,
+    AuditProgramme,
+    ChecklistVersion,
+    ProgrammeStatus,
+    User,
+)
+from audit_app.models.programme import default_due_policy, default_grades
+from audit_app.services import activity
+from audit_app.services.permissions import can_manage_programme
+from audit_app.services.text import clean
+
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
+GRADE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+TEXT_FIELDS = ("objectives", "risks", "opportunities", "extent", "resources", "methods")
+
+
+@dataclass(frozen=True)
+class ProgrammeData:
+    code: str
+    title: str
+    period_start: date
+    period_end: date
+    checklist_version_id: int
+    objectives: str = ""
+    risks: str = ""
+    opportunities: str = ""
+    extent: str = ""
+    resources: str = ""
+    methods: str = ""
+    status: ProgrammeStatus = ProgrammeStatus.DRAFT
+    grade_scheme: list[dict[str, Any]] | None = None
+    due_policy: dict[str, dict[str, int | None]] | None = field(default=None)
+
+
+def list_programmes() -> list[AuditProgramme]:
+    return list(
+        db.session.scalars(
+            sa.select(AuditProgramme)
+            .options(selectinload(AuditProgramme.checklist_version))
+            .order_by(AuditProgramme.period_start.desc())
+        )
+    )
+
+
+def get_programme(programme_id: int) -> AuditProgramme:
+    programme = db.session.get(AuditProgramme, programme_id)
+    if programme is None:
+        raise NotFound(f"Audit programme {programme_id} does not exist.")
+    return programme
+
+
+def validate_grades(grades: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check a grade scheme: unique lower-case codes, labels, at least one nonconformity grade."""
+    errors, seen, cleaned = [], set(), []
+    for index, grade in enumerate(grades, start=1):
+        code = str(grade.get("code", "")).strip()
+        label = clean(str(grade.get("label", "")), field="grade label", max_length=80)
+        if not GRADE_CODE_RE.match(code):
+            errors.append(f"Grade {index}: the code must be lower-case letters, digits or _ (got {code!r}).")
+        elif code in seen:
+            errors.append(f"Grade {index}: the code {code!r} is used twice.")
+        if not label:
+            errors.append(f"Grade {index}: give it a label.")
+        seen.add(code)
+        cleaned.append({"code": code, "label": label, "nonconformity": bool(grade.get("nonconformity"))})
+    if not cleaned:
+        errors.append("The grade scheme needs at least one grade.")
+    elif not any(g["nonconformity"] for g in cleaned):
+        errors.append("At least one grade must be a nonconformity.")
+    if errors:
+        raise ValidationFailed("The grade scheme is not valid.", {"grade_scheme": errors})
+    return cleaned
+
+
+def validate_due_policy(policy: dict[str, dict[str, Any]], grades: list[dict[str, Any]]) -> dict[str, Any]:
+    """Check the due-date policy: one entry per grade, each step a whole number of days (1 to 730) or empty."""
+    errors, cleaned = [], {}
+    codes = [g["code"] for g in grades]
+    for code in codes:
+        steps = policy.get(code) or {}
+        row: dict[str, int | None] = {}
+        for step in DUE_STEPS:
+            value = steps.get(step)
+            if value in (None, ""):
+                row[step] = None
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+                errors.append(f"{code} / {step}: use a whole number of days or leave it empty.")
+                continue
+            number = int(value)
+            if not 0 < number <= 730:
+                errors.append(f"{code} / {step}: use between 1 and 730 days.")
+            row[step] = number
+        cleaned[code] = row
+    unknown = sorted(set(policy) - set(codes))
+    if unknown:
+        errors.append("The policy names grades that are not in the scheme: " + ", ".join(unknown) + ".")
+    if errors:
+        raise ValidationFailed("The due-date policy is not valid.", {"due_policy": errors})
+    return cleaned
+
+
+def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramme | None = None) -> AuditProgramme:
+    """Create or change a programme after checking its period, reference checklist and grade scheme."""
+    if not can_manage_programme(actor, programme):
+        raise NotAllowed("Only lead auditors and administrators manage audit programmes.")
+    code = (data.code or "").strip()
+    if not CODE_RE.match(code):
+        raise ValidationFailed(
+            "The period code is not valid.", {"code": ["Use up to 20 letters, digits or hyphens, e.g. 2026."]}
+        )
+    clash = db.session.scalar(sa.select(AuditProgramme).where(AuditProgramme.code == code))
+    if clash is not None and clash is not programme:
+        raise ValidationFailed("A programme with this code exists.", {"code": ["This code is already used."]})
+    if programme is not None and programme.audits and code != programme.code:
+        raise ValidationFailed(
+            "The code is part of the audit references.",
+            {"code": ["The code cannot change once audits are numbered with it."]},
+        )
+    title = clean(data.title, field="title", max_length=200, required=True)
+    if data.period_end < data.period_start:
+        raise ValidationFailed(
+            "The period ends before it starts.", {"period_end": ["The end date must be on or after the start date."]}
+        )
+    if (data.period_end - data.period_start).days > 3 * 366:
+        raise ValidationFailed("The period is too long.", {"period_end": ["A programme covers at most three years."]})
+    version = db.session.get(ChecklistVersion, data.checklist_version_id)
+    if version is None:
+        raise ValidationFailed("Unknown checklist.", {"checklist_version_id": ["Choose a checklist version."]})
+    texts = {name: clean(getattr(data, name), field=name, max_length=10000, multiline=True) for name in TEXT_FIELDS}
+    grades = validate_grades(
+        data.grade_scheme
+        if data.grade_scheme is not None
+        else (programme.grade_scheme if programme else default_grades())
+    )
+    if data.due_policy is None:  # keep the current (or default) policy for the grades that remain
+        base = programme.due_policy if programme else default_due_policy()
+        codes = {g["code"] for g in grades}
+        policy = validate_due_policy({k: v for k, v in base.items() if k in codes}, grades)
+    else:
+        policy = validate_due_policy(data.due_policy, grades)
+    created = programme is None
+    programme = programme or AuditProgramme(created_by_id=actor.id)
+    programme.code, programme.title = code, title
+    programme.period_start, programme.period_end = data.period_start, data.period_end
+    programme.checklist_version_id = version.id
+    for name, value in texts.items():
+        setattr(programme, name, value)
+    programme.grade_scheme, programme.due_policy, programme.status = grades, policy, data.status
+    version.locked = True  # the coverage matrix is measured against this version from now on
+    if created:
+        db.session.add(programme)
+    activity.record(actor, "programme.created" if created else "programme.updated", programme, code=code)
+    return programme

@@ -1,0 +1,192 @@
+"""The audit team (with impartiality checks and independence declarations) and auditee representatives."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import (
+    INDEPENDENCE_DECLARATION,
+    Audit,
+    AuditAuditee,
+    AuditTeamMember,
+    OrgUnit,
+    Role,
+    TeamRole,
+    User,
+    utcnow,
+)
+from audit_app.services import activity, impartiality
+from audit_app.services.audits import ensure_can_manage
+from audit_app.services.lifecycle import ensure_unlocked
+from audit_app.services.text import clean
+
+#: Account roles that may sit on an audit team.
+TEAM_ACCOUNT_ROLES = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR, Role.VIEWER)
+
+
+class NotImpartial(Conflict):
+    """The assignment breaks the impartiality rule and no justified exception was given."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(" ".join(reasons) + " Record a justified exception to assign them anyway.")
+        self.reasons = reasons
+
+
+def get_member(audit: Audit, member_id: int) -> AuditTeamMember:
+    member = next((m for m in audit.team if m.id == member_id), None)
+    if member is None:
+        raise NotFound("That person is not on this audit team.")
+    return member
+
+
+def _exception_text(reason: str) -> str:
+    text = clean(reason, field="exception", max_length=2000, multiline=True)
+    if text and len(text) < 20:
+        raise ValidationFailed(
+            "Explain the exception.",
+            {
+                "exception": [
+                    "Say why the assignment is justified and how objectivity is protected (at least 20 characters)."
+                ]
+            },
+        )
+    return text
+
+
+def add_member(audit: Audit, user_id: int, role: TeamRole, *, actor: User, exception: str = "") -> AuditTeamMember:
+    """Put a user on the team; refused with the reason when they would audit their own work."""
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "team")
+    if role is TeamRole.LEAD_AUDITOR:
+        raise ValidationFailed("Change the lead auditor in the audit details.", {"role": ["Choose another role."]})
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.role not in TEAM_ACCOUNT_ROLES:
+        raise ValidationFailed("Choose an active auditor.", {"user_id": ["Auditees cannot join the audit team."]})
+    if any(m.user_id == user.id for m in audit.team):
+        raise ValidationFailed("Already on the team.", {"user_id": [f"{user.name} is already on this audit team."]})
+    exception = _exception_text(exception)
+    reasons = (
+        impartiality.conflicts(user, audit.scope_units, audit.scope_systems) if role in impartiality.BOUND_ROLES else []
+    )
+    if reasons and not exception:
+        raise NotImpartial(reasons)
+    member = AuditTeamMember(user=user, role=role)
+    if reasons:
+        member.impartiality_exception = exception
+        member.exception_recorded_by_id, member.exception_recorded_at = actor.id, utcnow()
+    audit.team.append(member)
+    activity.record(
+        actor,
+        "audit.team_added",
+        audit,
+        user_id=user.id,
+        role=role.value,
+        exception=member.impartiality_exception,
+        conflicts=reasons,
+    )
+    return member
+
+
+def remove_member(audit: Audit, member: AuditTeamMember, *, actor: User) -> None:
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "team")
+    if member.role is TeamRole.LEAD_AUDITOR:
+        raise ValidationFailed(
+            "The lead auditor stays on the team.",
+            {"user_id": ["Change the lead auditor in the audit details instead."]},
+        )
+    activity.record(actor, "audit.team_removed", audit, user_id=member.user_id, role=member.role.value)
+    for session in audit.sessions:  # they no longer audit any session
+        if member.user in session.auditors:
+            session.auditors.remove(member.user)
+    audit.team.remove(member)
+
+
+def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
+    """Make another user the lead; they must be impartial too (only an administrator may excuse a lead)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed("Unknown user.", {"lead_auditor_id": ["Choose an existing user."]})
+    reasons = impartiality.conflicts(user, audit.scope_units, audit.scope_systems)
+    if reasons:
+        raise NotImpartial(reasons)
+    for member in list(audit.team):
+        if member.role is TeamRole.LEAD_AUDITOR:
+            member.role = TeamRole.AUDITOR
+    existing = next((m for m in audit.team if m.user_id == user.id), None)
+    if existing is not None:
+        existing.role = TeamRole.LEAD_AUDITOR
+    else:
+        audit.team.append(AuditTeamMember(user=user, role=TeamRole.LEAD_AUDITOR))
+    audit.lead_auditor_id = user.id
+
+
+def confirm_declaration(audit: Audit, *, actor: User) -> AuditTeamMember:
+    """The actor confirms their own declaration of independence for this audit."""
+    member = next((m for m in audit.team if m.user_id == actor.id), None)
+    if member is None:
+        raise NotAllowed("Only members of the audit team confirm a declaration for it.")
+    if not audit.is_open:
+        raise Conflict("The audit is closed.")
+    if member.has_declared:
+        return member
+    member.declaration_confirmed_at, member.declaration_text = utcnow(), INDEPENDENCE_DECLARATION
+    activity.record(actor, "audit.declaration_confirmed", audit, member_id=member.id)
+    return member
+
+
+def add_auditee(
+    audit: Audit,
+    *,
+    actor: User,
+    user_id: int | None = None,
+    name: str = "",
+    position: str = "",
+    org_unit_id: int | None = None,
+) -> AuditAuditee:
+    """Add an auditee representative: an auditee account, or a named person without one."""
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "team")
+    user = None
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None or not user.active:
+            raise ValidationFailed("Unknown user.", {"user_id": ["Choose an active account."]})
+        if any(a.user_id == user.id for a in audit.auditees):
+            raise ValidationFailed("Already listed.", {"user_id": [f"{user.name} is already an auditee here."]})
+        name = name or user.name
+        org_unit_id = org_unit_id or user.org_unit_id
+    name = clean(name, field="name", max_length=120, required=True)
+    position = clean(position, field="position", max_length=120)
+    if org_unit_id is not None and db.session.get(OrgUnit, org_unit_id) is None:
+        raise ValidationFailed("Unknown org unit.", {"org_unit_id": ["Choose an existing unit."]})
+    auditee = AuditAuditee(user=user, name=name, position=position, org_unit_id=org_unit_id)
+    audit.auditees.append(auditee)
+    activity.record(actor, "audit.auditee_added", audit, name=name, user_id=user_id)
+    return auditee
+
+
+def remove_auditee(audit: Audit, auditee_id: int, *, actor: User) -> None:
+    ensure_can_manage(actor, audit)
+    ensure_unlocked(audit, "team")
+    auditee = next((a for a in audit.auditees if a.id == auditee_id), None)
+    if auditee is None:
+        raise NotFound("That person is not an auditee representative of this audit.")
+    activity.record(actor, "audit.auditee_removed", audit, name=auditee.name)
+    for session in audit.sessions:
+        if auditee in session.auditees:
+            session.auditees.remove(auditee)
+    audit.auditees.remove(auditee)
+
+
+def candidates(audit: Audit) -> list[tuple[User, list[str]]]:
+    """Active staff who could join the team, each with the impartiality problems they would raise."""
+    on_team = {m.user_id for m in audit.team}
+    users = db.session.scalars(
+        sa.select(User).where(User.active.is_(True), User.role.in_(TEAM_ACCOUNT_ROLES)).order_by(User.name)
+    )
+    return [
+        (u, impartiality.conflicts(u, audit.scope_units, audit.scope_systems)) for u in users if u.id not in on_team
+    ]
