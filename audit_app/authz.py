@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from audit_app.extensions import login_manager
 from audit_app.models import Role, User
+from audit_app.services import permissions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -20,6 +21,8 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "api-docs.openapi_json"})
 ALL_ROLES: tuple[Role, ...] = tuple(Role)
 STAFF = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR, Role.VIEWER)
 ADMIN_ONLY = (Role.ADMIN,)
+#: Roles that plan and manage programmes and audits (object rules narrow this further).
+PLANNERS = permissions.PLANNERS
 
 
 def is_api_request() -> bool:

@@ -6,17 +6,40 @@ a role outside the list gets 403; a role inside it never gets 401 or 403.
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import pytest
 from flask import Flask
 
-from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PUBLIC_ENDPOINTS
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, PUBLIC_ENDPOINTS, STAFF
 from audit_app.extensions import db
-from audit_app.models import AIRole, AISystem, ApiToken, LifecycleStage, OrgUnit, RiskLevel, Role, UnitKind, User
+from audit_app.models import (
+    AIRole,
+    AISystem,
+    ApiToken,
+    Audit,
+    AuditAuditee,
+    AuditProgramme,
+    AuditSession,
+    AuditTeamMember,
+    AuditType,
+    LifecycleStage,
+    Notification,
+    OrgUnit,
+    RiskLevel,
+    Role,
+    SessionActivity,
+    TeamRole,
+    UnitKind,
+    User,
+)
 from audit_app.services import accounts, checklists
 from audit_app.services.checklist_files import parse_documents
 
 ALL = frozenset(ALL_ROLES)
 ADMIN = frozenset(ADMIN_ONLY)
+STAFF_ = frozenset(STAFF)
+PLAN = frozenset(PLANNERS)
 
 #: endpoint -> roles allowed. Every non-public endpoint of the app must be listed.
 EXPECTED: dict[str, frozenset[Role]] = {
@@ -60,6 +83,59 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "api_checklists.get_version": ALL,
     "api_checklists.list_items": ALL,
     "api_checklists.get_item": ALL,
+    # Audit programmes and planning
+    "programmes.index": STAFF_,
+    "programmes.new": PLAN,
+    "programmes.detail": STAFF_,
+    "programmes.edit": PLAN,
+    "programmes.scope_coverage": STAFF_,
+    "audits.index": ALL,
+    "audits.mine": ALL,
+    "audits.calendar": ALL,
+    "audits.new": PLAN,
+    "audits.detail": ALL,
+    "audits.edit": PLAN,
+    "audits.scope": PLAN,
+    "audits.criteria": PLAN,
+    "audits.transition": PLAN,
+    "planning.team": PLAN,
+    "planning.remove_member": PLAN,
+    "planning.declare": STAFF_,
+    "planning.add_auditee": PLAN,
+    "planning.remove_auditee": PLAN,
+    "planning.agenda": ALL,
+    "planning.new_session": PLAN,
+    "planning.edit_session": PLAN,
+    "planning.delete_session": PLAN,
+    "planning.meeting": PLAN,
+    "notifications.index": ALL,
+    "notifications.mark_read": ALL,
+    "api_programmes.list_programmes": STAFF_,
+    "api_programmes.create_programme": PLAN,
+    "api_programmes.get_programme": STAFF_,
+    "api_programmes.update_programme": PLAN,
+    "api_programmes.get_coverage": STAFF_,
+    "api_audits.list_audits": ALL,
+    "api_audits.create_audit": PLAN,
+    "api_audits.get_audit": ALL,
+    "api_audits.update_audit": PLAN,
+    "api_audits.set_scope": PLAN,
+    "api_audits.set_criteria": PLAN,
+    "api_audits.list_transitions": ALL,
+    "api_audits.create_transition": PLAN,
+    "api_planning.list_team": ALL,
+    "api_planning.add_member": PLAN,
+    "api_planning.remove_member": PLAN,
+    "api_planning.confirm_declaration": STAFF_,
+    "api_planning.add_auditee": PLAN,
+    "api_planning.remove_auditee": PLAN,
+    "api_planning.list_sessions": ALL,
+    "api_planning.create_session": PLAN,
+    "api_planning.update_session": PLAN,
+    "api_planning.delete_session": PLAN,
+    "api_planning.list_conflicts": STAFF_,
+    "api_planning.get_meeting": ALL,
+    "api_planning.put_meeting": PLAN,
 }
 
 TINY_CHECKLIST = b"""
@@ -121,6 +197,51 @@ def world(app):
         parsed = parse_documents({"m.yaml": TINY_CHECKLIST}, max_bytes=10_000, manifest="m.yaml")
         version = checklists.load(parsed, source="test", actor=None).version
         tokens = {role: accounts.create_token(user, "matrix", actor=None)[1] for role, user in users.items()}
+        db.session.flush()
+        programme = AuditProgramme(
+            code="2026",
+            title="Matrix programme",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+            checklist_version_id=version.id,
+        )
+        audit = Audit(
+            programme=programme,
+            sequence=1,
+            reference="IA-2026-01",
+            title="Matrix audit",
+            audit_type=AuditType.INTERNAL,
+            start_date=date(2026, 6, 1),
+            end_date=date(2026, 6, 3),
+            lead_auditor_id=users[Role.LEAD_AUDITOR].id,
+            scope_units=[unit],
+            criteria=[version],
+            scope_items=list(version.items),
+        )
+        db.session.add_all([programme, audit])
+        # Every staff account is on the team so object-level rules do not mask the role check.
+        team_roles = {
+            Role.LEAD_AUDITOR: TeamRole.LEAD_AUDITOR,
+            Role.AUDITOR: TeamRole.AUDITOR,
+            Role.ADMIN: TeamRole.OBSERVER,
+            Role.VIEWER: TeamRole.OBSERVER,
+        }
+        audit.team = [AuditTeamMember(user_id=users[r].id, role=t) for r, t in team_roles.items()]
+        auditee = AuditAuditee(user_id=users[Role.AUDITEE].id, name="Auditee", position="Owner")
+        audit.auditees = [auditee]
+        session = AuditSession(
+            audit=audit,
+            day=date(2026, 6, 1),
+            start_time=time(9, 0),
+            duration_minutes=60,
+            activity=SessionActivity.INTERVIEW,
+            title="Interview",
+        )
+        db.session.add(session)
+        note = Notification(user_id=users[Role.VIEWER].id, kind="test", subject="s", dedupe_key="matrix")
+        db.session.add(note)
+        db.session.flush()
+        member_id = next(m.id for m in audit.team if m.role is TeamRole.AUDITOR)
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
         return {
@@ -133,6 +254,13 @@ def world(app):
                 "version_id": version.id,
                 "ref": "M-1",
                 "token_id": token_id,
+                "programme_id": programme.id,
+                "audit_id": audit.id,
+                "member_id": member_id,
+                "auditee_id": auditee.id,
+                "session_id": session.id,
+                "kind": "opening",
+                "notification_id": note.id,
             },
         }
 

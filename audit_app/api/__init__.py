@@ -25,8 +25,8 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from audit_app.api import checklists, me, org, users
+    from audit_app.api import audits, checklists, me, org, planning, programmes, users
 
-    for module in (me, users, org, checklists):
+    for module in (me, users, org, checklists, programmes, audits, planning):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

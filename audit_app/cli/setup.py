@@ -14,7 +14,7 @@ from werkzeug.serving import run_simple
 
 from audit_app.extensions import db, migrate
 from audit_app.models import ROLE_LABELS, utcnow
-from audit_app.services import checklists, demo
+from audit_app.services import checklists, demo, demo_planning, notifications
 
 
 def _revisions() -> tuple[str | None, str | None]:
@@ -66,6 +66,9 @@ def demo_command(serve: bool, port: int) -> None:
     credentials = Path(current_app.instance_path) / "demo_credentials.txt"
     logins = demo.load_demo(credentials)
     db.session.commit()
+    today = notifications.local_now(current_app.config["ORG_TIMEZONE"]).date()
+    if demo_planning.load_demo_programme(today) is not None:
+        db.session.commit()
     url = f"http://127.0.0.1:{port}/auth/login"
     click.echo(f"\nDemo organisation: {demo.ORG_NAME}\nSign in at {url}\n")
     for login in logins:

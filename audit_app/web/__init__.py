@@ -40,10 +40,16 @@ def init_app(app: Flask) -> None:
     from audit_app.web.admin.routes import bp as admin_bp
     from audit_app.web.auth.routes import bp as auth_bp
     from audit_app.web.library.routes import bp as library_bp
+    from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.main.routes import bp as main_bp
+    from audit_app.web.notifications.routes import bp as notifications_bp
     from audit_app.web.org.routes import bp as org_bp
+    from audit_app.web.planning.routes import bp as planning_bp
+    from audit_app.web.programmes.routes import bp as programmes_bp
 
-    for blueprint in (auth_bp, main_bp, account_bp, admin_bp, library_bp, org_bp):
+    blueprints = (auth_bp, main_bp, account_bp, admin_bp, library_bp, org_bp, programmes_bp, audits_bp,
+                  planning_bp, notifications_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     @app.context_processor

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from audit_app.config import PROJECT_ROOT
 from audit_app.extensions import db
 from audit_app.models import Activity, Checklist, ChecklistItem, ChecklistVersion, Role, User
 from tests.conftest import PASSWORD
@@ -201,6 +202,16 @@ def test_upload_a_valid_checklist(client, app, admin, activity_rows):
     assert again.status_code == 302
     assert "unchanged" in client.get(again.headers["Location"]).get_data(as_text=True)
     assert count(app, ChecklistVersion) == 1
+
+
+def test_upload_the_shipped_example_checklist(client, app, admin):
+    example = PROJECT_ROOT / "checklists" / "examples" / "ai-policy.yaml"
+    response = upload(client, example.read_bytes())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        version = db.session.scalar(sa.select(ChecklistVersion))
+        assert version.checklist.code == "northbridge-ai-policy"
+        assert len(version.items) > 1
 
 
 BROKEN = textwrap.dedent(

@@ -1,0 +1,7 @@
+"""API: programmes (filled in by the planning issue)."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+blp = Blueprint("api_programmes", __name__, url_prefix="", description="programmes")

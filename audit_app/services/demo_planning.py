@@ -1,0 +1,259 @@
+"""Demo audit programme: a closed audit, one about to start and one planned, with dates around today."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from audit_app.extensions import db
+from audit_app.models import (
+    MEETING_POINTS,
+    AISystem,
+    AuditMethod,
+    AuditProgramme,
+    AuditStatus,
+    AuditType,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    MeetingKind,
+    OrgUnit,
+    Role,
+    SessionActivity,
+    TeamRole,
+    User,
+)
+from audit_app.services import agenda, audits, lifecycle, meetings, programmes, team
+
+
+def _users() -> dict[Role, User]:
+    rows = db.session.scalars(sa.select(User).where(User.email.like("%@northbridge.example")))
+    return {u.role: u for u in rows}
+
+
+def _items(version: ChecklistVersion, *prefixes: str) -> list[ChecklistItem]:
+    return [i for i in version.items if i.auditable and any(i.ref == p or i.ref.startswith(p + ".") for p in prefixes)]
+
+
+def load_demo_programme(today: date) -> AuditProgramme | None:
+    """Create the demo programme once (None if it exists or the library is missing)."""
+    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    code = f"{start.year}-{(start.year + 1) % 100:02d}"
+    if db.session.scalar(sa.select(AuditProgramme).where(AuditProgramme.code == code)) is not None:
+        return None
+    version = db.session.scalar(
+        sa.select(ChecklistVersion)
+        .join(Checklist)
+        .where(Checklist.code == "iso42001")
+        .order_by(ChecklistVersion.loaded_at.desc())
+    )
+    people = _users()
+    if version is None or Role.LEAD_AUDITOR not in people:
+        return None
+    lead, auditor, auditee = people[Role.LEAD_AUDITOR], people[Role.AUDITOR], people[Role.AUDITEE]
+    units = {u.name: u for u in db.session.scalars(sa.select(OrgUnit))}
+    systems = {s.name: s for s in db.session.scalars(sa.select(AISystem))}
+    programme = programmes.save_programme(
+        programmes.ProgrammeData(
+            code=code,
+            title=f"Internal audit programme {code}",
+            period_start=start,
+            period_end=date(start.year + 1, 8, 31),
+            checklist_version_id=version.id,
+            objectives="Confirm the AIMS conforms to ISO/IEC 42001 before the stage 1 certification audit; check the "
+            "effectiveness of life-cycle and data controls on the credit-scoring model after its retraining.",
+            risks="Too few auditors with machine-learning knowledge\nKey model owners unavailable during release freeze\n"
+            "Remote sessions with the chatbot vendor may fail",
+            opportunities="Combine the supplier sessions with the ISO/IEC 27001 surveillance audit",
+            extent="Three audits covering every clause and applicable Annex A control over the year.",
+            resources="Two internal auditors, one lead auditor; a data-science technical expert on request.",
+            methods="On-site interviews and observation in London and Leeds; remote document review; re-performance "
+            "of model validation checks on samples.",
+            status=programmes.ProgrammeStatus.ACTIVE,
+        ),
+        actor=lead,
+    )
+    db.session.flush()
+
+    def plan(
+        title: str,
+        kind: AuditType,
+        begins: date,
+        days: int,
+        scope_units: list[str],
+        scope_systems: list[str],
+        prefixes: tuple[str, ...],
+        objectives: str,
+    ):
+        audit = audits.create_audit(
+            programme,
+            audits.AuditDetails(
+                title=title,
+                audit_type=kind,
+                start_date=begins,
+                end_date=begins + timedelta(days=days - 1),
+                lead_auditor_id=lead.id,
+                objectives=objectives,
+                method=AuditMethod.HYBRID,
+                client="Executive Committee",
+                period_covered_start=begins - timedelta(days=180),
+                period_covered_end=begins - timedelta(days=1),
+                confidentiality_note="Model documentation stays on company systems; no copies leave the audit file.",
+            ),
+            actor=lead,
+        )
+        db.session.flush()
+        audits.set_scope(
+            audit,
+            unit_ids=[units[u].id for u in scope_units],
+            system_ids=[systems[s].id for s in scope_systems],
+            actor=lead,
+        )
+        audits.set_criteria(
+            audit,
+            version_ids=[version.id],
+            item_ids=[i.id for i in _items(version, *prefixes)],
+            other_criteria="Northbridge AI policy v3.1; Model risk management standard MRM-02",
+            actor=lead,
+        )
+        team.add_member(audit, auditor.id, TeamRole.AUDITOR, actor=lead)
+        team.add_auditee(audit, actor=lead, user_id=auditee.id, position="Head of Credit Risk")
+        db.session.flush()
+        return audit
+
+    def session(
+        audit,
+        day: date,
+        at: time,
+        minutes: int,
+        activity: SessionActivity,
+        title: str,
+        refs: tuple[str, ...],
+        with_auditee: bool = True,
+    ):
+        items = tuple(i.id for i in audit.scope_items if i.ref in refs)
+        agenda.save_session(
+            audit,
+            agenda.SessionData(
+                day=day,
+                start_time=at,
+                duration_minutes=minutes,
+                activity=activity,
+                title=title,
+                location="London head office, room 4.02",
+                item_ids=items,
+                auditor_ids=(lead.id, auditor.id),
+                auditee_ids=tuple(a.id for a in audit.auditees) if with_auditee else (),
+            ),
+            actor=lead,
+        )
+
+    # 1. Done: leadership, policy and support, about two months ago.
+    first = plan(
+        "Leadership, policy and support",
+        AuditType.INTERNAL,
+        today - timedelta(days=60),
+        2,
+        ["Executive Committee", "Risk and Compliance"],
+        [],
+        ("4", "5", "7"),
+        "Confirm that context, leadership, policy and support arrangements are in place and working.",
+    )
+    begin = first.start_date
+    session(first, begin, time(9, 0), 30, SessionActivity.OPENING_MEETING, "Opening meeting", ())
+    session(
+        first,
+        begin,
+        time(9, 30),
+        120,
+        SessionActivity.INTERVIEW,
+        "Context, scope and AI policy",
+        tuple(i.ref for i in first.scope_items if i.ref.startswith(("4", "5"))),
+    )
+    session(
+        first,
+        begin + timedelta(days=1),
+        time(9, 0),
+        150,
+        SessionActivity.DOCUMENT_REVIEW,
+        "Competence, awareness and documented information",
+        tuple(i.ref for i in first.scope_items if i.ref.startswith("7")),
+    )
+    session(first, begin + timedelta(days=1), time(15, 0), 45, SessionActivity.CLOSING_MEETING, "Closing meeting", ())
+    lifecycle.transition(first, AuditStatus.PREPARATION, actor=lead)
+    team.confirm_declaration(first, actor=lead)
+    team.confirm_declaration(first, actor=auditor)
+    lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead)
+    for kind, hour, diverging in (
+        (MeetingKind.OPENING, 9, ""),
+        (
+            MeetingKind.CLOSING,
+            15,
+            "The Risk and Compliance team does not accept that the AI policy review "
+            "interval (A.2.4) needs shortening; left open for management review.",
+        ),
+    ):
+        day = begin if kind is MeetingKind.OPENING else first.end_date
+        meetings.record_meeting(
+            first,
+            kind,
+            meetings.MeetingData(
+                held_at=datetime.combine(day, time(hour, 0)),
+                attendees="Lena Lead, lead auditor\nOmar Auditor, auditor\nPriya Process-Owner, Head of Credit Risk",
+                points_covered=tuple(k for k, _ in MEETING_POINTS[kind]),
+                diverging_opinions=diverging,
+            ),
+            actor=lead,
+        )
+    lifecycle.transition(first, AuditStatus.REPORTING, actor=lead)
+    lifecycle.transition(first, AuditStatus.CLOSED, actor=lead)
+
+    # 2. Starting in two days: the credit-scoring model's life cycle and data.
+    second = plan(
+        "CreditScore model life cycle and data",
+        AuditType.INTERNAL,
+        today + timedelta(days=2),
+        3,
+        ["Credit Risk", "Loan origination", "Model development and validation"],
+        ["CreditScore"],
+        ("6.1.2", "6.1.3", "8.2", "8.3", "A.6", "A.7"),
+        "Check that the retrained credit-scoring model went through the defined life-cycle and data "
+        "controls, and that risk treatment was re-assessed.",
+    )
+    begin = second.start_date
+    session(second, begin, time(9, 0), 30, SessionActivity.OPENING_MEETING, "Opening meeting", ())
+    session(
+        second,
+        begin,
+        time(9, 30),
+        150,
+        SessionActivity.INTERVIEW,
+        "Model risk assessment and treatment",
+        ("6.1.2", "6.1.3", "8.2", "8.3"),
+    )
+    session(
+        second,
+        begin + timedelta(days=1),
+        time(10, 0),
+        180,
+        SessionActivity.TECHNICAL_TEST,
+        "Re-perform validation checks on the retrained model",
+        ("A.6.2.4", "A.6.2.5", "A.6.2.6"),
+    )
+    lifecycle.transition(second, AuditStatus.PREPARATION, actor=lead)
+    team.confirm_declaration(second, actor=lead)
+
+    # 3. Planned for later in the year: impact assessment and third parties.
+    plan(
+        "AI system impact assessment and suppliers",
+        AuditType.READINESS,
+        today + timedelta(days=75),
+        2,
+        ["Customer Operations", "People and Talent"],
+        ["Ask Nora chatbot", "TalentSift CV screening"],
+        ("6.1.4", "8.4", "A.5", "A.10"),
+        "Assess readiness of the impact-assessment process and supplier controls for the deployed third-party "
+        "AI systems before stage 1.",
+    )
+    return programme
