@@ -63,8 +63,7 @@ class OrgUnitSchema(Schema):
 
 
 class OrgUnitUpdateSchema(OrgUnitSchema):
-    class Meta:
-        partial = True
+    """Same fields as OrgUnitSchema; used with partial=True so fields left out keep their value."""
 
 
 class AISystemSchema(Schema):
@@ -82,8 +81,7 @@ class AISystemSchema(Schema):
 
 
 class AISystemUpdateSchema(AISystemSchema):
-    class Meta:
-        partial = True
+    """Same fields as AISystemSchema; used with partial=True so fields left out keep their value."""
 
 
 class ChecklistVersionSchema(Schema):

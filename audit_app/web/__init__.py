@@ -17,13 +17,14 @@ def api_error(exc: HTTPException) -> Any:
     data = getattr(exc, "data", None) or {}
     errors = data.get("errors") or data.get("messages")
     message = data.get("message") or exc.description
-    if exc.code == 422 and errors and not data.get("message"):
+    if exc.code in (400, 422) and errors and not data.get("message"):
         flat = [
             f"{name}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
             for location in errors.values()
             if isinstance(location, dict)
             for name, msgs in location.items()
         ]
+        flat += [str(msg) for location in errors.values() if isinstance(location, list) for msg in location]
         message = "Invalid input. " + " ".join(flat)
     body: dict[str, Any] = {"code": exc.code, "status": exc.name, "message": message}
     if errors:
