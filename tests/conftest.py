@@ -18,7 +18,7 @@ from audit_app.extensions import db
 from audit_app.models import OrgUnit, Role, UnitKind, User
 from audit_app.services import accounts, checklists
 
-pytest_plugins = ["tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.planning"]
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)
@@ -48,7 +48,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
         db.engine.dispose()
-    yield url
+    return url
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def app(database_url: str, tmp_path: Path, config_overrides: dict) -> Iterator[F
 
 
 def _empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)

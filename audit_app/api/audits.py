@@ -1,7 +1,187 @@
-"""API: audits (filled in by the planning issue)."""
+"""Audits: details, scope, criteria and the life cycle."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort as flask_abort
+from flask import jsonify
 from flask_smorest import Blueprint
 
-blp = Blueprint("api_audits", __name__, url_prefix="", description="audits")
+from audit_app.api.common import fail, run
+from audit_app.api.planning_schemas import (
+    AuditCreateSchema,
+    AuditQuerySchema,
+    AuditSchema,
+    AuditSummarySchema,
+    AuditUpdateSchema,
+    CriteriaSchema,
+    ScopeSchema,
+    TransitionCreateSchema,
+    TransitionListSchema,
+    TransitionSchema,
+)
+from audit_app.authz import PLANNERS, get_actor, require_role
+from audit_app.errors import Conflict, DomainError, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import Audit, AuditTransition, ChecklistItem
+from audit_app.services import audits, lifecycle, programmes
+from audit_app.services.lifecycle import LOCKED, Locked
+from audit_app.services.permissions import can_manage_audit
+from audit_app.services.team import NotImpartial
+
+blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: details, scope, criteria, life cycle")
+
+
+def act(action: Callable[[], Any]) -> Any:
+    """`run` the service call; a frozen part of the audit is a 409, and an impartiality refusal lists its reasons."""
+
+    def guarded() -> Any:
+        try:
+            return action()
+        except Locked as exc:
+            raise Conflict(str(exc)) from exc
+        except NotImpartial as exc:
+            db.session.rollback()
+            response = jsonify(code=409, status="Conflict", message=str(exc), reasons=exc.reasons)
+            response.status_code = 409
+            flask_abort(response)
+
+    return run(guarded)
+
+
+def load_audit(audit_id: int) -> Audit:
+    """The audit if the caller may see it; 404 otherwise."""
+    try:
+        return audits.get_visible_audit(audit_id, get_actor())
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route("/audits")
+@require_role()
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, AuditSummarySchema(many=True))
+def list_audits(query: dict[str, Any]) -> list[Audit]:
+    """List the audits the caller may see (auditees: only their own), newest first, narrowed by the filters."""
+    return audits.list_audits(get_actor(), audits.AuditFilters(**query))
+
+
+@blp.route("/audits", methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(AuditCreateSchema)
+@blp.response(201, AuditSchema)
+def create_audit(data: dict[str, Any]) -> Audit:
+    """Plan an audit in a programme; it is numbered IA-<programme code>-<nn> and starts as planned."""
+    actor = get_actor()
+    try:
+        programme = programmes.get_programme(data.pop("programme_id"))
+    except DomainError:
+        fail(ValidationFailed("Unknown programme.", {"programme_id": ["Choose an existing audit programme."]}))
+    if data["lead_auditor_id"] is None:
+        data["lead_auditor_id"] = actor.id
+    return act(lambda: audits.create_audit(programme, audits.AuditDetails(**data), actor=actor))
+
+
+@blp.route("/audits/<int:audit_id>")
+@require_role()
+@blp.response(200, AuditSchema)
+def get_audit(audit_id: int) -> Audit:
+    """Return one audit with its scope, criteria, team and auditees."""
+    return load_audit(audit_id)
+
+
+@blp.route("/audits/<int:audit_id>", methods=["PATCH"])
+@require_role(*PLANNERS)
+@blp.arguments(AuditUpdateSchema(partial=True))
+@blp.response(200, AuditSchema)
+def update_audit(data: dict[str, Any], audit_id: int) -> Audit:
+    """Change the audit's details and dates; fields left out keep their value."""
+    audit = load_audit(audit_id)
+    merged = audits.AuditDetails(
+        **{f.name: data.get(f.name, getattr(audit, f.name)) for f in dataclass_fields(audits.AuditDetails)}
+    )
+    return act(lambda: audits.update_details(audit, merged, actor=get_actor()))
+
+
+@blp.route("/audits/<int:audit_id>/scope", methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(ScopeSchema)
+@blp.response(200, AuditSchema)
+def set_scope(data: dict[str, Any], audit_id: int) -> Audit:
+    """Replace the org units and AI systems in scope (refused if a team member would lose impartiality)."""
+    audit = load_audit(audit_id)
+    return act(
+        lambda: audits.set_scope(audit, unit_ids=data["unit_ids"], system_ids=data["system_ids"], actor=get_actor())
+    )
+
+
+def _items_by_ref(version_ids: list[int], refs: list[str]) -> list[int]:
+    """Ids of the items with these refs in the given checklist versions; unknown refs are a 422."""
+    if not refs or not version_ids:
+        return []
+    rows = db.session.execute(
+        sa.select(ChecklistItem.id, ChecklistItem.ref).where(
+            ChecklistItem.version_id.in_(version_ids), ChecklistItem.ref.in_(refs)
+        )
+    ).all()
+    missing = sorted(set(refs) - {ref for _, ref in rows})
+    if missing:
+        fail(
+            ValidationFailed(
+                "Unknown clause or control.",
+                {"item_refs": ["Not in the pinned checklist versions: " + ", ".join(missing)]},
+            )
+        )
+    return [item_id for item_id, _ in rows]
+
+
+@blp.route("/audits/<int:audit_id>/criteria", methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(CriteriaSchema)
+@blp.response(200, AuditSchema)
+def set_criteria(data: dict[str, Any], audit_id: int) -> Audit:
+    """Pin checklist versions (locking them) and choose the clauses and controls in scope.
+
+    Give the items by id (`item_ids`) or by clause or control id (`item_refs`), or both.
+    """
+    audit = load_audit(audit_id)
+    item_ids = list(dict.fromkeys(data["item_ids"] + _items_by_ref(data["version_ids"], data["item_refs"])))
+    other = audit.other_criteria if data["other_criteria"] is None else data["other_criteria"]
+    return act(
+        lambda: audits.set_criteria(
+            audit, version_ids=data["version_ids"], item_ids=item_ids, other_criteria=other, actor=get_actor()
+        )
+    )
+
+
+@blp.route("/audits/<int:audit_id>/transitions")
+@require_role()
+@blp.response(200, TransitionListSchema)
+def list_transitions(audit_id: int) -> dict[str, Any]:
+    """The audit's status history (who, when, why), what its state locks, and the allowed next states."""
+    audit = load_audit(audit_id)
+    return {
+        "status": audit.status,
+        "locked": sorted(LOCKED[audit.status]),
+        "can_transition": can_manage_audit(get_actor(), audit),
+        "options": lifecycle.options(audit),
+        "transitions": audit.transitions,
+    }
+
+
+@blp.route("/audits/<int:audit_id>/transitions", methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(TransitionCreateSchema)
+@blp.response(201, TransitionSchema)
+def create_transition(data: dict[str, Any], audit_id: int) -> AuditTransition:
+    """Move the audit to another state.
+
+    Refused with 409 when the move is not allowed, needs a reason, or a gate (criteria, scope items,
+    declarations, agenda, meeting records) is not met; the message says which.
+    """
+    audit = load_audit(audit_id)
+    return act(lambda: lifecycle.transition(audit, data["to"], actor=get_actor(), reason=data["reason"]))

@@ -73,7 +73,7 @@ def get_unit(unit_id: int) -> OrgUnit:
 
 @blp.route("/org-units/<int:unit_id>", methods=["PATCH"])
 @require_role(*ADMIN_ONLY)
-@blp.arguments(OrgUnitUpdateSchema)
+@blp.arguments(OrgUnitUpdateSchema(partial=True))
 @blp.response(200, OrgUnitSchema)
 def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
     """Change an org unit; fields left out keep their value."""
@@ -122,7 +122,7 @@ def get_system(system_id: int) -> AISystem:
 
 @blp.route("/ai-systems/<int:system_id>", methods=["PATCH"])
 @require_role(*ADMIN_ONLY)
-@blp.arguments(AISystemUpdateSchema)
+@blp.arguments(AISystemUpdateSchema(partial=True))
 @blp.response(200, AISystemSchema)
 def update_system(data: dict[str, Any], system_id: int) -> AISystem:
     """Change an AI system; fields left out keep their value."""

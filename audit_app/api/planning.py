@@ -1,7 +1,217 @@
-"""API: planning (filled in by the planning issue)."""
+"""Audit planning: the team and auditees, the agenda and its conflicts, opening and closing meetings."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from typing import Any
 
-blp = Blueprint("api_planning", __name__, url_prefix="", description="planning")
+from flask_smorest import Blueprint, abort
+
+from audit_app.api.audits import act, load_audit
+from audit_app.api.common import fail
+from audit_app.api.planning_schemas import (
+    AuditeeCreateSchema,
+    AuditeeSchema,
+    MeetingSchema,
+    PlanConflictSchema,
+    SessionSchema,
+    SessionUpdateSchema,
+    TeamMemberCreateSchema,
+    TeamMemberSchema,
+    TeamSchema,
+)
+from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
+from audit_app.errors import DomainError
+from audit_app.models import (
+    INDEPENDENCE_DECLARATION,
+    Audit,
+    AuditAuditee,
+    AuditMeeting,
+    AuditSession,
+    AuditTeamMember,
+    MeetingKind,
+)
+from audit_app.services import agenda, meetings, team
+
+blp = Blueprint("api_planning", __name__, url_prefix="", description="Audit team, agenda and meetings")
+
+TEAM = "/audits/<int:audit_id>/team"
+SESSIONS = "/audits/<int:audit_id>/sessions"
+MEETING = "/audits/<int:audit_id>/meetings/<string:kind>"
+
+
+# --- Team and auditees ------------------------------------------------------------------------------------------
+
+
+@blp.route(TEAM)
+@require_role()
+@blp.response(200, TeamSchema)
+def list_team(audit_id: int) -> dict[str, Any]:
+    """The audit team with roles, impartiality exceptions and declarations, and the auditee representatives."""
+    audit = load_audit(audit_id)
+    return {"declaration": INDEPENDENCE_DECLARATION, "members": audit.team, "auditees": audit.auditees}
+
+
+@blp.route(TEAM, methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(TeamMemberCreateSchema)
+@blp.response(201, TeamMemberSchema)
+def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember:
+    """Put a user on the team.
+
+    Someone who would audit their own unit or their unit's AI system is refused with 409 and the `reasons`,
+    unless a justified `exception` is given (it is kept and shown in the report).
+    """
+    audit = load_audit(audit_id)
+    return act(
+        lambda: team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
+    )
+
+
+@blp.route(f"{TEAM}/<int:member_id>", methods=["DELETE"])
+@require_role(*PLANNERS)
+@blp.response(204)
+def remove_member(audit_id: int, member_id: int) -> None:
+    """Take someone off the team (the lead auditor changes through the audit details)."""
+    audit = load_audit(audit_id)
+    act(lambda: team.remove_member(audit, team.get_member(audit, member_id), actor=get_actor()))
+
+
+@blp.route("/audits/<int:audit_id>/declaration", methods=["POST"])
+@require_role(*STAFF)
+@blp.response(200, TeamMemberSchema)
+def confirm_declaration(audit_id: int) -> AuditTeamMember:
+    """Confirm the caller's own declaration of independence for this audit (team members only)."""
+    audit = load_audit(audit_id)
+    return act(lambda: team.confirm_declaration(audit, actor=get_actor()))
+
+
+@blp.route("/audits/<int:audit_id>/auditees", methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(AuditeeCreateSchema)
+@blp.response(201, AuditeeSchema)
+def add_auditee(data: dict[str, Any], audit_id: int) -> AuditAuditee:
+    """Add an auditee representative: an account (`user_id`) or a named person (`name`, `position`)."""
+    audit = load_audit(audit_id)
+    return act(lambda: team.add_auditee(audit, actor=get_actor(), **data))
+
+
+@blp.route("/audits/<int:audit_id>/auditees/<int:auditee_id>", methods=["DELETE"])
+@require_role(*PLANNERS)
+@blp.response(204)
+def remove_auditee(audit_id: int, auditee_id: int) -> None:
+    """Remove an auditee representative (they also leave the sessions they attended)."""
+    audit = load_audit(audit_id)
+    act(lambda: team.remove_auditee(audit, auditee_id, actor=get_actor()))
+
+
+# --- Agenda -----------------------------------------------------------------------------------------------------
+
+
+def _session(audit: Audit, session_id: int) -> AuditSession:
+    try:
+        return agenda.get_session(audit, session_id)
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route(SESSIONS)
+@require_role()
+@blp.response(200, SessionSchema(many=True))
+def list_sessions(audit_id: int) -> list[AuditSession]:
+    """The agenda, in time order."""
+    return load_audit(audit_id).sessions
+
+
+@blp.route(SESSIONS, methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(SessionSchema)
+@blp.response(201, SessionSchema)
+def create_session(data: dict[str, Any], audit_id: int) -> AuditSession:
+    """Add a session; auditors must be on the team, auditees listed, items in the audit's scope."""
+    audit = load_audit(audit_id)
+    return act(lambda: agenda.save_session(audit, _session_data(data), actor=get_actor()))
+
+
+def _session_data(data: dict[str, Any]) -> agenda.SessionData:
+    ids = ("item_ids", "auditor_ids", "auditee_ids")
+    return agenda.SessionData(**{k: tuple(v) if k in ids else v for k, v in data.items()})
+
+
+@blp.route(f"{SESSIONS}/<int:session_id>", methods=["PATCH"])
+@require_role(*PLANNERS)
+@blp.arguments(SessionUpdateSchema(partial=True))
+@blp.response(200, SessionSchema)
+def update_session(data: dict[str, Any], audit_id: int, session_id: int) -> AuditSession:
+    """Change a session; fields left out keep their value."""
+    audit = load_audit(audit_id)
+    session = _session(audit, session_id)
+    current = {
+        "day": session.day,
+        "start_time": session.start_time,
+        "duration_minutes": session.duration_minutes,
+        "activity": session.activity,
+        "title": session.title,
+        "location": session.location,
+        "remote_link": session.remote_link,
+        "notes": session.notes,
+        "item_ids": [i.id for i in session.items],
+        "auditor_ids": [u.id for u in session.auditors],
+        "auditee_ids": [a.id for a in session.auditees],
+    }
+    merged = _session_data({**current, **data})
+    return act(lambda: agenda.save_session(audit, merged, actor=get_actor(), session=session))
+
+
+@blp.route(f"{SESSIONS}/<int:session_id>", methods=["DELETE"])
+@require_role(*PLANNERS)
+@blp.response(204)
+def delete_session(audit_id: int, session_id: int) -> None:
+    """Take a session off the agenda."""
+    audit = load_audit(audit_id)
+    session = _session(audit, session_id)
+    act(lambda: agenda.delete_session(audit, session, actor=get_actor()))
+
+
+@blp.route("/audits/<int:audit_id>/conflicts")
+@require_role(*STAFF)
+@blp.response(200, PlanConflictSchema(many=True))
+def list_conflicts(audit_id: int) -> list[agenda.PlanConflict]:
+    """Conflicts in the audit plan.
+
+    Double bookings (also against other open audits), sessions outside the audit dates, and in-scope clauses
+    and controls that no session covers.
+    """
+    return agenda.conflicts_for(load_audit(audit_id))
+
+
+# --- Meetings ---------------------------------------------------------------------------------------------------
+
+
+def _kind(kind: str) -> MeetingKind:
+    try:
+        return MeetingKind(kind)
+    except ValueError:
+        abort(404, message="Meetings are 'opening' or 'closing'.")
+
+
+@blp.route(MEETING)
+@require_role()
+@blp.response(200, MeetingSchema)
+def get_meeting(audit_id: int, kind: str) -> AuditMeeting:
+    """The record of the opening or closing meeting."""
+    audit, meeting_kind = load_audit(audit_id), _kind(kind)
+    meeting = meetings.get_meeting(audit, meeting_kind)
+    if meeting is None:
+        abort(404, message=f"The {meeting_kind.label.lower()} has not been recorded yet.")
+    return meeting
+
+
+@blp.route(MEETING, methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(MeetingSchema)
+@blp.response(200, MeetingSchema)
+def put_meeting(data: dict[str, Any], audit_id: int, kind: str) -> AuditMeeting:
+    """Record or replace the opening or closing meeting; possible once fieldwork has started."""
+    audit, meeting_kind = load_audit(audit_id), _kind(kind)
+    record = meetings.MeetingData(**{**data, "points_covered": tuple(data["points_covered"])})
+    return act(lambda: meetings.record_meeting(audit, meeting_kind, record, actor=get_actor()))

@@ -1,7 +1,104 @@
-"""API: programmes (filled in by the planning issue)."""
+"""Audit programmes and their coverage matrix."""
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
 from flask_smorest import Blueprint
 
-blp = Blueprint("api_programmes", __name__, url_prefix="", description="programmes")
+from audit_app.api.common import fail, run
+from audit_app.api.planning_schemas import ProgrammeCoverageSchema, ProgrammeSchema, ProgrammeUpdateSchema
+from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
+from audit_app.errors import DomainError
+from audit_app.models import AuditProgramme
+from audit_app.services import coverage, programmes
+
+blp = Blueprint(
+    "api_programmes", __name__, url_prefix="", description="Audit programmes: period, grades, due dates, coverage"
+)
+
+
+def _programme(programme_id: int) -> AuditProgramme:
+    try:
+        return programmes.get_programme(programme_id)
+    except DomainError as exc:
+        fail(exc)
+
+
+@blp.route("/programmes")
+@require_role(*STAFF)
+@blp.response(200, ProgrammeSchema(many=True))
+def list_programmes() -> list[AuditProgramme]:
+    """List audit programmes, newest period first."""
+    return programmes.list_programmes()
+
+
+@blp.route("/programmes", methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(ProgrammeSchema)
+@blp.response(201, ProgrammeSchema)
+def create_programme(data: dict[str, Any]) -> AuditProgramme:
+    """Create an audit programme; grades and due-date policy default to the house defaults."""
+    return run(lambda: programmes.save_programme(programmes.ProgrammeData(**data), actor=get_actor()))
+
+
+@blp.route("/programmes/<int:programme_id>")
+@require_role(*STAFF)
+@blp.response(200, ProgrammeSchema)
+def get_programme(programme_id: int) -> AuditProgramme:
+    """Return one audit programme with its grade scheme and due-date policy."""
+    return _programme(programme_id)
+
+
+@blp.route("/programmes/<int:programme_id>", methods=["PATCH"])
+@require_role(*PLANNERS)
+@blp.arguments(ProgrammeUpdateSchema(partial=True))
+@blp.response(200, ProgrammeSchema)
+def update_programme(data: dict[str, Any], programme_id: int) -> AuditProgramme:
+    """Change a programme; fields left out keep their value."""
+    programme = _programme(programme_id)
+    keep = {"grade_scheme", "due_policy"}  # None tells the service to keep the current scheme and policy
+    merged = programmes.ProgrammeData(
+        **{
+            f.name: data.get(f.name, None if f.name in keep else getattr(programme, f.name))
+            for f in dataclass_fields(programmes.ProgrammeData)
+        }
+    )
+    return run(lambda: programmes.save_programme(merged, actor=get_actor(), programme=programme))
+
+
+def _rows(matrix: coverage.Coverage) -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": row.key,
+            "label": row.label,
+            "covered_by": list(row.covered_by),
+            "covered": row.covered,
+            "priority": row.suggestion.level if row.suggestion else None,
+            "reasons": list(row.suggestion.reasons) if row.suggestion else [],
+            "frequency": row.suggestion.frequency if row.suggestion else None,
+        }
+        for row in matrix.rows
+    ]
+
+
+@blp.route("/programmes/<int:programme_id>/coverage")
+@require_role(*STAFF)
+@blp.response(200, ProgrammeCoverageSchema)
+def get_coverage(programme_id: int) -> dict[str, Any]:
+    """Clauses and controls, in-scope AI systems and active org units against the programme's audits.
+
+    Cancelled audits do not count. Each clause row carries a suggested priority with its reasons.
+    """
+    programme = _programme(programme_id)
+    clauses = coverage.programme_coverage(programme)
+    systems, units = coverage.scope_coverage(programme)
+    return {
+        "total": len(clauses.rows),
+        "uncovered": clauses.uncovered,
+        "audits": list(clauses.audits),
+        "rows": _rows(clauses),
+        "systems": {"uncovered": systems.uncovered, "rows": _rows(systems)},
+        "units": {"uncovered": units.uncovered, "rows": _rows(units)},
+    }

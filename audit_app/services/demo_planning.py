@@ -63,7 +63,8 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
             checklist_version_id=version.id,
             objectives="Confirm the AIMS conforms to ISO/IEC 42001 before the stage 1 certification audit; check the "
             "effectiveness of life-cycle and data controls on the credit-scoring model after its retraining.",
-            risks="Too few auditors with machine-learning knowledge\nKey model owners unavailable during release freeze\n"
+            risks="Too few auditors with machine-learning knowledge\n"
+            "Key model owners unavailable during release freeze\n"
             "Remote sessions with the chatbot vendor may fail",
             opportunities="Combine the supplier sessions with the ISO/IEC 27001 surveillance audit",
             extent="Three audits covering every clause and applicable Annex A control over the year.",

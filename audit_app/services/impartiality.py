@@ -22,22 +22,29 @@ def _lineage(unit: OrgUnit) -> list[OrgUnit]:
 
 
 def conflicts(user: User, units: Iterable[OrgUnit], systems: Iterable[AISystem]) -> list[str]:
-    """Reasons `user` is not impartial for an audit with this scope (empty when impartial)."""
-    home = user.org_unit_id
+    """Reasons `user` is not impartial for an audit with this scope (empty when impartial).
+
+    A scope unit conflicts when it is the user's own unit, a unit inside it (a process of their
+    department) or a unit that contains it (the department their process belongs to).
+    """
+    home = user.org_unit
     if home is None:
         return []
+    home_lineage = {u.id for u in _lineage(home)}
     reasons = []
     for unit in units:
-        lineage = _lineage(unit)
-        if any(u.id == home for u in lineage):
-            if unit.id == home:
-                reasons.append(f"{user.name} belongs to {unit.name}, which is in the audit scope.")
-            else:
-                reasons.append(
-                    f"{user.name} belongs to {user.org_unit.name if user.org_unit else 'a unit'}, "
-                    f"which {unit.name} (in the audit scope) is part of."
-                )
+        if unit.id == home.id:
+            reasons.append(f"{user.name} belongs to {unit.name}, which is in the audit scope.")
+        elif any(u.id == home.id for u in _lineage(unit)):
+            reasons.append(f"{user.name} belongs to {home.name}, and {unit.name} (in the audit scope) is part of it.")
+        elif unit.id in home_lineage:
+            reasons.append(f"{user.name} belongs to {home.name}, which is part of {unit.name} (in the audit scope).")
     for system in systems:
-        if system.owner_unit_id == home:
-            reasons.append(f"{user.name}'s unit owns the AI system {system.name}, which is in the audit scope.")
+        if system.owner_unit_id in home_lineage:
+            reasons.append(
+                f"{user.name}'s unit owns the AI system {system.name}, which is in the audit scope."
+                if system.owner_unit_id == home.id
+                else f"{system.name} (in the audit scope) is owned by {system.owner_unit.name}, which "
+                f"{user.name}'s unit belongs to."
+            )
     return reasons

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_app.errors import Conflict, DomainError, NotAllowed
+from audit_app.errors import Conflict, NotAllowed
 from audit_app.models import Audit, AuditStatus, AuditTransition, MeetingKind, User
 from audit_app.services import activity
 from audit_app.services.permissions import can_manage_audit
@@ -56,7 +56,7 @@ LOCK_REASONS = {
 }
 
 
-class Locked(DomainError):
+class Locked(Conflict):
     """That part of the audit is frozen in its current state."""
 
 

@@ -69,7 +69,11 @@ def validate_grades(grades: list[dict[str, Any]]) -> list[dict[str, Any]]:
     errors, seen, cleaned = [], set(), []
     for index, grade in enumerate(grades, start=1):
         code = str(grade.get("code", "")).strip()
-        label = clean(str(grade.get("label", "")), field="grade label", max_length=80)
+        try:
+            label = clean(str(grade.get("label", "")), field="grade label", max_length=80)
+        except ValidationFailed as exc:  # report it under grade_scheme, with the others
+            label = "?"
+            errors += [f"Grade {index}: {m}" for messages in exc.errors.values() for m in messages]
         if not GRADE_CODE_RE.match(code):
             errors.append(f"Grade {index}: the code must be lower-case letters, digits or _ (got {code!r}).")
         elif code in seen:
@@ -99,7 +103,7 @@ def validate_due_policy(policy: dict[str, dict[str, Any]], grades: list[dict[str
             if value in (None, ""):
                 row[step] = None
                 continue
-            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+            if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdecimal():
                 errors.append(f"{code} / {step}: use a whole number of days or leave it empty.")
                 continue
             number = int(value)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from audit_app.extensions import db
+from audit_app.services import notifications as notification_service
 from audit_app.web.nav import nav_for
 
 
@@ -39,24 +40,35 @@ def api_error(exc: HTTPException) -> Any:
 def init_app(app: Flask) -> None:
     from audit_app.web.account.routes import bp as account_bp
     from audit_app.web.admin.routes import bp as admin_bp
+    from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.auth.routes import bp as auth_bp
     from audit_app.web.library.routes import bp as library_bp
-    from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.main.routes import bp as main_bp
     from audit_app.web.notifications.routes import bp as notifications_bp
     from audit_app.web.org.routes import bp as org_bp
     from audit_app.web.planning.routes import bp as planning_bp
     from audit_app.web.programmes.routes import bp as programmes_bp
 
-    blueprints = (auth_bp, main_bp, account_bp, admin_bp, library_bp, org_bp, programmes_bp, audits_bp,
-                  planning_bp, notifications_bp)
+    blueprints = (
+        auth_bp,
+        main_bp,
+        account_bp,
+        admin_bp,
+        library_bp,
+        org_bp,
+        programmes_bp,
+        audits_bp,
+        planning_bp,
+        notifications_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     @app.context_processor
     def _layout() -> dict[str, Any]:
         user = current_user if current_user and current_user.is_authenticated else None
-        return {"nav_items": nav_for(user.role) if user else [], "app_name": "AIMS Audit"}
+        unread = notification_service.unread_count(user) if user else 0
+        return {"nav_items": nav_for(user.role) if user else [], "app_name": "AIMS Audit", "unread_count": unread}
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_app.authz import ADMIN_ONLY, ALL_ROLES
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, STAFF
 from audit_app.models import Role
 
 
@@ -17,6 +17,10 @@ class NavItem:
 
 NAV = (
     NavItem("Dashboard", "main.index", ALL_ROLES),
+    NavItem("Programmes", "programmes.index", STAFF),
+    NavItem("Audits", "audits.index", ALL_ROLES),
+    NavItem("My audits", "audits.mine", ALL_ROLES),
+    NavItem("Calendar", "audits.calendar", ALL_ROLES),
     NavItem("Clause library", "library.index", ALL_ROLES),
     NavItem("Organisation", "org.profile", ALL_ROLES),
     NavItem("AI systems", "org.systems", ALL_ROLES),
