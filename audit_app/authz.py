@@ -16,13 +16,24 @@ from audit_app.services import permissions
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints reachable without signing in. Everything else is denied by default.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "api-docs.openapi_json"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "static",
+        "api-docs.openapi_json",
+        # Pure calculators integrators rely on; they touch no data.
+        "api_sampling.attribute_size",
+        "api_sampling.upper_limit",
+    }
+)
 
 ALL_ROLES: tuple[Role, ...] = tuple(Role)
 STAFF = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR, Role.VIEWER)
 ADMIN_ONLY = (Role.ADMIN,)
 #: Roles that plan and manage programmes and audits (object rules narrow this further).
 PLANNERS = permissions.PLANNERS
+#: Roles that record fieldwork (object rules: on the audit team with an auditing role, during fieldwork).
+WORKERS = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR)
 
 
 def is_api_request() -> bool:

@@ -35,7 +35,25 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
 
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    #: Largest evidence file accepted, and the file types accepted (checked by content).
+    EVIDENCE_MAX_BYTES = 25 * 1024 * 1024
+    EVIDENCE_ALLOWED_EXTENSIONS = [
+        "pdf",
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "docx",
+        "xlsx",
+        "pptx",
+        "csv",
+        "txt",
+        "md",
+        "json",
+    ]
+    #: Largest population CSV accepted for sampling.
+    POPULATION_MAX_BYTES = 30 * 1024 * 1024
     #: Largest checklist file (or all files of one checklist) accepted, in bytes.
     CHECKLIST_MAX_BYTES = 2 * 1024 * 1024
     CHECKLIST_DIR = str(PROJECT_ROOT / "checklists")

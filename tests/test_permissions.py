@@ -11,7 +11,7 @@ from datetime import date, time
 import pytest
 from flask import Flask
 
-from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, PUBLIC_ENDPOINTS, STAFF
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, PUBLIC_ENDPOINTS, STAFF, WORKERS
 from audit_app.extensions import db
 from audit_app.models import (
     AIRole,
@@ -23,11 +23,18 @@ from audit_app.models import (
     AuditSession,
     AuditTeamMember,
     AuditType,
+    ChecklistResponse,
+    Evidence,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceMode,
     LifecycleStage,
     Notification,
     OrgUnit,
     RiskLevel,
     Role,
+    Sample,
+    SampleItem,
     SessionActivity,
     TeamRole,
     UnitKind,
@@ -40,6 +47,7 @@ ALL = frozenset(ALL_ROLES)
 ADMIN = frozenset(ADMIN_ONLY)
 STAFF_ = frozenset(STAFF)
 PLAN = frozenset(PLANNERS)
+WORK = frozenset(WORKERS)
 
 #: endpoint -> roles allowed. Every non-public endpoint of the app must be listed.
 EXPECTED: dict[str, frozenset[Role]] = {
@@ -136,6 +144,39 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "api_planning.list_conflicts": STAFF_,
     "api_planning.get_meeting": ALL,
     "api_planning.put_meeting": PLAN,
+    # Fieldwork: working checklist, evidence, samples
+    "fieldwork.checklist": STAFF_,
+    "fieldwork.item": STAFF_,
+    "fieldwork.save_response": WORK,
+    "fieldwork.add_evidence": WORK,
+    "fieldwork.add_file": WORK,
+    "fieldwork.download": STAFF_,
+    "samples.index": STAFF_,
+    "samples.new": WORK,
+    "samples.detail": STAFF_,
+    "samples.population": WORK,
+    "samples.size": WORK,
+    "samples.draw": WORK,
+    "samples.record_item": WORK,
+    "samples.evaluate": WORK,
+    "samples.export": STAFF_,
+    "samples.calculator": STAFF_,
+    "api_fieldwork.list_responses": STAFF_,
+    "api_fieldwork.get_response": STAFF_,
+    "api_fieldwork.update_response": WORK,
+    "api_fieldwork.list_evidence": STAFF_,
+    "api_fieldwork.create_evidence": WORK,
+    "api_fieldwork.upload_file": WORK,
+    "api_fieldwork.download_file": STAFF_,
+    "api_samples.list_samples": STAFF_,
+    "api_samples.create_sample": WORK,
+    "api_samples.get_sample": STAFF_,
+    "api_samples.set_population": WORK,
+    "api_samples.set_size": WORK,
+    "api_samples.draw": WORK,
+    "api_samples.list_items": STAFF_,
+    "api_samples.update_item": WORK,
+    "api_samples.evaluate": WORK,
 }
 
 TINY_CHECKLIST = b"""
@@ -169,8 +210,10 @@ def test_matrix_lists_every_endpoint(app):
     assert routed == set(EXPECTED)
 
 
-def test_public_endpoints_are_only_login_static_and_openapi():
-    assert frozenset({"auth.login", "static", "api-docs.openapi_json"}) == PUBLIC_ENDPOINTS
+def test_public_endpoints_are_only_login_static_openapi_and_calculators():
+    assert PUBLIC_ENDPOINTS == frozenset(
+        {"auth.login", "static", "api-docs.openapi_json", "api_sampling.attribute_size", "api_sampling.upper_limit"}
+    )
 
 
 @pytest.fixture
@@ -223,7 +266,7 @@ def world(app):
         team_roles = {
             Role.LEAD_AUDITOR: TeamRole.LEAD_AUDITOR,
             Role.AUDITOR: TeamRole.AUDITOR,
-            Role.ADMIN: TeamRole.OBSERVER,
+            Role.ADMIN: TeamRole.AUDITOR,
             Role.VIEWER: TeamRole.OBSERVER,
         }
         audit.team = [AuditTeamMember(user_id=users[r].id, role=t) for r, t in team_roles.items()]
@@ -241,7 +284,34 @@ def world(app):
         note = Notification(user_id=users[Role.VIEWER].id, kind="test", subject="s", dedupe_key="matrix")
         db.session.add(note)
         db.session.flush()
-        member_id = next(m.id for m in audit.team if m.role is TeamRole.AUDITOR)
+        member_id = next(m.id for m in audit.team if m.user_id == users[Role.AUDITOR].id)
+        response = ChecklistResponse(audit_id=audit.id, checklist_item_id=version.items[0].id)
+        db.session.add(response)
+        db.session.flush()
+        evidence = Evidence(
+            audit_id=audit.id,
+            response_id=response.id,
+            method=EvidenceMethod.INTERVIEW,
+            mode=EvidenceMode.ON_SITE,
+            source="Head of Credit Risk",
+            evidence_date=date(2026, 6, 1),
+        )
+        db.session.add(evidence)
+        db.session.flush()
+        stored = EvidenceFile(
+            evidence_id=evidence.id,
+            name="notes.txt",
+            stored_name="matrix-file",
+            size=5,
+            content_type="text/plain",
+            sha256="0" * 64,
+        )
+        sample = Sample(audit_id=audit.id, sequence=1, title="Matrix sample")
+        db.session.add_all([stored, sample])
+        db.session.flush()
+        sample_item = SampleItem(sample_id=sample.id, draw_order=1, population_index=0, key="K-1")
+        db.session.add(sample_item)
+        db.session.flush()
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
         return {
@@ -261,6 +331,11 @@ def world(app):
                 "session_id": session.id,
                 "kind": "opening",
                 "notification_id": note.id,
+                "response_id": response.id,
+                "evidence_id": evidence.id,
+                "file_id": stored.id,
+                "sample_id": sample.id,
+                "item_id": sample_item.id,
             },
         }
 

@@ -25,8 +25,19 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
-    from audit_app.api import audits, checklists, me, org, planning, programmes, users
+    from audit_app.api import (
+        audits,
+        checklists,
+        fieldwork,
+        me,
+        org,
+        planning,
+        programmes,
+        samples,
+        sampling,
+        users,
+    )
 
-    for module in (me, users, org, checklists, programmes, audits, planning):
+    for module in (me, users, org, checklists, programmes, audits, planning, fieldwork, samples, sampling):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")

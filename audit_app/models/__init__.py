@@ -14,6 +14,15 @@ from audit_app.models.audit import (
 )
 from audit_app.models.base import utcnow
 from audit_app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, ItemKind
+from audit_app.models.fieldwork import (
+    ChecklistResponse,
+    Evidence,
+    EvidenceDownload,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceMode,
+    ResponseResult,
+)
 from audit_app.models.notification import EmailStatus, Notification
 from audit_app.models.org import AIRole, AISystem, LifecycleStage, Organisation, OrgUnit, RiskLevel, UnitKind
 from audit_app.models.plan import MEETING_POINTS, AuditMeeting, AuditSession, MeetingKind, SessionActivity
@@ -23,6 +32,15 @@ from audit_app.models.programme import (
     DUE_STEPS,
     AuditProgramme,
     ProgrammeStatus,
+)
+from audit_app.models.sample import (
+    PopulationSource,
+    Sample,
+    SampleItem,
+    SampleItemResult,
+    SampleMethod,
+    SampleStatus,
+    SizeBasis,
 )
 from audit_app.models.user import ROLE_LABELS, ApiToken, Role, User, hash_token
 
@@ -49,18 +67,32 @@ __all__ = [
     "AuditType",
     "Checklist",
     "ChecklistItem",
+    "ChecklistResponse",
     "ChecklistVersion",
     "EmailStatus",
+    "Evidence",
+    "EvidenceDownload",
+    "EvidenceFile",
+    "EvidenceMethod",
+    "EvidenceMode",
     "ItemKind",
     "LifecycleStage",
     "MeetingKind",
     "Notification",
     "OrgUnit",
     "Organisation",
+    "PopulationSource",
     "ProgrammeStatus",
+    "ResponseResult",
     "RiskLevel",
     "Role",
+    "Sample",
+    "SampleItem",
+    "SampleItemResult",
+    "SampleMethod",
+    "SampleStatus",
     "SessionActivity",
+    "SizeBasis",
     "TeamRole",
     "UnitKind",
     "User",

@@ -129,5 +129,9 @@ def transition(audit: Audit, target: AuditStatus, *, actor: User, reason: str = 
         audit.cancel_reason = reason
     source = audit.status
     audit.status = target
+    if target is S.FIELDWORK:
+        from audit_app.services.fieldwork import materialise_responses  # the working checklist starts now
+
+        materialise_responses(audit)
     activity.record(actor, "audit.status_changed", audit, source=source.value, target=target.value, reason=reason)
     return record

@@ -42,12 +42,14 @@ def init_app(app: Flask) -> None:
     from audit_app.web.admin.routes import bp as admin_bp
     from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.auth.routes import bp as auth_bp
+    from audit_app.web.fieldwork.routes import bp as fieldwork_bp
     from audit_app.web.library.routes import bp as library_bp
     from audit_app.web.main.routes import bp as main_bp
     from audit_app.web.notifications.routes import bp as notifications_bp
     from audit_app.web.org.routes import bp as org_bp
     from audit_app.web.planning.routes import bp as planning_bp
     from audit_app.web.programmes.routes import bp as programmes_bp
+    from audit_app.web.samples.routes import bp as samples_bp
 
     blueprints = (
         auth_bp,
@@ -60,6 +62,8 @@ def init_app(app: Flask) -> None:
         audits_bp,
         planning_bp,
         notifications_bp,
+        fieldwork_bp,
+        samples_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -1,0 +1,182 @@
+"""Audit samples (ISO 19011 A.6): population, method, size, seeded selection, results and evaluation."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audit_app.models.audit import Audit
+from audit_app.models.base import Model, UTCDateTime, enum_column, utcnow
+from audit_app.models.checklist import ChecklistItem
+from audit_app.models.fieldwork import Evidence
+from audit_app.models.user import User
+
+
+class PopulationSource(enum.StrEnum):
+    TYPED = "typed"
+    CSV = "csv"
+    AI_SYSTEMS = "ai_systems"
+    ORG_UNITS = "org_units"
+
+    @property
+    def label(self) -> str:
+        return {
+            "typed": "Typed in",
+            "csv": "CSV upload",
+            "ai_systems": "AI-system inventory",
+            "org_units": "Org units",
+        }[self.value]
+
+
+class SampleMethod(enum.StrEnum):
+    SIMPLE_RANDOM = "simple_random"
+    SYSTEMATIC = "systematic"
+    STRATIFIED = "stratified"
+    JUDGEMENTAL = "judgemental"
+    WHOLE_POPULATION = "whole_population"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def statistical(self) -> bool:
+        return self in (SampleMethod.SIMPLE_RANDOM, SampleMethod.SYSTEMATIC, SampleMethod.STRATIFIED)
+
+
+class SizeBasis(enum.StrEnum):
+    ATTRIBUTE = "attribute"
+    FREQUENCY = "frequency"
+    SITE_RULE = "site_rule"
+    MANUAL = "manual"
+
+    @property
+    def label(self) -> str:
+        return {
+            "attribute": "Attribute-sampling calculator",
+            "frequency": "Control-frequency table (judgemental)",
+            "site_rule": "IAF MD 1 site rule",
+            "manual": "Auditor's judgement",
+        }[self.value]
+
+
+class SampleStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SELECTED = "selected"
+    EVALUATED = "evaluated"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+sample_checklist_item = sa.Table(
+    "sample_checklist_item",
+    Model.metadata,
+    sa.Column("sample_id", sa.ForeignKey("sample.id"), primary_key=True),
+    sa.Column("checklist_item_id", sa.ForeignKey("checklist_item.id"), primary_key=True),
+)
+
+
+class Sample(Model):
+    __table_args__ = (sa.UniqueConstraint("audit_id", "sequence", name="uq_sample_audit_sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audit.id"), index=True)
+    sequence: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: The attribute tested and what counts as a deviation, set before testing.
+    attribute: Mapped[str] = mapped_column(sa.Text, default="")
+    sampling_unit: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Population
+    population_source: Mapped[PopulationSource | None] = mapped_column(enum_column(PopulationSource))
+    #: Source system or report, extraction date, period covered and filters.
+    population_description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: How the list was reconciled to its source (completeness and accuracy).
+    completeness_check: Mapped[str] = mapped_column(sa.Text, default="")
+    population_size: Mapped[int | None] = mapped_column()
+    #: SHA-256 of the sorted unit ids: the same population always gives the same hash.
+    population_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    #: Snapshot of the population (random name under instance/uploads/populations).
+    population_file: Mapped[str] = mapped_column(sa.String(80), default="")
+    population_columns: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Method and size
+    method: Mapped[SampleMethod | None] = mapped_column(enum_column(SampleMethod))
+    size_basis: Mapped[SizeBasis | None] = mapped_column(enum_column(SizeBasis))
+    confidence: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 5))
+    tolerable_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 5))
+    expected_rate: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 5))
+    use_fpc: Mapped[bool] = mapped_column(default=False)
+    size_parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    sample_size: Mapped[int | None] = mapped_column()
+    size_rationale: Mapped[str] = mapped_column(sa.Text, default="")
+    # Selection (persisted before drawing)
+    seed: Mapped[int | None] = mapped_column(sa.BigInteger)
+    algorithm: Mapped[str] = mapped_column(sa.String(200), default="")
+    library_versions: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    selection_params: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    # Evaluation
+    status: Mapped[SampleStatus] = mapped_column(enum_column(SampleStatus), default=SampleStatus.DRAFT)
+    deviations: Mapped[int | None] = mapped_column()
+    upper_limit: Mapped[float | None] = mapped_column(sa.Float)
+    conclusion: Mapped[str] = mapped_column(sa.Text, default="")
+    proposed_finding: Mapped[str] = mapped_column(sa.Text, default="")
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    audit: Mapped[Audit] = relationship()
+    checklist_items: Mapped[list[ChecklistItem]] = relationship(
+        secondary=sample_checklist_item, order_by=(ChecklistItem.version_id, ChecklistItem.position)
+    )
+    items: Mapped[list[SampleItem]] = relationship(
+        back_populates="sample", order_by="SampleItem.draw_order", cascade="all, delete-orphan"
+    )
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def reference(self) -> str:
+        return f"{self.audit.reference}-S{self.sequence:02d}"
+
+
+class SampleItemResult(enum.StrEnum):
+    PENDING = "pending"
+    CONFORMING = "conforming"
+    DEVIATION = "deviation"
+    NOT_TESTABLE = "not_testable"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class SampleItem(Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sample_id: Mapped[int] = mapped_column(sa.ForeignKey("sample.id"), index=True)
+    #: Order in which the item was drawn (replacements continue the sequence).
+    draw_order: Mapped[int] = mapped_column()
+    #: Position in the frozen, sorted population.
+    population_index: Mapped[int] = mapped_column()
+    key: Mapped[str] = mapped_column(sa.String(200))
+    label: Mapped[str] = mapped_column(sa.String(500), default="")
+    stratum: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Why a judgemental pick was chosen.
+    rationale: Mapped[str] = mapped_column(sa.Text, default="")
+    result: Mapped[SampleItemResult] = mapped_column(enum_column(SampleItemResult), default=SampleItemResult.PENDING)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
+    #: The item this one replaces (drawn because that one was not testable).
+    replaces_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sample_item.id"))
+    tested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    tested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    sample: Mapped[Sample] = relationship(back_populates="items")
+    evidence: Mapped[Evidence | None] = relationship()
+    replaces: Mapped[SampleItem | None] = relationship(remote_side=[id])
+    tested_by: Mapped[User | None] = relationship()

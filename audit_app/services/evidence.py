@@ -1,0 +1,236 @@
+"""Objective evidence: entries per checklist item, and uploaded files checked by content and hashed."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import zipfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from audit_app.errors import NotAllowed, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import (
+    ChecklistResponse,
+    Evidence,
+    EvidenceDownload,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceMode,
+    User,
+)
+from audit_app.services import activity
+from audit_app.services.fieldwork import can_view, ensure_can_work
+from audit_app.services.text import clean
+
+#: Extension -> (MIME type, how the content is recognised).
+KNOWN_TYPES: dict[str, tuple[str, str]] = {
+    "pdf": ("application/pdf", "pdf"),
+    "png": ("image/png", "png"),
+    "jpg": ("image/jpeg", "jpeg"),
+    "jpeg": ("image/jpeg", "jpeg"),
+    "gif": ("image/gif", "gif"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
+    "csv": ("text/csv", "text"),
+    "txt": ("text/plain", "text"),
+    "md": ("text/markdown", "text"),
+    "json": ("application/json", "text"),
+}
+_OFFICE_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml"}
+_DANGEROUS = (
+    (b"MZ", "a Windows executable"),
+    (b"\x7fELF", "a Linux executable"),
+    (b"\xcf\xfa\xed\xfe", "a macOS executable"),
+    (b"#!", "a script"),
+)
+
+
+class UploadRefused(ValidationFailed):
+    """The upload was refused; nothing was stored."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"file": [message]})
+
+
+def allowed_extensions() -> list[str]:
+    return [e for e in current_app.config["EVIDENCE_ALLOWED_EXTENSIONS"] if e in KNOWN_TYPES]
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.instance_path) / "uploads" / "evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _safe_name(name: str) -> str:
+    raw = name or ""
+    if not raw.strip():
+        raise UploadRefused("The file has no name.")
+    if any(sep in raw for sep in ("/", "\\")) or raw.strip() in (".", "..") or ".." in raw.split("."):
+        raise UploadRefused(f"The file name {raw!r} contains a path; upload the file under a plain name.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        raise UploadRefused("The file name contains control characters.")
+    if len(raw) > 200:
+        raise UploadRefused("The file name is longer than 200 characters.")
+    return raw.strip()
+
+
+def _matches(kind: str, data: bytes, ext: str) -> bool:
+    if kind == "pdf":
+        return data.startswith(b"%PDF-")
+    if kind == "png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if kind == "jpeg":
+        return data.startswith(b"\xff\xd8\xff")
+    if kind == "gif":
+        return data.startswith((b"GIF87a", b"GIF89a"))
+    if kind in _OFFICE_PART:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return _OFFICE_PART[kind] in archive.namelist()
+        except zipfile.BadZipFile:
+            return False
+    if kind == "text":
+        if b"\x00" in data or data.startswith(b"#!"):
+            return False
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+        return True
+    return False
+
+
+def check_upload(name: str, data: bytes) -> tuple[str, str]:
+    """Refuse unsafe names, empty or oversize files and content that is not what the extension says.
+
+    Returns the clean display name and the MIME type.
+    """
+    display = _safe_name(name)
+    ext = display.rsplit(".", 1)[-1].lower() if "." in display else ""
+    allowed = allowed_extensions()
+    if ext not in allowed:
+        raise UploadRefused(
+            f"Files of type .{ext or '(none)'} are not accepted. Allowed: " + ", ".join(f".{e}" for e in allowed) + "."
+        )
+    if not data:
+        raise UploadRefused(f"{display} is empty.")
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    if len(data) > limit:
+        raise UploadRefused(f"{display} is larger than the limit of {limit // (1024 * 1024)} MB.")
+    mime, kind = KNOWN_TYPES[ext]
+    if not _matches(kind, data, ext):
+        looks = next((what for magic, what in _DANGEROUS if data.startswith(magic)), None)
+        detail = f" It looks like {looks}." if looks else ""
+        raise UploadRefused(f"The content of {display} is not a .{ext} file.{detail} Nothing was stored.")
+    return display, mime
+
+
+@dataclass(frozen=True)
+class EvidenceData:
+    method: EvidenceMethod
+    mode: EvidenceMode
+    source: str
+    evidence_date: date
+    description: str = ""
+
+
+def add_evidence(
+    response: ChecklistResponse, data: EvidenceData, *, actor: User, files: list[tuple[str, bytes]] | None = None
+) -> Evidence:
+    """Record an evidence entry for a checklist item, with any files (all checked before anything is stored)."""
+    ensure_can_work(actor, response.audit)
+    source = clean(data.source, field="source", max_length=300, required=True)
+    description = clean(data.description, field="description", max_length=20000, multiline=True)
+    checked = [(check_upload(name, content), content) for name, content in files or []]
+    evidence = Evidence(
+        audit_id=response.audit_id,
+        method=data.method,
+        mode=data.mode,
+        source=source,
+        description=description,
+        evidence_date=data.evidence_date,
+        recorded_by_id=actor.id,
+    )
+    response.evidence.append(evidence)
+    db.session.flush()
+    for (display, mime), content in checked:
+        _store(evidence, display, mime, content, actor)
+    activity.record(
+        actor,
+        "evidence.added",
+        evidence,
+        audit_id=response.audit_id,
+        ref=response.item.ref,
+        files=[f.name for f in evidence.files],
+    )
+    return evidence
+
+
+def add_file(evidence: Evidence, name: str, content: bytes, *, actor: User) -> EvidenceFile:
+    """Attach a file; the same name again is stored as a new version, never over the old one."""
+    ensure_can_work(actor, evidence.response.audit)
+    display, mime = check_upload(name, content)
+    stored = _store(evidence, display, mime, content, actor)
+    activity.record(actor, "evidence.file_added", evidence, name=display, version=stored.version, sha256=stored.sha256)
+    return stored
+
+
+def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: User) -> EvidenceFile:
+    version = (
+        db.session.scalar(
+            sa.select(sa.func.max(EvidenceFile.version)).where(
+                EvidenceFile.evidence_id == evidence.id, EvidenceFile.name == display
+            )
+        )
+        or 0
+    ) + 1
+    stored_name = secrets.token_hex(20)
+    with (upload_dir() / stored_name).open("xb") as handle:  # "x": never overwrite
+        handle.write(content)
+    record = EvidenceFile(
+        evidence_id=evidence.id,
+        name=display,
+        version=version,
+        stored_name=stored_name,
+        content_type=mime,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=actor.id,
+    )
+    evidence.files.append(record)
+    db.session.flush()
+    return record
+
+
+def get_file(file_id: int) -> EvidenceFile:
+    record = db.session.get(EvidenceFile, file_id)
+    if record is None:
+        raise NotFound("That evidence file does not exist.")
+    return record
+
+
+def can_download(user: User, record: EvidenceFile) -> bool:
+    """The audit team and administrators.
+
+    Auditees will also get the files supporting a finding issued to their unit, once findings exist.
+    """
+    return can_view(user, record.evidence.response.audit)
+
+
+def open_download(record: EvidenceFile, *, actor: User) -> Path:
+    """Authorize and log a download; return the stored file's path."""
+    if not can_download(actor, record):
+        raise NotAllowed("You may not download this evidence file.")
+    path = upload_dir() / record.stored_name
+    if not path.is_file():
+        raise NotFound("The stored file is missing; tell your administrator.")
+    db.session.add(EvidenceDownload(file_id=record.id, user_id=actor.id))
+    return path
