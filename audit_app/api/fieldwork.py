@@ -1,7 +1,233 @@
-"""API: fieldwork."""
+"""Fieldwork: the working checklist, results per item, evidence entries and their files."""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-blp = Blueprint("api_fieldwork", __name__, url_prefix="", description="fieldwork")
+import sqlalchemy as sa
+from flask import abort as flask_abort
+from flask import current_app, jsonify, request, send_file
+from flask.typing import ResponseReturnValue
+from flask_smorest import Blueprint
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from audit_app.api.audits import load_audit
+from audit_app.api.common import fail, run
+from audit_app.api.fieldwork_schemas import (
+    ChecklistQuerySchema,
+    ChecklistResponseSchema,
+    ChecklistResponseStateSchema,
+    ChecklistResponseUpdateSchema,
+    EditConflictSchema,
+    EvidenceCreateSchema,
+    EvidenceFileSchema,
+    EvidenceSchema,
+    EvidenceUploadSchema,
+    FileUploadSchema,
+    WorkingChecklistSchema,
+)
+from audit_app.authz import STAFF, WORKERS, get_actor, require_role
+from audit_app.errors import DomainError, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import Audit, ChecklistResponse, Evidence, EvidenceFile
+from audit_app.services import evidence as evidence_service
+from audit_app.services import fieldwork
+
+blp = Blueprint(
+    "api_fieldwork", __name__, url_prefix="", description="Fieldwork: the working checklist, results and evidence"
+)
+
+CHECKLIST = "/audits/<int:audit_id>/checklist"
+RESPONSE = f"{CHECKLIST}/<int:response_id>"
+EVIDENCE = "/audits/<int:audit_id>/evidence"
+
+
+def guard(action: Callable[[], Any]) -> Any:
+    """Run a read or a check; domain errors become JSON errors."""
+    try:
+        return action()
+    except DomainError as exc:
+        fail(exc)
+
+
+def _viewable(audit_id: int) -> Audit:
+    """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
+    return audit
+
+
+def _workable(audit_id: int) -> Audit:
+    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
+    return audit
+
+
+def _evidence(audit: Audit, evidence_id: int) -> Evidence:
+    entry = db.session.get(Evidence, evidence_id)
+    if entry is None or entry.audit_id != audit.id:
+        fail(NotFound("That evidence entry is not part of this audit."))
+    return entry
+
+
+def _uploads() -> list[tuple[str, bytes]]:
+    """The `file` parts as (name, content), each read no further than one byte past the size limit."""
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    return [(part.filename or "", part.stream.read(limit + 1)) for part in request.files.getlist("file")]
+
+
+def _edit_conflict(message: str, response_id: int) -> NoReturn:
+    """409 with the message and what is saved now, so the client can merge and retry with its version."""
+    db.session.rollback()
+    current = db.session.get(ChecklistResponse, response_id)
+    state = ChecklistResponseStateSchema().dump(current)
+    response = jsonify(code=409, status="Conflict", message=message, current=state)
+    response.status_code = 409
+    flask_abort(response)
+
+
+# --- Working checklist ------------------------------------------------------------------------------------------
+
+
+@blp.route(CHECKLIST)
+@require_role(*STAFF)
+@blp.arguments(ChecklistQuerySchema, location="query")
+@blp.response(200, WorkingChecklistSchema)
+def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
+    """The working checklist in checklist order, with progress per clause and Annex A objective.
+
+    `view` narrows the items (not_assessed, nonconformities, mine); progress always counts every item.
+    """
+    audit = _viewable(audit_id)
+    checklist = guard(lambda: fieldwork.working_checklist(audit, get_actor(), query["view"]))
+    return {"progress": checklist, "items": checklist.rows}
+
+
+@blp.route(RESPONSE)
+@require_role(*STAFF)
+@blp.response(200, ChecklistResponseSchema)
+def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
+    """One checklist item: the saved result, the library's questions and evidence hints, and its evidence."""
+    audit = _viewable(audit_id)
+    return guard(lambda: fieldwork.get_response(audit, response_id))
+
+
+@blp.route(RESPONSE, methods=["PUT"])
+@require_role(*WORKERS)
+@blp.arguments(ChecklistResponseUpdateSchema)
+@blp.response(200, ChecklistResponseSchema)
+@blp.alt_response(409, schema=EditConflictSchema, description="Someone saved the item since `version` was read.")
+def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> ChecklistResponse:
+    """Record the result, notes and reason; send the `version` you read.
+
+    If someone else saved the item in the meantime, nothing is changed and the answer is 409 with their
+    saved state in `current`: merge, then retry with `current.version`.
+    """
+    audit = load_audit(audit_id)
+    response = guard(lambda: fieldwork.get_response(audit, response_id))
+    record = fieldwork.ResponseData(
+        result=data["result"], notes=data["notes"], reason=data["reason"], expected_version=data["version"]
+    )
+    try:
+        fieldwork.save_response(response, record, actor=get_actor())
+        db.session.commit()
+    except fieldwork.EditConflict as exc:
+        _edit_conflict(str(exc), response_id)
+    except StaleDataError:  # another save landed between our read and our write
+        db.session.rollback()
+        _edit_conflict(str(fieldwork.EditConflict(db.session.get(ChecklistResponse, response_id))), response_id)
+    except DomainError as exc:
+        fail(exc)
+    return response
+
+
+# --- Evidence ---------------------------------------------------------------------------------------------------
+
+
+@blp.route(EVIDENCE)
+@require_role(*STAFF)
+@blp.response(200, EvidenceSchema(many=True))
+def list_evidence(audit_id: int) -> list[Evidence]:
+    """Every evidence entry of the audit, with its checklist item and files."""
+    audit = _viewable(audit_id)
+    return list(
+        db.session.scalars(
+            sa.select(Evidence)
+            .where(Evidence.audit_id == audit.id)
+            .order_by(Evidence.id)
+            .options(
+                selectinload(Evidence.response).selectinload(ChecklistResponse.item),
+                selectinload(Evidence.recorded_by),
+                selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
+            )
+        )
+    )
+
+
+@blp.route(f"{RESPONSE}/evidence", methods=["POST"])
+@require_role(*WORKERS)
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": EvidenceCreateSchema},
+            "multipart/form-data": {"schema": EvidenceUploadSchema},
+        },
+    }
+)
+@blp.response(201, EvidenceSchema)
+def create_evidence(audit_id: int, response_id: int) -> Evidence:
+    """Record an evidence entry, as JSON, or as a multipart form with one or more `file` parts.
+
+    Every file is checked (name, size, type by content) before anything is stored; one refused file
+    refuses the whole entry with 422 naming `file`.
+    """
+    audit = _workable(audit_id)
+    response = guard(lambda: fieldwork.get_response(audit, response_id))
+    location = "form" if request.mimetype == "multipart/form-data" else "json"
+    data = blp.ARGUMENTS_PARSER.parse(EvidenceCreateSchema(), location=location)
+    files = _uploads()
+    actor = get_actor()
+    return run(
+        lambda: evidence_service.add_evidence(response, evidence_service.EvidenceData(**data), actor=actor, files=files)
+    )
+
+
+@blp.route(f"{EVIDENCE}/<int:evidence_id>/files", methods=["POST"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": FileUploadSchema}}})
+@blp.response(201, EvidenceFileSchema)
+def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
+    """Attach a file to an evidence entry; a name already attached is stored as its next version."""
+    audit = _workable(audit_id)
+    entry = _evidence(audit, evidence_id)
+    uploads = _uploads()
+    if len(uploads) != 1:
+        fail(ValidationFailed("Send one file.", {"file": ["Attach exactly one file in a part named `file`."]}))
+    ((name, content),) = uploads
+    actor = get_actor()
+    return run(lambda: evidence_service.add_file(entry, name, content, actor=actor))
+
+
+@blp.route(f"{EVIDENCE}/files/<int:file_id>")
+@require_role(*STAFF)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The stored file as an attachment; the download is recorded.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def download_file(audit_id: int, file_id: int) -> ResponseReturnValue:
+    """Download an evidence file (audit team and administrators); every download is recorded."""
+    audit = load_audit(audit_id)
+    record = guard(lambda: evidence_service.get_file(file_id))
+    if record.evidence.audit_id != audit.id:
+        fail(NotFound("That evidence file does not exist."))
+    name, content_type = record.name, record.content_type
+    path = run(lambda: evidence_service.open_download(record, actor=get_actor()))
+    return send_file(path, mimetype=content_type, as_attachment=True, download_name=name)

@@ -66,15 +66,15 @@ def _rate(value: object, name: str, *, allow_zero: bool = False) -> Fraction:
 
 def _integer(value: object, name: str, *, minimum: int) -> int:
     """A whole number (int, integral float or digit string) of at least `minimum`."""
-    number: int | None = None
-    if isinstance(value, Integral) and not isinstance(value, bool):
-        number = int(value)
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number: object = int(value)
     elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         number = int(value.strip())
-    if number is None:
+    else:
+        number = value
+    if not isinstance(number, Integral) or isinstance(number, bool):
         raise SamplingInputError(name, f"must be a whole number, not {value!r}")
+    number = int(number)
     if number < minimum:
         raise SamplingInputError(name, f"must be at least {minimum}, not {number}")
     return number

@@ -189,7 +189,7 @@ def parse_csv(
     def entries() -> Iterable[tuple]:
         try:
             for row in reader:
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():
                     counts["blank"] += 1
                     continue
                 counts["rows"] += 1

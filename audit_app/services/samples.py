@@ -1,0 +1,320 @@
+"""Samples of an audit: population snapshot, size, seeded draw, per-item results and evaluation.
+
+The maths lives in sampling_math and the selection in sampling_select (both pure); this module keeps
+the record (ISO 19011 A.6; DOMAIN 3.6) and its rules: the seed is stored before drawing, a sample is
+never re-drawn, replacements come from the same seeded stream and are logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from audit_app.errors import Conflict, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import (
+    Audit,
+    Evidence,
+    Sample,
+    SampleItem,
+    SampleItemResult,
+    SampleMethod,
+    SampleStatus,
+    SizeBasis,
+    User,
+    utcnow,
+)
+from audit_app.services import activity
+from audit_app.services import sampling_math as maths
+from audit_app.services import sampling_select as sel
+from audit_app.services.fieldwork import ensure_can_work
+from audit_app.services.populations import load_population
+from audit_app.services.text import clean
+
+
+def _invalid(parameter: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, {parameter: [message]})
+
+
+def get_sample(audit: Audit, sample_id: int) -> Sample:
+    sample = db.session.get(Sample, sample_id)
+    if sample is None or sample.audit_id != audit.id:
+        raise NotFound("That sample is not part of this audit.")
+    return sample
+
+
+def list_samples(audit: Audit) -> list[Sample]:
+    return list(db.session.scalars(sa.select(Sample).where(Sample.audit_id == audit.id).order_by(Sample.sequence)))
+
+
+@dataclass(frozen=True)
+class SampleData:
+    title: str
+    attribute: str
+    sampling_unit: str = ""
+    checklist_item_ids: tuple[int, ...] = ()
+
+
+def create_sample(audit: Audit, data: SampleData, *, actor: User) -> Sample:
+    """Open a sample for one or more in-scope clauses or controls, with its objective and deviation definition."""
+    ensure_can_work(actor, audit)
+    title = clean(data.title, field="title", max_length=200, required=True)
+    attribute = clean(data.attribute, field="attribute", max_length=4000, required=True, multiline=True)
+    unit = clean(data.sampling_unit, field="sampling_unit", max_length=120)
+    scope = {i.id: i for i in audit.scope_items}
+    if not data.checklist_item_ids or any(i not in scope for i in data.checklist_item_ids):
+        raise _invalid("checklist_item_ids", "Choose one or more of the audit's in-scope clauses or controls.")
+    sequence = (db.session.scalar(sa.select(sa.func.max(Sample.sequence)).where(Sample.audit_id == audit.id)) or 0) + 1
+    sample = Sample(
+        audit_id=audit.id,
+        sequence=sequence,
+        title=title,
+        attribute=attribute,
+        sampling_unit=unit,
+        created_by_id=actor.id,
+        checklist_items=[scope[i] for i in dict.fromkeys(data.checklist_item_ids)],
+    )
+    db.session.add(sample)
+    activity.record(actor, "sample.created", sample, audit_id=audit.id, title=title)
+    return sample
+
+
+def _ensure_draft(sample: Sample, what: str) -> None:
+    if sample.status is not SampleStatus.DRAFT:
+        raise Conflict(f"The {what} cannot change once the sample has been drawn: a sample is never re-drawn.")
+
+
+@dataclass(frozen=True)
+class SizeData:
+    method: SampleMethod
+    basis: SizeBasis
+    confidence: Decimal | None = None
+    tolerable_rate: Decimal | None = None
+    expected_rate: Decimal | None = None
+    use_fpc: bool = False
+    frequency: str = ""
+    risk: str = ""
+    sites_kind: str = ""
+    manual_size: int | None = None
+    rationale: str = ""
+
+
+def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
+    """Choose the method and compute the sample size with its rationale."""
+    ensure_can_work(actor, sample.audit)
+    _ensure_draft(sample, "method and size")
+    if not sample.population_size:
+        raise Conflict("Define the population before the size.")
+    N = sample.population_size
+    rationale = clean(data.rationale, field="rationale", max_length=4000, multiline=True)
+    params: dict = {}
+    sample.confidence = sample.tolerable_rate = sample.expected_rate = None
+    try:
+        if data.method is SampleMethod.WHOLE_POPULATION:
+            size, why = N, "Every unit of the population is tested."
+        elif data.method is SampleMethod.JUDGEMENTAL:
+            size, why = 0, "Judgemental: the auditor picks the units, each with a rationale."
+        elif data.basis is SizeBasis.ATTRIBUTE:
+            result = maths.attribute_sample_size(
+                data.confidence, data.tolerable_rate, data.expected_rate or 0, N if data.use_fpc else None
+            )
+            size = min(result.sample_size, N)
+            sample.confidence, sample.tolerable_rate = data.confidence, data.tolerable_rate
+            sample.expected_rate = data.expected_rate or Decimal(0)
+            params = {"tolerable_deviations": result.tolerable_deviations, "distribution": result.method}
+            why = (
+                f"Attribute sampling ({result.method}): {float(data.confidence):.0%} confidence, tolerable "
+                f"rate {float(data.tolerable_rate):.1%}, expected rate {float(data.expected_rate or 0):.1%}; "
+                f"tolerates {result.tolerable_deviations} deviation(s). {result.note}"
+            ).strip()
+        elif data.basis is SizeBasis.FREQUENCY:
+            size = min(maths.frequency_sample_size(data.frequency, data.risk), N)
+            params = {"frequency": data.frequency, "risk": data.risk}
+            why = f"Control-frequency table ({data.frequency}, {data.risk} risk). {maths.FREQUENCY_TABLE_NOTE}"
+        elif data.basis is SizeBasis.SITE_RULE:
+            size = min(maths.site_sample_size(N, data.sites_kind), N)
+            params = {"sites_kind": data.sites_kind}
+            why = f"IAF MD 1 site rule for {data.sites_kind} audits over {N} sites."
+        else:
+            if data.manual_size is None or not 1 <= data.manual_size <= N:
+                raise _invalid("manual_size", f"Give a sample size from 1 to {N}.")
+            if not rationale:
+                raise _invalid("rationale", "Explain how the size was chosen.")
+            size, why = data.manual_size, "Size set by the auditor's judgement."
+    except maths.SamplingInputError as exc:
+        raise _invalid(exc.parameter, str(exc)) from exc
+    sample.method, sample.size_basis, sample.use_fpc = data.method, data.basis, data.use_fpc
+    sample.sample_size, sample.size_parameters = size, params
+    sample.size_rationale = f"{why} {rationale}".strip()
+    activity.record(actor, "sample.size_set", sample, method=data.method.value, size=size)
+    return size
+
+
+def is_statistical(sample: Sample) -> bool:
+    """Statistical evaluation only for random methods sized with the attribute calculator."""
+    return bool(sample.method and sample.method.statistical and sample.size_basis is SizeBasis.ATTRIBUTE)
+
+
+def draw(
+    sample: Sample, *, actor: User, seed: int | None = None, picks: dict[str, str] | None = None
+) -> list[SampleItem]:
+    """Store the seed, then draw once; the record keeps seed, algorithm and library versions."""
+    ensure_can_work(actor, sample.audit)
+    _ensure_draft(sample, "selection")
+    if sample.method is None or sample.sample_size is None:
+        raise Conflict("Choose the method and size before drawing.")
+    population = load_population(sample)
+    if sample.method.statistical:
+        sample.seed = sel.new_seed() if seed is None else seed
+        db.session.flush()  # the seed is on record before anything is drawn
+    try:
+        selection = sel.select(
+            population,
+            sample.method.value,
+            sample.sample_size or None,
+            seed=sample.seed,
+            picks={k.strip(): v for k, v in (picks or {}).items()} or None,
+        )
+    except sel.SelectionError as exc:
+        raise _invalid(exc.parameter, str(exc)) from exc
+    sample.algorithm = sel.ALGORITHM if sample.method.statistical else "none (not a random selection)"
+    sample.library_versions, sample.selection_params = sel.library_versions(), selection.params
+    sample.status = SampleStatus.SELECTED
+    for order, index in enumerate(selection.indices, start=1):
+        unit = population.units[index]
+        sample.items.append(
+            SampleItem(
+                draw_order=order,
+                population_index=index,
+                key=unit.key[:200],
+                label=unit.label[:500],
+                stratum=unit.stratum[:200],
+                rationale=selection.rationale.get(index, ""),
+            )
+        )
+    if sample.method is SampleMethod.JUDGEMENTAL:
+        sample.sample_size = len(selection.indices)
+    activity.record(
+        actor, "sample.drawn", sample, seed=sample.seed, n=len(selection.indices), sha256=sample.population_hash
+    )
+    return sample.items
+
+
+def reperform(sample: Sample) -> bool:
+    """Draw again from the snapshot with the recorded seed: True when the original selection comes back."""
+    if sample.status is SampleStatus.DRAFT or sample.method is None:
+        return False
+    picks = (
+        {i.key: i.rationale for i in sample.items if i.replaces_id is None}
+        if sample.method is SampleMethod.JUDGEMENTAL
+        else None
+    )
+    selection = sel.select(
+        load_population(sample),
+        sample.method.value,
+        sample.selection_params.get("requested_n", sample.sample_size),
+        seed=sample.seed,
+        picks=picks,
+    )
+    original = tuple(i.population_index for i in sample.items if i.replaces_id is None)
+    return selection.indices == original
+
+
+def record_result(
+    item: SampleItem, result: SampleItemResult, *, actor: User, note: str = "", evidence_id: int | None = None
+) -> SampleItem | None:
+    """Record an item's result; a not-testable item gets a replacement from the same seeded stream (logged)."""
+    sample = item.sample
+    ensure_can_work(actor, sample.audit)
+    if sample.status is not SampleStatus.SELECTED:
+        raise Conflict("Results are recorded after the draw and before the evaluation.")
+    if item.result is SampleItemResult.NOT_TESTABLE and any(i.replaces_id == item.id for i in sample.items):
+        raise Conflict("This item was replaced; record the result on its replacement.")
+    note = clean(note, field="note", max_length=4000, multiline=True)
+    if result is SampleItemResult.NOT_TESTABLE and not note:
+        raise _invalid("note", "Say why the item cannot be tested (e.g. the record was voided).")
+    if evidence_id is not None:
+        evidence = db.session.get(Evidence, evidence_id)
+        if evidence is None or evidence.audit_id != sample.audit_id:
+            raise _invalid("evidence_id", "Choose evidence recorded in this audit.")
+    item.result, item.note, item.evidence_id = result, note, evidence_id
+    item.tested_by_id, item.tested_at = actor.id, utcnow()
+    activity.record(actor, "sample.item_result", sample, item=item.key, result=result.value)
+    if result is not SampleItemResult.NOT_TESTABLE:
+        return None
+    return _replace(sample, item, actor)
+
+
+def _replace(sample: Sample, item: SampleItem, actor: User) -> SampleItem | None:
+    if sample.method is None or not sample.method.statistical:
+        return None  # judgemental or whole population: no statistical replacement; the note explains
+    population = load_population(sample)
+    selection = sel.Selection(
+        sample.method.value,
+        sample.seed,
+        tuple(i.population_index for i in sample.items if i.replaces_id is None),
+        sample.selection_params,
+        {},
+    )
+    used = {i.population_index for i in sample.items}
+    index = sel.next_replacement(
+        population, selection, used, item.stratum if sample.method is SampleMethod.STRATIFIED else None
+    )
+    if index is None:
+        return None
+    unit = population.units[index]
+    replacement = SampleItem(
+        draw_order=max(i.draw_order for i in sample.items) + 1,
+        population_index=index,
+        key=unit.key[:200],
+        label=unit.label[:500],
+        stratum=unit.stratum[:200],
+        replaces_id=item.id,
+    )
+    sample.items.append(replacement)
+    activity.record(
+        actor, "sample.replacement_drawn", sample, replaced=item.key, replacement=unit.key, reason=item.note
+    )
+    return replacement
+
+
+def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
+    """Count deviations, compute the upper limit when statistical, conclude, and propose a finding."""
+    ensure_can_work(actor, sample.audit)
+    if sample.status is not SampleStatus.SELECTED:
+        raise Conflict("Only a drawn sample that has not been evaluated yet can be evaluated.")
+    tested = [i for i in sample.items if i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)]
+    pending = [i.key for i in sample.items if i.result is SampleItemResult.PENDING]
+    if pending:
+        raise Conflict("Record a result for every item first; still pending: " + ", ".join(pending[:10]) + ".")
+    if not tested:
+        raise Conflict("No item could be tested, so there is nothing to evaluate.")
+    deviations = sum(i.result is SampleItemResult.DEVIATION for i in tested)
+    statistical = is_statistical(sample)
+    result = maths.evaluate(
+        len(tested),
+        deviations,
+        confidence=sample.confidence if statistical else None,
+        tolerable_rate=sample.tolerable_rate if statistical else None,
+        statistical=statistical,
+    )
+    sample.deviations, sample.upper_limit, sample.conclusion = deviations, result.upper_limit, result.conclusion
+    sample.proposed_finding = proposed_finding(sample, deviations, len(tested)) if deviations else ""
+    sample.status, sample.evaluated_at = SampleStatus.EVALUATED, utcnow()
+    activity.record(
+        actor, "sample.evaluated", sample, deviations=deviations, tested=len(tested), upper_limit=result.upper_limit
+    )
+    return result
+
+
+def proposed_finding(sample: Sample, deviations: int, tested: int) -> str:
+    """A finding statement with the ratio, e.g. "3 of 25 sampled model releases did not meet: …"."""
+    unit = sample.sampling_unit or "items"
+    refs = ", ".join(i.ref for i in sample.checklist_items)
+    keys = ", ".join(i.key for i in sample.items if i.result is SampleItemResult.DEVIATION)
+    return (
+        f"{deviations} of {tested} sampled {unit} did not meet the tested attribute: {sample.attribute} "
+        f"(criteria: {refs}; sample {sample.reference}; deviating items: {keys})."
+    )
