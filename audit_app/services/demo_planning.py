@@ -24,7 +24,7 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import agenda, audits, lifecycle, meetings, programmes, team
+from audit_app.services import agenda, audits, demo_fieldwork, lifecycle, meetings, programmes, team
 
 
 def _users() -> dict[Role, User]:
@@ -186,6 +186,8 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     team.confirm_declaration(first, actor=lead)
     team.confirm_declaration(first, actor=auditor)
     lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead)
+    db.session.flush()
+    demo_fieldwork.run(first, auditor, begin)
     for kind, hour, diverging in (
         (MeetingKind.OPENING, 9, ""),
         (

@@ -315,6 +315,6 @@ def proposed_finding(sample: Sample, deviations: int, tested: int) -> str:
     refs = ", ".join(i.ref for i in sample.checklist_items)
     keys = ", ".join(i.key for i in sample.items if i.result is SampleItemResult.DEVIATION)
     return (
-        f"{deviations} of {tested} sampled {unit} did not meet the tested attribute: {sample.attribute} "
+        f"{deviations} of {tested} sampled {unit} did not meet the tested attribute: {sample.attribute.rstrip('.')} "
         f"(criteria: {refs}; sample {sample.reference}; deviating items: {keys})."
     )
