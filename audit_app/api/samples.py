@@ -1,7 +1,240 @@
-"""API: samples."""
+"""Audit samples: population, method and size, the seeded draw, per-item results and the evaluation.
+
+Routes load, authorize (team member during fieldwork for changes), parse the body, call one service and
+commit; services.samples and services.populations hold the rules (seed stored before drawing, never
+re-drawn, replacements from the same seeded stream).
+"""
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
 
-blp = Blueprint("api_samples", __name__, url_prefix="", description="samples")
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema
+
+from audit_app.api.audits import load_audit
+from audit_app.api.common import fail, run
+from audit_app.api.sample_schemas import (
+    DrawInputSchema,
+    ItemResultInputSchema,
+    ItemResultSchema,
+    PopulationInputSchema,
+    PopulationUploadSchema,
+    SampleCreateSchema,
+    SampleEvaluationSchema,
+    SampleItemSchema,
+    SampleRecordSchema,
+    SampleSummarySchema,
+    SizeInputSchema,
+)
+from audit_app.authz import STAFF, WORKERS, get_actor, require_role
+from audit_app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import Audit, PopulationSource, Sample, SampleItem
+from audit_app.services import fieldwork, populations, samples
+
+blp = Blueprint("api_samples", __name__, url_prefix="", description="Audit samples: selection, results, evaluation")
+
+SAMPLES = "/audits/<int:audit_id>/samples"
+SAMPLE = f"{SAMPLES}/<int:sample_id>"
+
+
+def guard(action: Callable[[], Any]) -> Any:
+    """Run a read or a check; domain errors become JSON errors."""
+    try:
+        return action()
+    except DomainError as exc:
+        fail(exc)
+
+
+def _viewable(audit_id: int) -> Audit:
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
+    return audit
+
+
+def _workable(audit_id: int) -> Audit:
+    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
+    return audit
+
+
+def _sample(audit: Audit, sample_id: int) -> Sample:
+    return guard(lambda: samples.get_sample(audit, sample_id))
+
+
+def _body(schema: Schema, location: str = "json") -> dict[str, Any]:
+    """Parse the body once the caller is authorized (422 naming the fields otherwise)."""
+    return blp.ARGUMENTS_PARSER.parse(schema, location=location)
+
+
+@dataclass
+class SampleRecord:
+    """A sample with what the record shows beside its columns (dumped by SampleRecordSchema)."""
+
+    sample: Sample
+    statistical: bool
+    reperformed: bool | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sample, name)
+
+
+def _record(sample: Sample) -> SampleRecord:
+    reperformed = None
+    if sample.seed is not None or sample.items:
+        try:
+            reperformed = samples.reperform(sample)
+        except (Conflict, OSError):  # the snapshot no longer matches its hash, or is gone
+            reperformed = False
+    return SampleRecord(sample, samples.is_statistical(sample), reperformed)
+
+
+# --- Samples ----------------------------------------------------------------------------------------------------
+
+
+@blp.route(SAMPLES)
+@require_role(*STAFF)
+@blp.response(200, SampleSummarySchema(many=True))
+def list_samples(audit_id: int) -> list[Sample]:
+    """The audit's samples in the order they were opened (audit team and administrators)."""
+    return samples.list_samples(_viewable(audit_id))
+
+
+@blp.route(SAMPLES, methods=["POST"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": SampleCreateSchema}}})
+@blp.response(201, SampleRecordSchema)
+def create_sample(audit_id: int) -> SampleRecord:
+    """Open a sample for in-scope clauses or controls, with the attribute tested and the deviation definition."""
+    audit = _workable(audit_id)
+    data = _body(SampleCreateSchema())
+    record = samples.SampleData(**{**data, "checklist_item_ids": tuple(data["checklist_item_ids"])})
+    actor = get_actor()
+    return _record(run(lambda: samples.create_sample(audit, record, actor=actor)))
+
+
+@blp.route(SAMPLE)
+@require_role(*STAFF)
+@blp.response(200, SampleRecordSchema)
+def get_sample(audit_id: int, sample_id: int) -> SampleRecord:
+    """The whole record: population (N, hash, source, completeness check), method and size with the rationale,
+    seed, algorithm and library versions, items, evaluation, and whether the draw re-performs."""
+    return _record(_sample(_viewable(audit_id), sample_id))
+
+
+@blp.route(f"{SAMPLE}/population", methods=["PUT"])
+@require_role(*WORKERS)
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": PopulationInputSchema},
+            "multipart/form-data": {"schema": PopulationUploadSchema},
+        },
+    }
+)
+@blp.response(200, SampleRecordSchema)
+def set_population(audit_id: int, sample_id: int) -> SampleRecord:
+    """Freeze the population: typed in, CSV (as text in `csv`, or a multipart `file` part), the AI-system
+    inventory or the org units. Every problem (duplicate ids, missing columns, bad encoding…) is listed under
+    `errors.json.population` with 422, and nothing is stored."""
+    sample = _sample(_workable(audit_id), sample_id)
+    multipart = request.mimetype == "multipart/form-data"
+    data = _body(PopulationInputSchema(), "form" if multipart else "json")
+    upload = request.files.get("file") if multipart else None
+    if upload is not None:
+        content = upload.stream.read(current_app.config["POPULATION_MAX_BYTES"] + 1)
+    else:  # surrogates were refused by the schema; this keeps the text byte for byte
+        content = data["csv"].encode("utf-8")
+    if data["source"] is PopulationSource.CSV and not content:
+        fail(ValidationFailed("Send the CSV.", {"csv": ["Give the CSV content in `csv` or as a `file` part."]}))
+    population = populations.PopulationData(
+        source=data["source"],
+        description=data["description"],
+        completeness_check=data["completeness_check"],
+        typed=data["typed"],
+        csv_bytes=content,
+        id_column=data["id_column"],
+        label_column=data["label_column"],
+        stratum_column=data["stratum_column"],
+    )
+    actor = get_actor()
+    run(lambda: populations.set_population(sample, population, actor=actor))
+    return _record(sample)
+
+
+@blp.route(f"{SAMPLE}/size", methods=["PUT"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": SizeInputSchema}}})
+@blp.response(200, SampleRecordSchema)
+def set_size(audit_id: int, sample_id: int) -> SampleRecord:
+    """Choose the method and the size: attribute calculator (rates as fractions, optional exact finite-population
+    correction), control-frequency table (judgemental), IAF MD 1 site rule, or the auditor's own size."""
+    sample = _sample(_workable(audit_id), sample_id)
+    data = samples.SizeData(**_body(SizeInputSchema()))
+    actor = get_actor()
+    run(lambda: samples.set_size(sample, data, actor=actor))
+    return _record(sample)
+
+
+@blp.route(f"{SAMPLE}/draw", methods=["POST"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": False, "content": {"application/json": {"schema": DrawInputSchema}}})
+@blp.response(201, SampleRecordSchema)
+def draw(audit_id: int, sample_id: int) -> SampleRecord:
+    """Draw once. The seed (given, or generated) is stored before drawing; a sample is never re-drawn (409).
+    Judgemental samples send `picks` with a rationale per unit."""
+    sample = _sample(_workable(audit_id), sample_id)
+    data = _body(DrawInputSchema()) if request.get_data() else {"seed": None, "picks": None}
+    actor = get_actor()
+    run(lambda: samples.draw(sample, actor=actor, seed=data["seed"], picks=data["picks"]))
+    return _record(sample)
+
+
+# --- Items and evaluation ---------------------------------------------------------------------------------------
+
+
+@blp.route(f"{SAMPLE}/items")
+@require_role(*STAFF)
+@blp.response(200, SampleItemSchema(many=True))
+def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
+    """The sampled items in draw order (replacements follow, with `replaces_id`)."""
+    return _sample(_viewable(audit_id), sample_id).items
+
+
+@blp.route(f"{SAMPLE}/items/<int:item_id>", methods=["PUT"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ItemResultInputSchema}}})
+@blp.response(200, ItemResultSchema)
+def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
+    """Record an item's result, note and evidence. A not_testable item (note required) gets a replacement drawn
+    from the same seeded stream and logged; it is returned in `replacement`."""
+    sample = _sample(_workable(audit_id), sample_id)
+    item = db.session.get(SampleItem, item_id)
+    if item is None or item.sample_id != sample.id:
+        fail(NotFound("That item is not part of this sample."))
+    data = _body(ItemResultInputSchema())
+    actor = get_actor()
+    replacement = run(
+        lambda: samples.record_result(
+            item, data["result"], actor=actor, note=data["note"], evidence_id=data["evidence_id"]
+        )
+    )
+    return {"item": item, "replacement": replacement}
+
+
+@blp.route(f"{SAMPLE}/evaluate", methods=["POST"])
+@require_role(*WORKERS)
+@blp.response(200, SampleEvaluationSchema)
+def evaluate(audit_id: int, sample_id: int) -> dict[str, Any]:
+    """Count deviations and, for a statistical sample, compute the exact upper deviation limit and conclude against
+    the tolerable rate; judgemental samples get no statistical confidence. Every item needs a result first."""
+    sample = _sample(_workable(audit_id), sample_id)
+    actor = get_actor()
+    result = run(lambda: samples.evaluate(sample, actor=actor))
+    return {**asdict(result), "proposed_finding": sample.proposed_finding}

@@ -124,7 +124,8 @@ def check_upload(name: str, data: bytes) -> tuple[str, str]:
         raise UploadRefused(f"{display} is empty.")
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if len(data) > limit:
-        raise UploadRefused(f"{display} is larger than the limit of {limit // (1024 * 1024)} MB.")
+        shown = f"{limit / (1024 * 1024):g} MB" if limit >= 1024 * 1024 else f"{limit:,} bytes"
+        raise UploadRefused(f"{display} is larger than the limit of {shown}.")
     mime, kind = KNOWN_TYPES[ext]
     if not _matches(kind, data, ext):
         looks = next((what for magic, what in _DANGEROUS if data.startswith(magic)), None)

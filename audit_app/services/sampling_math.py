@@ -16,6 +16,7 @@ comparison that lands within a hair of 1 - confidence is settled with exact inte
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -23,6 +24,9 @@ from numbers import Integral
 
 MAX_SAMPLE_SIZE = 100_000  # the searches stop here rather than run away
 _TIE_RELATIVE = 1e-7  # float results this close to 1 - confidence are re-checked exactly
+_MAX_EXPONENT = 50  # larger decimal exponents are refused: exact fractions of them would be enormous
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?|[0-9]{1,30}/[0-9]{1,30}")
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,30}")
 
 
 class SamplingInputError(ValueError):
@@ -46,9 +50,11 @@ def _fraction(value: object, name: str) -> Fraction:
             if not math.isfinite(value):
                 raise ValueError
             return Fraction(repr(value))  # the shortest decimal that reads back as this float: 0.1 -> 1/10
+        if isinstance(value, Decimal) and value.is_finite() and abs(value.as_tuple().exponent) > _MAX_EXPONENT:
+            raise ValueError  # Fraction(Decimal("1e-9999999")) would build a ten-million-digit integer
         if isinstance(value, (int, Fraction, Decimal)):
             return Fraction(value)
-        if isinstance(value, str):
+        if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
             return Fraction(value.strip())
     except (ValueError, ArithmeticError):
         pass
@@ -68,7 +74,7 @@ def _integer(value: object, name: str, *, minimum: int) -> int:
     """A whole number (int, integral float or digit string) of at least `minimum`."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         number: object = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
         number = int(value.strip())
     else:
         number = value

@@ -48,8 +48,8 @@ class Fieldwork:
     auditee_id: int
 
 
-@pytest.fixture
-def fw(app, library) -> Fieldwork:
+@pytest.fixture(name="fw")
+def fw_fixture(app, library) -> Fieldwork:
     with app.app_context():
         plan = Planning(library)
         audit = plan.audit(title="Credit scoring")
@@ -62,9 +62,8 @@ def fw(app, library) -> Fieldwork:
         plan.ready(audit, AuditStatus.FIELDWORK)
         other = plan.audit(title="Chatbot operations")
         plan.ready(other, AuditStatus.FIELDWORK)
-        # plan.ready sets the status directly; the life-cycle service would materialise the responses.
-        assert fieldwork.materialise_responses(audit) == 2
-        assert fieldwork.materialise_responses(other) == 2
+        # plan.ready materialises the responses, as the move to fieldwork does: nothing is left to create.
+        assert fieldwork.materialise_responses(audit) == 0
         db.session.commit()
         return Fieldwork(
             audit_id=audit.id,
@@ -91,8 +90,8 @@ def _responses(audit_id: int) -> dict[str, int]:
     return dict(rows.all())
 
 
-@pytest.fixture
-def as_user(token_for):
+@pytest.fixture(name="as_user")
+def as_user_fixture(token_for):
     """Bearer headers per user id, created once per test."""
     cache: dict[int, dict[str, str]] = {}
     return lambda user_id: cache.setdefault(user_id, token_for(user_id))
@@ -124,7 +123,8 @@ def test_list_shows_every_item_and_progress_per_clause(client, fw, as_user):
     body = response.get_json()
     assert body["progress"]["total"] == 2
     assert body["progress"]["assessed"] == 0
-    assert [(g["ref"], g["total"], g["assessed"], g["nonconformities"], g["percent"]) for g in body["progress"]["groups"]] == [
+    groups = body["progress"]["groups"]
+    assert [(g["ref"], g["total"], g["assessed"], g["nonconformities"], g["percent"]) for g in groups] == [
         ("4", 1, 0, 0, 0),
         ("8", 1, 0, 0, 0),
     ]
@@ -138,9 +138,8 @@ def test_list_shows_every_item_and_progress_per_clause(client, fw, as_user):
 
 
 def test_filters_narrow_the_items_but_not_the_progress(client, fw, as_user):
-    put = client.put(
-        item_url(fw), headers=as_user(fw.auditor_id), json={"result": "nonconformity", "notes": "No list.", "version": 1}
-    )
+    body = {"result": "nonconformity", "notes": "No list.", "version": 1}
+    put = client.put(item_url(fw), headers=as_user(fw.auditor_id), json=body)
     assert put.status_code == 200
 
     def refs(user_id: int, view: str) -> list[str]:
@@ -196,8 +195,10 @@ def test_get_shows_guidance_and_evidence_with_files(app, client, fw, as_user):
         "not_assessed",
         1,
     )
-    assert questions and body["item"]["questions"] == questions
-    assert hints and body["item"]["evidence"] == hints
+    assert questions
+    assert body["item"]["questions"] == questions
+    assert hints
+    assert body["item"]["evidence"] == hints
     assert body["item"]["ref"] == "4.1"
     assert body["item"]["summary"]
     (entry,) = body["evidence"]
@@ -270,9 +271,7 @@ def test_concurrent_edit_is_refused_with_the_other_save_and_nothing_is_lost(app,
     assert saved(app, fw.responses["4.1"])["notes"] == "Ava: no issues list."
 
     merged = "Ava: no issues list.\nBen: interviews confirm the gap."
-    retry = client.put(
-        item_url(fw), headers=second, json={"result": "nonconformity", "notes": merged, "version": 2}
-    )
+    retry = client.put(item_url(fw), headers=second, json={"result": "nonconformity", "notes": merged, "version": 2})
     assert retry.status_code == 200
     assert retry.get_json()["version"] == 3
     assert saved(app, fw.responses["4.1"]) == {"result": "nonconformity", "notes": merged, "reason": "", "version": 3}
@@ -293,7 +292,8 @@ def test_not_applicable_needs_a_reason(app, client, fw, as_user):
     assert refused.status_code == 422
     assert "reason" in refused.get_json()["errors"]["json"]
     assert saved(app, fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
-    accepted = client.put(url, headers=headers, json={"result": "not_applicable", "reason": "No AI systems.", "version": 1})
+    body = {"result": "not_applicable", "reason": "No AI systems.", "version": 1}
+    accepted = client.put(url, headers=headers, json=body)
     assert accepted.status_code == 200
     assert accepted.get_json()["reason"] == "No AI systems."
 
@@ -348,7 +348,8 @@ def test_openapi_lists_the_fieldwork_paths(client):
     assert "get" in paths["/api/v1/audits/{audit_id}/evidence"]
     create = paths["/api/v1/audits/{audit_id}/checklist/{response_id}/evidence"]["post"]
     assert set(create["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
-    assert "multipart/form-data" in paths["/api/v1/audits/{audit_id}/evidence/{evidence_id}/files"]["post"]["requestBody"]["content"]
+    upload = paths["/api/v1/audits/{audit_id}/evidence/{evidence_id}/files"]["post"]
+    assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
     assert "get" in paths["/api/v1/audits/{audit_id}/evidence/files/{file_id}"]
     update = spec["components"]["schemas"]["ChecklistResponseUpdate"]
     assert {"result", "version"} <= set(update["required"])

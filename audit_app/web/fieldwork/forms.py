@@ -30,7 +30,7 @@ class ResponseForm(FlaskForm):
 
     result = RadioField(
         "Result",
-        choices=[(r.value, r.label) for r in ResponseResult],
+        choices=lambda: [(r.value, r.label) for r in ResponseResult],
         validators=[InputRequired(message="Choose a result.")],
     )
     reason = TextAreaField("Reason", validators=[Length(max=4000)], render_kw={"rows": 2})
@@ -64,8 +64,8 @@ class ResponseForm(FlaskForm):
 
 
 class EvidenceForm(FlaskForm):
-    method = SelectField("Method", choices=[(m.value, m.label) for m in EvidenceMethod])
-    mode = SelectField("Mode", choices=[(m.value, m.label) for m in EvidenceMode])
+    method = SelectField("Method", choices=lambda: [(m.value, m.label) for m in EvidenceMethod])
+    mode = SelectField("Mode", choices=lambda: [(m.value, m.label) for m in EvidenceMode])
     source = StringField(
         "Source", validators=[DataRequired(message="Say where the evidence comes from."), Length(max=300)]
     )

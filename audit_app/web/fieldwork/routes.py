@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, ChecklistResponse, Evidence, ResponseResult
+from audit_app.models import Audit, ChecklistResponse, Evidence
 from audit_app.services import audits, evidence, fieldwork
 from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
 from audit_app.web.forms import show_errors
@@ -81,14 +81,23 @@ def _response_or_404(audit: Audit, response_id: int) -> ChecklistResponse:
         abort(404)
 
 
-def _work_refusal(audit: Audit) -> Conflict | None:
-    """Why the signed-in user may not record results here (403 if not allowed at all), or None."""
+def _ensure_worker(audit: Audit) -> Conflict | None:
+    """Before reading input: 403 unless an auditing team member; the Conflict if the audit is not in fieldwork."""
     try:
         fieldwork.ensure_can_work(current_user, audit)
     except NotAllowed:
         abort(403)
     except Conflict as exc:
         return exc
+    return None
+
+
+def _read_only_reason(audit: Audit) -> str | None:
+    """Why the signed-in user sees the item read-only, or None if they may record."""
+    try:
+        fieldwork.ensure_can_work(current_user, audit)
+    except (NotAllowed, Conflict) as exc:
+        return str(exc)
     return None
 
 
@@ -150,7 +159,7 @@ def _item_page(
     message: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    refusal = _work_refusal_quiet(audit)
+    refusal = _read_only_reason(audit)
     if response_form is None:
         response_form = ResponseForm.for_response(response)
     if evidence_form is None:
@@ -170,18 +179,10 @@ def _item_page(
         message=message or (str(conflict) if conflict else None),
         previous=previous,
         following=following,
-        results=ResponseResult,
+        allowed=evidence.allowed_extensions(),
+        max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
     )
     return page, status
-
-
-def _work_refusal_quiet(audit: Audit) -> str | None:
-    """The reason the signed-in user sees values read-only, or None if they may record."""
-    try:
-        fieldwork.ensure_can_work(current_user, audit)
-    except (NotAllowed, Conflict) as exc:
-        return str(exc)
-    return None
 
 
 @bp.get("/<int:audit_id>/checklist/<int:response_id>")
@@ -196,7 +197,7 @@ def item(audit_id: int, response_id: int) -> Page:
 def save_response(audit_id: int, response_id: int) -> Page:
     audit = _viewable_audit(audit_id)
     response = _response_or_404(audit, response_id)
-    refused = _work_refusal(audit)
+    refused = _ensure_worker(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = ResponseForm()
@@ -206,6 +207,7 @@ def save_response(audit_id: int, response_id: int) -> Page:
         fieldwork.save_response(response, form.to_data(), actor=current_user)
         db.session.commit()
     except fieldwork.EditConflict as exc:
+        db.session.rollback()  # nothing was changed; their values are reloaded for the page
         return _conflict_page(audit, response, form, exc)
     except StaleDataError:  # saved by someone else between our read and our write
         db.session.rollback()
@@ -256,7 +258,7 @@ def _file_messages(exc: ValidationFailed) -> list[str]:
 def add_evidence(audit_id: int, response_id: int) -> Page:
     audit = _viewable_audit(audit_id)
     response = _response_or_404(audit, response_id)
-    refused = _work_refusal(audit)
+    refused = _ensure_worker(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = EvidenceForm()
@@ -294,7 +296,7 @@ def add_file(audit_id: int, evidence_id: int) -> Page:
     if entry is None or entry.audit_id != audit.id:
         abort(404)
     response = entry.response
-    refused = _work_refusal(audit)
+    refused = _ensure_worker(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = FileForm()

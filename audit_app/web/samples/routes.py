@@ -1,7 +1,466 @@
-"""Audit sampling: population, size, seeded selection, results and evaluation."""
+"""Audit sampling: population, size, seeded selection, results and evaluation.
+
+Each view loads the audit the user may see, checks the object rule (services.fieldwork) before reading input,
+calls one service, then commits and redirects. Refusals come back as pages: 403 (not on the team, or not an
+auditing role), 409 (the audit is not in fieldwork, or the sample's stage does not allow it: a sample is never
+re-drawn) and 400 (input refused, every problem shown, nothing stored).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from audit_app.authz import STAFF, WORKERS, require_role
+from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from audit_app.extensions import db
+from audit_app.models import Audit, Sample, SampleItem, SampleItemResult, SampleStatus, SizeBasis
+from audit_app.services import audits, fieldwork, populations, samples
+from audit_app.services import sampling_math as maths
+from audit_app.services import sampling_select as sel
+from audit_app.web.forms import show_errors
+from audit_app.web.samples.forms import (
+    METHOD_HINTS,
+    SITE_KIND_LABELS,
+    SOURCE_HINTS,
+    AttributeCalcForm,
+    CalculatorForm,
+    DrawForm,
+    ItemForm,
+    PopulationForm,
+    SampleForm,
+    SitesCalcForm,
+    SizeForm,
+    UpperLimitCalcForm,
+    csv_columns,
+    evidence_choices,
+)
 
 bp = Blueprint("samples", __name__, url_prefix="/audits")
+
+Page = str | BaseResponse | tuple[str, int]
+
+EXPORT_HEADER = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
+
+
+def limit_percent(value: float | None) -> str:
+    """An upper limit as a percentage rounded up to 0.1% (as the AICPA evaluation tables show it)."""
+    if value is None:
+        return ""
+    return f"{math.ceil(value * 1000 - 1e-9) / 10:.1f}%"
+
+
+def percent(value: Decimal | None) -> str:
+    """A stored fraction as a percentage: Decimal("0.95") -> "95%", Decimal("0.025") -> "2.5%"."""
+    if value is None:
+        return ""
+    return f"{(Decimal(value) * 100).normalize():f}%"
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "limit_percent": limit_percent,
+        "percent": percent,
+        "frequency_table": maths.FREQUENCY_TABLE,
+        "frequency_note": maths.FREQUENCY_TABLE_NOTE,
+        "risk_levels": maths.RISK_LEVELS,
+        "SizeBasis": SizeBasis,
+        "SampleStatus": SampleStatus,
+        "Results": SampleItemResult,
+    }
+
+
+# --- Loading and authorizing ------------------------------------------------------------------------------------
+
+
+def _audit(audit_id: int) -> Audit:
+    try:
+        audit = audits.get_visible_audit(audit_id, current_user)
+        fieldwork.ensure_can_view(current_user, audit)
+    except NotFound:
+        abort(404)
+    except NotAllowed:
+        abort(403)
+    return audit
+
+
+def _sample(audit: Audit, sample_id: int) -> Sample:
+    try:
+        return samples.get_sample(audit, sample_id)
+    except NotFound:
+        abort(404)
+
+
+def _work_refusal(audit: Audit) -> Conflict | None:
+    """403 if the user may never record here; the Conflict (e.g. not in fieldwork) if not now; else None."""
+    try:
+        fieldwork.ensure_can_work(current_user, audit)
+    except NotAllowed:
+        abort(403)
+    except Conflict as exc:
+        return exc
+    return None
+
+
+def _quiet_refusal(audit: Audit) -> str | None:
+    try:
+        fieldwork.ensure_can_work(current_user, audit)
+    except (NotAllowed, Conflict) as exc:
+        return str(exc)
+    return None
+
+
+def _refused(audit: Audit, exc: DomainError | str, back: str, sample: Sample | None = None) -> tuple[str, int]:
+    """Nothing changed: say why (403 not allowed, 409 the state, 400 input the service refused)."""
+    db.session.rollback()
+    if isinstance(exc, NotAllowed):
+        abort(403)
+    status = 400 if isinstance(exc, ValidationFailed) else 409
+    details = [m for msgs in getattr(exc, "errors", {}).values() for m in msgs if m != str(exc)]
+    page = render_template(
+        "samples/refused.html", audit=audit, sample=sample, message=str(exc), details=details, back=back
+    )
+    return page, status
+
+
+def _detail_url(sample: Sample, anchor: str | None = None) -> str:
+    return url_for("samples.detail", audit_id=sample.audit_id, sample_id=sample.id, _anchor=anchor)
+
+
+def _draft_only(audit: Audit, sample: Sample) -> tuple[str, int] | None:
+    if sample.status is SampleStatus.DRAFT:
+        return None
+    message = "The sample has been drawn: its population, method and size are kept as they were (it is never re-drawn)."
+    return _refused(audit, message, _detail_url(sample), sample)
+
+
+# --- List and new -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:audit_id>/samples")
+@require_role(*STAFF)
+def index(audit_id: int) -> Page:
+    audit = _audit(audit_id)
+    return render_template(
+        "samples/index.html", audit=audit, samples=samples.list_samples(audit), refusal=_quiet_refusal(audit)
+    )
+
+
+@bp.route("/<int:audit_id>/samples/new", methods=["GET", "POST"])
+@require_role(*WORKERS)
+def new(audit_id: int) -> Page:
+    audit = _audit(audit_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, url_for("samples.index", audit_id=audit.id))
+    form = SampleForm() if request.method == "POST" else SampleForm(formdata=None)
+    form.set_choices(audit)
+    if request.method == "GET":
+        return render_template("samples/new.html", audit=audit, form=form)
+    if not form.validate_on_submit():
+        return render_template("samples/new.html", audit=audit, form=form), 400
+    try:
+        sample = samples.create_sample(audit, form.to_data(), actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return render_template("samples/new.html", audit=audit, form=form), 400
+    except DomainError as exc:
+        return _refused(audit, exc, url_for("samples.index", audit_id=audit.id))
+    reference = sample.reference
+    db.session.commit()
+    flash(f"Sample {reference} created. Next: define its population.", "success")
+    return redirect(url_for("samples.population", audit_id=audit.id, sample_id=sample.id))
+
+
+# --- The sample record ------------------------------------------------------------------------------------------
+
+
+def _reperformance(sample: Sample) -> tuple[bool | None, str]:
+    """Whether drawing again from the snapshot with the recorded seed gives the same selection (None: not drawn)."""
+    if sample.status is SampleStatus.DRAFT:
+        return None, ""
+    try:
+        return samples.reperform(sample), ""
+    except (DomainError, OSError, ValueError) as exc:
+        return False, str(exc)
+
+
+def _detail_page(
+    audit: Audit,
+    sample: Sample,
+    *,
+    draw_form: DrawForm | None = None,
+    failed_item: tuple[int, ItemForm] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    refusal = _quiet_refusal(audit)
+    items = list(sample.items)
+    by_id = {i.id: i for i in items}
+    same, trouble = _reperformance(sample)
+    page = render_template(
+        "samples/detail.html",
+        audit=audit,
+        sample=sample,
+        items=items,
+        replaced_by={i.replaces_id: i for i in items if i.replaces_id},
+        by_id=by_id,
+        tested=sum(i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION) for i in items),
+        statistical=samples.is_statistical(sample),
+        reperformed=same,
+        reperform_trouble=trouble,
+        can_work=refusal is None,
+        refusal=refusal,
+        draw_form=draw_form or DrawForm(formdata=None),
+        failed_item=failed_item,
+        evidence=evidence_choices(audit) if refusal is None and sample.status is SampleStatus.SELECTED else [],
+        site_kinds=SITE_KIND_LABELS,
+    )
+    return page, status
+
+
+@bp.get("/<int:audit_id>/samples/<int:sample_id>")
+@require_role(*STAFF)
+def detail(audit_id: int, sample_id: int) -> Page:
+    audit = _audit(audit_id)
+    return _detail_page(audit, _sample(audit, sample_id))
+
+
+# --- Population and size ----------------------------------------------------------------------------------------
+
+
+def _population_page(
+    audit: Audit,
+    sample: Sample,
+    form: PopulationForm,
+    *,
+    problems: list[str] | None = None,
+    columns: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    page = render_template(
+        "samples/population.html",
+        audit=audit,
+        sample=sample,
+        form=form,
+        problems=problems or [],
+        columns=columns or [],
+        source_hints=SOURCE_HINTS,
+    )
+    return page, status
+
+
+@bp.route("/<int:audit_id>/samples/<int:sample_id>/population", methods=["GET", "POST"])
+@require_role(*WORKERS)
+def population(audit_id: int, sample_id: int) -> Page:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, _detail_url(sample), sample)
+    if (drawn := _draft_only(audit, sample)) is not None:
+        return drawn
+    if request.method == "GET":
+        return _population_page(audit, sample, PopulationForm(formdata=None))
+    form = PopulationForm()
+    if not form.validate_on_submit():
+        return _population_page(audit, sample, form, status=400)
+    data = form.csv_bytes()
+    try:
+        frozen = populations.set_population(sample, form.to_data(data), actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        problems = exc.errors.get("population", [])
+        show_errors(form, ValidationFailed(str(exc), {k: v for k, v in exc.errors.items() if k != "population"}))
+        return _population_page(audit, sample, form, problems=problems, columns=csv_columns(data), status=400)
+    except DomainError as exc:
+        return _refused(audit, exc, _detail_url(sample), sample)
+    db.session.commit()
+    flash(f"Population frozen: {frozen.size:,} units, SHA-256 {frozen.sha256[:12]}…", "success")
+    return redirect(_detail_url(sample))
+
+
+@bp.route("/<int:audit_id>/samples/<int:sample_id>/size", methods=["GET", "POST"])
+@require_role(*WORKERS)
+def size(audit_id: int, sample_id: int) -> Page:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, _detail_url(sample), sample)
+    if (drawn := _draft_only(audit, sample)) is not None:
+        return drawn
+    if request.method == "GET":
+        return _size_page(audit, sample, SizeForm.for_sample(sample))
+    form = SizeForm()
+    if not form.validate_on_submit():
+        return _size_page(audit, sample, form, status=400)
+    try:
+        n = samples.set_size(sample, form.to_data(), actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        # The maths name the parameter ("confidence: must …"); next to its field the name is redundant.
+        errors = {k: [m.removeprefix(f"{k}: ") for m in v] for k, v in exc.errors.items()}
+        show_errors(form, ValidationFailed(str(exc), errors))
+        return _size_page(audit, sample, form, status=400)
+    except DomainError as exc:
+        return _refused(audit, exc, _detail_url(sample), sample)
+    db.session.commit()
+    flash(f"Method and size set: n = {n}.", "success")
+    return redirect(_detail_url(sample, "selection"))
+
+
+def _size_page(audit: Audit, sample: Sample, form: SizeForm, *, status: int = 200) -> tuple[str, int]:
+    page = render_template("samples/size.html", audit=audit, sample=sample, form=form, method_hints=METHOD_HINTS)
+    return page, status
+
+
+# --- Draw, results, evaluation ----------------------------------------------------------------------------------
+
+
+@bp.post("/<int:audit_id>/samples/<int:sample_id>/draw")
+@require_role(*WORKERS)
+def draw(audit_id: int, sample_id: int) -> Page:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, _detail_url(sample), sample)
+    form = DrawForm()
+    if not form.validate_on_submit():
+        return _detail_page(audit, sample, draw_form=form, status=400)
+    try:
+        drawn = samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _detail_page(audit, sample, draw_form=form, status=400)
+    except DomainError as exc:
+        return _refused(audit, exc, _detail_url(sample), sample)
+    count, seed = len(drawn), sample.seed
+    db.session.commit()
+    flash(f"{count} items drawn" + (f" with seed {seed}." if seed is not None else "."), "success")
+    return redirect(_detail_url(sample, "items"))
+
+
+def _item(sample: Sample, item_id: int) -> SampleItem:
+    item = next((i for i in sample.items if i.id == item_id), None)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.post("/<int:audit_id>/samples/<int:sample_id>/items/<int:item_id>")
+@require_role(*WORKERS)
+def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, _detail_url(sample), sample)
+    item = _item(sample, item_id)
+    form = ItemForm()
+    form.set_evidence(evidence_choices(audit))
+    if not form.validate_on_submit():
+        return _detail_page(audit, sample, failed_item=(item.id, form), status=400)
+    try:
+        replacement = samples.record_result(
+            item,
+            SampleItemResult(form.result.data),
+            actor=current_user,
+            note=form.note.data or "",
+            evidence_id=form.evidence_value(),
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        show_errors(form, exc)
+        return _detail_page(audit, sample, failed_item=(item_id, form), status=400)
+    except DomainError as exc:
+        return _refused(audit, exc, _detail_url(sample, f"item-{item_id}"), sample)
+    key, label = item.key, item.result.label.lower()
+    new_key = replacement.key if replacement is not None else None
+    db.session.commit()
+    flash(f"{key}: {label}.", "success")
+    if new_key is not None:
+        flash(f"Replacement drawn from the same seeded stream: {new_key}", "success")
+        return redirect(_detail_url(sample, "items"))
+    return redirect(_detail_url(sample, f"item-{item_id}"))
+
+
+@bp.post("/<int:audit_id>/samples/<int:sample_id>/evaluate")
+@require_role(*WORKERS)
+def evaluate(audit_id: int, sample_id: int) -> Page:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    if (refused := _work_refusal(audit)) is not None:
+        return _refused(audit, refused, _detail_url(sample), sample)
+    try:
+        result = samples.evaluate(sample, actor=current_user)
+    except DomainError as exc:
+        return _refused(audit, exc, _detail_url(sample, "evaluation"), sample)
+    db.session.commit()
+    flash(result.conclusion, "success")
+    return redirect(_detail_url(sample, "evaluation"))
+
+
+@bp.get("/<int:audit_id>/samples/<int:sample_id>/export.csv")
+@require_role(*STAFF)
+def export(audit_id: int, sample_id: int) -> Response:
+    audit = _audit(audit_id)
+    sample = _sample(audit, sample_id)
+    keys = {i.id: i.key for i in sample.items}
+    rows = [
+        [
+            str(i.draw_order),
+            i.key,
+            i.label,
+            i.stratum,
+            i.result.label,
+            i.note,
+            keys.get(i.replaces_id, "") if i.replaces_id else "",
+            i.tested_by.name if i.tested_by else "",
+            i.tested_at.isoformat() if i.tested_at else "",
+        ]
+        for i in sample.items
+    ]
+    return Response(
+        sel.export_csv(EXPORT_HEADER, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{sample.reference}-items.csv"'},
+    )
+
+
+# --- Calculator -------------------------------------------------------------------------------------------------
+
+
+def _calculate(form: CalculatorForm, compute: Any) -> Any:
+    """Run a calculation on valid input; the maths' refusals go next to the field they name."""
+    if not form.validate():
+        return None
+    try:
+        return compute(*form.values())  # type: ignore[attr-defined]
+    except maths.SamplingInputError as exc:
+        field = form.field_for(exc.parameter) or form.calc  # type: ignore[attr-defined]
+        field.errors = [*field.errors, exc.message[:1].upper() + exc.message[1:] + "."]
+        return None
+
+
+@bp.get("/sampling/calculator")
+@require_role(*STAFF)
+def calculator() -> Page:
+    args = request.args
+    forms = {
+        "attribute": AttributeCalcForm(args if "a-calc" in args else None, prefix="a"),
+        "upper": UpperLimitCalcForm(args if "u-calc" in args else None, prefix="u"),
+        "sites": SitesCalcForm(args if "s-calc" in args else None, prefix="s"),
+    }
+    computes = {
+        "attribute": maths.attribute_sample_size,
+        "upper": maths.upper_deviation_limit,
+        "sites": maths.site_sample_size,
+    }
+    results = {name: _calculate(form, computes[name]) for name, form in forms.items() if f"{name[0]}-calc" in args}
+    failed = any(name in results and results[name] is None for name in forms)
+    page = render_template("samples/calculator.html", forms=forms, results=results, site_kinds=SITE_KIND_LABELS)
+    return page, 400 if failed else 200

@@ -1,0 +1,309 @@
+"""Marshmallow schemas for audit samples and the two public sampling calculators.
+
+They check the shape of API input only; the services (samples, populations, sampling_math) hold the rules.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate
+
+from audit_app.api.planning_schemas import ChecklistItemRefSchema, NamedRefSchema
+from audit_app.models import PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
+from audit_app.services.sampling_math import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
+from audit_app.services.sampling_select import MAX_SEED
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _enum(enum_cls: type, **kwargs: Any) -> fields.Enum:
+    return fields.Enum(enum_cls, by_value=True, **kwargs)
+
+
+class Text(fields.Str):
+    """A string without lone surrogates (JSON can carry them; UTF-8 files and the database cannot)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _SURROGATE.search(text):
+            raise ValidationError("Contains an unpaired surrogate code point; send valid Unicode text.")
+        return text
+
+
+def _rate(value: Decimal) -> None:
+    """A fraction from 0 to 1 with at most five decimals (what the sample record stores)."""
+    if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
+        raise ValidationError("Give a fraction from 0 to 1, e.g. 0.05 for 5%.")
+    try:
+        exact = value == value.quantize(Decimal("0.00001"))
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        raise ValidationError("Use at most five decimal places.")
+
+
+def _rate_field(description: str) -> fields.Decimal:
+    return fields.Decimal(
+        load_default=None, allow_none=True, validate=_rate, metadata={"description": description, "example": 0.05}
+    )
+
+
+# --- Public calculators -----------------------------------------------------------------------------------------
+# The query schemas document the parameters; the view reads request.args itself so that every malformed or
+# out-of-range value is a 400 naming the parameter (the calculators' contract with integrators).
+
+
+class AttributeSizeQuerySchema(Schema):
+    confidence = fields.Float(
+        required=True, metadata={"description": "Confidence level, strictly between 0 and 1.", "example": 0.95}
+    )
+    tolerable_rate = fields.Float(
+        required=True, metadata={"description": "Tolerable deviation rate, strictly between 0 and 1.", "example": 0.05}
+    )
+    expected_rate = fields.Float(
+        load_default=0,
+        metadata={"description": "Expected deviation rate, from 0 and below the tolerable rate.", "example": 0},
+    )
+    population = fields.Int(
+        metadata={
+            "description": "Population size N (at least 1): the exact finite-population size from the "
+            "hypergeometric distribution. Left out: a large population (binomial).",
+            "example": 1000,
+        }
+    )
+
+
+class AttributeSizeSchema(Schema):
+    sample_size = fields.Int(dump_only=True)
+    tolerable_deviations = fields.Int(
+        dump_only=True, metadata={"description": "Deviations the plan tolerates: ceil(sample_size * expected_rate)."}
+    )
+    method = fields.Str(dump_only=True, metadata={"description": "binomial or hypergeometric."})
+    population = fields.Int(dump_only=True, allow_none=True)
+    confidence = fields.Float(dump_only=True)
+    tolerable_rate = fields.Float(dump_only=True)
+    expected_rate = fields.Float(dump_only=True)
+    note = fields.Str(dump_only=True)
+
+
+class UpperLimitQuerySchema(Schema):
+    confidence = fields.Float(
+        required=True, metadata={"description": "Confidence level, strictly between 0 and 1.", "example": 0.95}
+    )
+    sample_size = fields.Int(required=True, metadata={"description": "Items tested (at least 1).", "example": 25})
+    deviations = fields.Int(
+        required=True, metadata={"description": "Deviations found, from 0 to sample_size.", "example": 1}
+    )
+
+
+class UpperLimitSchema(Schema):
+    upper_limit = fields.Float(
+        dump_only=True,
+        metadata={"description": "Exact one-sided Clopper-Pearson upper deviation limit, as an unrounded fraction."},
+    )
+    confidence = fields.Float(dump_only=True)
+    sample_size = fields.Int(dump_only=True)
+    deviations = fields.Int(dump_only=True)
+
+
+class CalculatorErrorSchema(Schema):
+    code = fields.Int(dump_only=True)
+    status = fields.Str(dump_only=True)
+    message = fields.Str(dump_only=True, metadata={"description": "Names the parameter, e.g. 'confidence: …'."})
+    errors = fields.Dict(
+        keys=fields.Str(), values=fields.List(fields.Str()), dump_only=True, metadata={"description": "By parameter."}
+    )
+
+
+# --- Samples: input ---------------------------------------------------------------------------------------------
+
+
+class SampleCreateSchema(Schema):
+    title = Text(required=True, validate=validate.Length(max=200))
+    attribute = Text(
+        required=True,
+        validate=validate.Length(max=4000),
+        metadata={"description": "The attribute tested and what counts as a deviation, set before testing."},
+    )
+    sampling_unit = Text(load_default="", validate=validate.Length(max=120), metadata={"example": "model releases"})
+    checklist_item_ids = fields.List(
+        fields.Int(), required=True, metadata={"description": "In-scope checklist items the sample tests."}
+    )
+
+
+class PopulationInputSchema(Schema):
+    source = _enum(PopulationSource, required=True)
+    description = Text(
+        load_default="",
+        validate=validate.Length(max=4000),
+        metadata={"description": "Source system or report, extraction date, period covered and filters."},
+    )
+    completeness_check = Text(
+        load_default="",
+        validate=validate.Length(max=4000),
+        metadata={"description": "How the list was reconciled to its source."},
+    )
+    typed = Text(load_default="", metadata={"description": "source=typed: one id per line, optionally ', label'."})
+    csv = Text(load_default="", metadata={"description": "source=csv: the CSV content as text (header row first)."})
+    id_column = Text(load_default="", validate=validate.Length(max=200))
+    label_column = Text(load_default="", validate=validate.Length(max=200))
+    stratum_column = Text(
+        load_default="", validate=validate.Length(max=200), metadata={"description": "Strata for stratified samples."}
+    )
+
+
+class PopulationUploadSchema(PopulationInputSchema):
+    """The multipart form: the same fields, with the CSV as a `file` part instead of `csv`."""
+
+    file = Upload(metadata={"description": "source=csv: the CSV file (UTF-8)."})
+
+
+class SizeInputSchema(Schema):
+    method = _enum(SampleMethod, required=True)
+    basis = _enum(SizeBasis, required=True, metadata={"description": "How the size is chosen."})
+    confidence = _rate_field("basis=attribute: confidence level, e.g. 0.95.")
+    tolerable_rate = _rate_field("basis=attribute: tolerable deviation rate.")
+    expected_rate = _rate_field("basis=attribute: expected deviation rate (default 0).")
+    use_fpc = fields.Bool(
+        load_default=False, metadata={"description": "Exact finite-population correction (hypergeometric)."}
+    )
+    frequency = Text(load_default="", validate=validate.OneOf(["", *(row.key for row in FREQUENCY_TABLE)]))
+    risk = Text(load_default="", validate=validate.OneOf(["", *RISK_LEVELS]))
+    sites_kind = Text(load_default="", validate=validate.OneOf(["", *SITE_KINDS]))
+    manual_size = fields.Int(load_default=None, allow_none=True, strict=True)
+    rationale = Text(load_default="", validate=validate.Length(max=4000))
+
+
+class DrawInputSchema(Schema):
+    seed = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=0, max=MAX_SEED - 1),
+        metadata={"description": "Random methods: the seed to use; left out, one is generated and recorded."},
+    )
+    picks = fields.Dict(
+        keys=Text(validate=validate.Length(max=200)),
+        values=Text(validate=validate.Length(max=4000)),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Judgemental: unit id → why it was picked."},
+    )
+
+
+class ItemResultInputSchema(Schema):
+    result = _enum(
+        SampleItemResult,
+        required=True,
+        validate=validate.OneOf([r for r in SampleItemResult if r is not SampleItemResult.PENDING]),
+        metadata={"description": "conforming, deviation or not_testable."},
+    )
+    note = Text(
+        load_default="", validate=validate.Length(max=4000), metadata={"description": "Required for not_testable."}
+    )
+    evidence_id = fields.Int(load_default=None, allow_none=True, strict=True)
+
+
+# --- Samples: output --------------------------------------------------------------------------------------------
+
+
+class SampleItemSchema(Schema):
+    id = fields.Int(dump_only=True)
+    draw_order = fields.Int(dump_only=True)
+    population_index = fields.Int(dump_only=True, metadata={"description": "Position in the frozen population."})
+    key = fields.Str(dump_only=True)
+    label = fields.Str(dump_only=True)
+    stratum = fields.Str(dump_only=True)
+    rationale = fields.Str(dump_only=True)
+    result = _enum(SampleItemResult, dump_only=True)
+    note = fields.Str(dump_only=True)
+    evidence_id = fields.Int(dump_only=True, allow_none=True)
+    replaces_id = fields.Int(dump_only=True, allow_none=True, metadata={"description": "The item this replaces."})
+    tested_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    tested_at = fields.DateTime(dump_only=True, allow_none=True)
+
+
+class ItemResultSchema(Schema):
+    item = fields.Nested(SampleItemSchema, dump_only=True)
+    replacement = fields.Nested(
+        SampleItemSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Drawn from the same seeded stream when the item was not testable."},
+    )
+
+
+class SampleSummarySchema(Schema):
+    id = fields.Int(dump_only=True)
+    reference = fields.Str(dump_only=True)
+    title = fields.Str(dump_only=True)
+    status = _enum(SampleStatus, dump_only=True)
+    method = _enum(SampleMethod, dump_only=True, allow_none=True)
+    population_size = fields.Int(dump_only=True, allow_none=True)
+    sample_size = fields.Int(dump_only=True, allow_none=True)
+    deviations = fields.Int(dump_only=True, allow_none=True)
+    upper_limit = fields.Float(dump_only=True, allow_none=True)
+
+
+class SampleRecordSchema(SampleSummarySchema):
+    """The whole sample record (ISO 19011 A.6): objective, population, method and size, selection, evaluation."""
+
+    audit_id = fields.Int(dump_only=True)
+    sequence = fields.Int(dump_only=True)
+    attribute = fields.Str(dump_only=True)
+    sampling_unit = fields.Str(dump_only=True)
+    checklist_items = fields.List(fields.Nested(ChecklistItemRefSchema), dump_only=True)
+    population_source = _enum(PopulationSource, dump_only=True, allow_none=True)
+    population_description = fields.Str(dump_only=True)
+    completeness_check = fields.Str(dump_only=True)
+    population_hash = fields.Str(dump_only=True, metadata={"description": "SHA-256 of the sorted unit ids."})
+    population_columns = fields.Dict(
+        dump_only=True, metadata={"description": "Columns, mapping, strata, warnings, ordering and source."}
+    )
+    size_basis = _enum(SizeBasis, dump_only=True, allow_none=True)
+    confidence = fields.Float(dump_only=True, allow_none=True)
+    tolerable_rate = fields.Float(dump_only=True, allow_none=True)
+    expected_rate = fields.Float(dump_only=True, allow_none=True)
+    use_fpc = fields.Bool(dump_only=True)
+    size_parameters = fields.Dict(dump_only=True)
+    size_rationale = fields.Str(dump_only=True)
+    seed = fields.Int(
+        dump_only=True, allow_none=True, metadata={"description": "Up to 2^63 - 1: read it as a big integer."}
+    )
+    algorithm = fields.Str(dump_only=True)
+    library_versions = fields.Dict(dump_only=True)
+    selection_params = fields.Dict(dump_only=True)
+    conclusion = fields.Str(dump_only=True)
+    proposed_finding = fields.Str(dump_only=True)
+    evaluated_at = fields.DateTime(dump_only=True, allow_none=True)
+    statistical = fields.Bool(
+        dump_only=True, metadata={"description": "Random method sized with the attribute calculator."}
+    )
+    reperformed = fields.Bool(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "Drawn samples: whether drawing again from the snapshot with the recorded seed gives "
+            "the same selection (false also when the snapshot no longer matches its hash); null before the draw."
+        },
+    )
+    items = fields.List(fields.Nested(SampleItemSchema), dump_only=True)
+    created_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class SampleEvaluationSchema(Schema):
+    sample_size = fields.Int(dump_only=True, metadata={"description": "Items tested (not-testable ones excluded)."})
+    deviations = fields.Int(dump_only=True)
+    deviation_rate = fields.Float(dump_only=True)
+    upper_limit = fields.Float(dump_only=True, allow_none=True, metadata={"description": "Null when judgemental."})
+    tolerable_rate = fields.Float(dump_only=True, allow_none=True)
+    confidence = fields.Float(dump_only=True, allow_none=True)
+    statistical = fields.Bool(dump_only=True)
+    effective = fields.Bool(dump_only=True, allow_none=True)
+    conclusion = fields.Str(dump_only=True)
+    proposed_finding = fields.Str(dump_only=True, metadata={"description": "Pre-filled finding when any deviated."})

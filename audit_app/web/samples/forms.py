@@ -1,0 +1,436 @@
+"""Sampling forms: they check the shape of the input (numbers, percentages, lines); the services hold the rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from audit_app.extensions import db
+from audit_app.models import (
+    Audit,
+    ChecklistResponse,
+    Evidence,
+    PopulationSource,
+    Sample,
+    SampleItemResult,
+    SampleMethod,
+    SizeBasis,
+)
+from audit_app.services import sampling_math as maths
+from audit_app.services import sampling_select as sel
+from audit_app.services.populations import PopulationData
+from audit_app.services.samples import SampleData, SizeData
+from audit_app.web.planning.forms import CheckboxListField
+
+METHOD_HINTS = {
+    SampleMethod.SIMPLE_RANDOM: "Every unit has the same chance; drawn with a recorded seed.",
+    SampleMethod.SYSTEMATIC: "Every k-th unit from a random start (seeded); beware periodic populations.",
+    SampleMethod.STRATIFIED: "Random within each stratum (proportional, at least one each); needs a stratum column.",
+    SampleMethod.JUDGEMENTAL: "You pick the units by risk or knowledge, each with a rationale; not statistical.",
+    SampleMethod.WHOLE_POPULATION: "Test every unit (small or high-risk populations).",
+}
+SOURCE_HINTS = {
+    PopulationSource.TYPED: "Type or paste the list below, one unit per line.",
+    PopulationSource.CSV: "Upload a UTF-8 CSV export and map its columns below.",
+    PopulationSource.AI_SYSTEMS: "The in-scope AI systems of the inventory (stratum: risk level).",
+    PopulationSource.ORG_UNITS: "The active org units (stratum: kind of unit).",
+}
+SITE_KIND_LABELS = {
+    "initial": "Initial certification",
+    "surveillance": "Surveillance",
+    "recertification": "Recertification",
+}
+
+
+def _site_kinds() -> list[SelectChoice]:
+    return [SelectChoice(k, label) for k, label in SITE_KIND_LABELS.items()]
+
+
+ATTRIBUTE_PERCENTS = ("confidence", "tolerable_rate", "expected_rate")
+
+
+def parse_percent(text: str | None) -> Decimal | None:
+    """'95', '95 %' or '2.5' (percent) as a Decimal fraction; None when blank; ValueError when not a number."""
+    value = (text or "").strip().removesuffix("%").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ValueError("Enter a number of percent, such as 95 or 2.5.") from None
+    if not number.is_finite():
+        raise ValueError("Enter a number of percent, such as 95 or 2.5.")
+    return number / 100
+
+
+def check_percent(field: Any, *, required: bool, allow_zero: bool = False) -> Decimal | None:
+    """Shape of a percentage field: a number from 0 (when allowed) to below 100 with at most 3 decimals."""
+    try:
+        value = parse_percent(field.data)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    if value is None:
+        if required:
+            raise ValidationError("Enter a percentage.")
+        return None
+    low_ok = value >= 0 if allow_zero else value > 0
+    if not (low_ok and value < 1):
+        raise ValidationError(f"Enter a percentage {'from 0' if allow_zero else 'above 0'} and below 100.")
+    if value.as_tuple().exponent < -5:  # type: ignore[operator]
+        raise ValidationError("Use at most three decimals.")
+    return value
+
+
+def parse_whole(text: str | None) -> int | None:
+    value = (text or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        raise ValueError("Enter a whole number.")
+    return int(value)
+
+
+def csv_columns(data: bytes) -> list[str]:
+    """The header cells of an uploaded file, for display after a failed attempt ([] if no header can be read)."""
+    try:
+        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    first = text.splitlines()[0] if text.strip() else ""
+    try:
+        best = max((next(csv.reader(io.StringIO(first), delimiter=d), []) for d in sel.DELIMITERS), key=len)
+    except csv.Error:
+        return []
+    return [cell.strip() for cell in best if cell.strip()]
+
+
+class SampleForm(FlaskForm):
+    title = StringField(
+        "Sampling objective (title)",
+        validators=[InputRequired(message="Give the sample a title."), Length(max=200)],
+    )
+    attribute = TextAreaField(
+        "Attribute tested and what counts as a deviation",
+        validators=[InputRequired(message="Say what is tested and what counts as a deviation."), Length(max=4000)],
+        render_kw={"rows": 4},
+    )
+    sampling_unit = StringField("Sampling unit", validators=[Length(max=120)])
+    checklist_item_ids = CheckboxListField("Clauses and controls tested")
+    submit = SubmitField("Create the sample")
+
+    def set_choices(self, audit: Audit) -> None:
+        self.checklist_item_ids.choices = [(i.id, f"{i.ref} {i.title}") for i in audit.scope_items]
+
+    def to_data(self) -> SampleData:
+        return SampleData(
+            title=self.title.data or "",
+            attribute=self.attribute.data or "",
+            sampling_unit=self.sampling_unit.data or "",
+            checklist_item_ids=tuple(self.checklist_item_ids.data or ()),
+        )
+
+
+class PopulationForm(FlaskForm):
+    source = RadioField(
+        "Where the population comes from",
+        choices=[SelectChoice(s.value, s.label) for s in PopulationSource],
+        validators=[InputRequired(message="Choose where the population comes from.")],
+    )
+    description = TextAreaField(
+        "Source system or report, extraction date, period covered and filters",
+        validators=[Length(max=4000)],
+        render_kw={"rows": 3},
+    )
+    completeness_check = TextAreaField(
+        "Completeness and accuracy check", validators=[Length(max=4000)], render_kw={"rows": 3}
+    )
+    typed = TextAreaField("Typed population", render_kw={"rows": 8})
+    csv = FileField("CSV file")
+    id_column = StringField("Id column", validators=[Length(max=200)], default="id")
+    label_column = StringField("Label column (optional)", validators=[Length(max=200)])
+    stratum_column = StringField("Stratum column (optional)", validators=[Length(max=200)])
+    submit = SubmitField("Freeze the population")
+
+    def validate_csv(self, field: FileField) -> None:
+        if self.source.data == PopulationSource.CSV.value and not getattr(field.data, "filename", ""):
+            raise ValidationError("Choose the CSV file to upload.")
+
+    def csv_bytes(self) -> bytes:
+        upload = self.csv.data
+        return upload.read() if self.source.data == PopulationSource.CSV.value and upload else b""
+
+    def to_data(self, csv_bytes: bytes) -> PopulationData:
+        return PopulationData(
+            source=PopulationSource(self.source.data),
+            description=self.description.data or "",
+            completeness_check=self.completeness_check.data or "",
+            typed=self.typed.data or "",
+            csv_bytes=csv_bytes,
+            id_column=self.id_column.data or "",
+            label_column=self.label_column.data or "",
+            stratum_column=self.stratum_column.data or "",
+        )
+
+
+class SizeForm(FlaskForm):
+    method = RadioField(
+        "Selection method",
+        choices=[SelectChoice(m.value, m.label) for m in SampleMethod],
+        validators=[InputRequired(message="Choose a selection method.")],
+    )
+    basis = RadioField(
+        "How the size is set", choices=[SelectChoice(b.value, b.label) for b in SizeBasis], validate_choice=False
+    )
+    confidence = StringField("Confidence (%)", render_kw={"list": "confidence-levels", "inputmode": "decimal"})
+    tolerable_rate = StringField("Tolerable deviation rate (%)", render_kw={"inputmode": "decimal"})
+    expected_rate = StringField("Expected deviation rate (%)", render_kw={"inputmode": "decimal"})
+    use_fpc = BooleanField("Apply the exact finite-population correction (hypergeometric, for this population's N)")
+    frequency = SelectField(
+        "Control frequency",
+        choices=[
+            SelectChoice("", "Choose a frequency"),
+            *(SelectChoice(r.key, f"{r.label} ({r.occurrences_per_year} a year)") for r in maths.FREQUENCY_TABLE),
+        ],
+        validate_choice=False,  # the service names a bad frequency
+    )
+    risk = SelectField(
+        "Risk",
+        choices=[
+            SelectChoice("", "Choose a risk level"),
+            *(SelectChoice(r, r.capitalize()) for r in maths.RISK_LEVELS),
+        ],
+        validate_choice=False,
+    )
+    kind = SelectField(
+        "Kind of audit", choices=[SelectChoice("", "Choose a kind"), *_site_kinds()], validate_choice=False
+    )
+    manual_size = StringField("Sample size", render_kw={"inputmode": "numeric"})
+    rationale = TextAreaField("Rationale", validators=[Length(max=4000)], render_kw={"rows": 3})
+    submit = SubmitField("Set the method and size")
+
+    @classmethod
+    def for_sample(cls, sample: Sample) -> SizeForm:
+        def pct(value: Decimal | None, default: str) -> str:
+            return default if value is None else f"{(value * 100).normalize():f}"
+
+        params = sample.size_parameters or {}
+        return cls(
+            formdata=None,
+            data={
+                "method": sample.method.value if sample.method else None,
+                "basis": sample.size_basis.value if sample.size_basis else SizeBasis.ATTRIBUTE.value,
+                "confidence": pct(sample.confidence, "95"),
+                "tolerable_rate": pct(sample.tolerable_rate, "5"),
+                "expected_rate": pct(sample.expected_rate, "0"),
+                "use_fpc": sample.use_fpc,
+                "frequency": params.get("frequency", ""),
+                "risk": params.get("risk", ""),
+                "kind": params.get("sites_kind", ""),
+            },
+        )
+
+    def _needs(self, basis: SizeBasis) -> bool:
+        """Whether the chosen method takes its size from this basis (judgemental and whole population do not)."""
+        return self.method.data in (m.value for m in SampleMethod if m.statistical) and self.basis.data == basis.value
+
+    def validate_basis(self, field: RadioField) -> None:
+        if self.method.data in (m.value for m in SampleMethod if m.statistical) and field.data not in set(SizeBasis):
+            raise ValidationError("Choose how the size is set.")
+
+    def validate_confidence(self, field: StringField) -> None:
+        check_percent(field, required=self._needs(SizeBasis.ATTRIBUTE))
+
+    def validate_tolerable_rate(self, field: StringField) -> None:
+        check_percent(field, required=self._needs(SizeBasis.ATTRIBUTE))
+
+    def validate_expected_rate(self, field: StringField) -> None:
+        check_percent(field, required=False, allow_zero=True)
+
+    def validate_manual_size(self, field: StringField) -> None:
+        try:
+            value = parse_whole(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if value is None and self._needs(SizeBasis.MANUAL):
+            raise ValidationError("Enter the sample size.")
+
+    def to_data(self) -> SizeData:
+        method = SampleMethod(self.method.data)
+        basis = SizeBasis(self.basis.data) if self.basis.data in set(SizeBasis) else SizeBasis.MANUAL
+        attribute = method.statistical and basis is SizeBasis.ATTRIBUTE
+        percents = {name: parse_percent(getattr(self, name).data) if attribute else None for name in ATTRIBUTE_PERCENTS}
+        return SizeData(
+            method=method,
+            basis=basis,
+            use_fpc=bool(self.use_fpc.data) and attribute,
+            frequency=self.frequency.data or "",
+            risk=self.risk.data or "",
+            sites_kind=self.kind.data or "",
+            manual_size=parse_whole(self.manual_size.data),
+            rationale=self.rationale.data or "",
+            **percents,
+        )
+
+
+class DrawForm(FlaskForm):
+    seed = StringField(
+        "Seed (optional)",
+        validators=[Optional(), Regexp(r"^\s*\d+\s*$", message="Use a whole number, or leave it blank.")],
+        render_kw={"inputmode": "numeric"},
+    )
+    picks = TextAreaField("Units picked, with the reason for each", render_kw={"rows": 6})
+    submit = SubmitField("Draw the sample")
+
+    def validate_seed(self, field: StringField) -> None:
+        if field.data and field.data.strip().isdigit() and int(field.data) >= sel.MAX_SEED:
+            raise ValidationError(f"Use a seed from 0 to {sel.MAX_SEED - 1}.")
+
+    def validate_picks(self, field: TextAreaField) -> None:
+        keys = [key for key, _ in self._lines()]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValidationError(f"Pick each unit once; repeated: {', '.join(repeated)}.")
+
+    def _lines(self) -> list[tuple[str, str]]:
+        """'id: rationale' per line (split at the first ': ', else the first ':')."""
+        out = []
+        for line in (self.picks.data or "").splitlines():
+            if line.strip():
+                key, _, why = line.partition(": " if ": " in line else ":")
+                out.append((key.strip(), why.strip()))
+        return out
+
+    def seed_value(self) -> int | None:
+        return int(self.seed.data) if (self.seed.data or "").strip() else None
+
+    def pick_map(self) -> dict[str, str] | None:
+        return dict(self._lines()) or None
+
+
+class ItemForm(FlaskForm):
+    """One sampled item's result; rendered by hand per row, parsed with this form."""
+
+    result = RadioField(
+        "Result",
+        choices=[SelectChoice(r.value, r.label) for r in SampleItemResult if r is not SampleItemResult.PENDING],
+        validators=[InputRequired(message="Choose a result.")],
+    )
+    note = TextAreaField("Note", validators=[Length(max=4000)])
+    evidence_id = SelectField("Evidence (optional)", choices=[SelectChoice("", "None")], default="")
+
+    def set_evidence(self, choices: list[tuple[str, str]]) -> None:
+        self.evidence_id.choices = [SelectChoice(value, label) for value, label in choices]
+
+    def evidence_value(self) -> int | None:
+        return int(self.evidence_id.data) if self.evidence_id.data else None
+
+
+def evidence_choices(audit: Audit) -> list[tuple[str, str]]:
+    """The audit's evidence entries as select options, labelled with the checklist item and source."""
+    rows = db.session.scalars(
+        sa.select(Evidence)
+        .where(Evidence.audit_id == audit.id)
+        .options(selectinload(Evidence.response).selectinload(ChecklistResponse.item))
+        .order_by(Evidence.id)
+    )
+    return [("", "None")] + [
+        (str(e.id), f"{e.response.item.ref} · {e.method.label}: {e.source} ({e.evidence_date:%d %b %Y})") for e in rows
+    ]
+
+
+# --- Calculator page (GET forms, no CSRF: they change nothing) ---------------------------------------------------
+
+
+def _percent_validator(required: bool, allow_zero: bool = False) -> Any:
+    def check(form: Form, field: StringField) -> None:
+        check_percent(field, required=required, allow_zero=allow_zero)
+
+    return check
+
+
+def _whole_validator(required: bool) -> Any:
+    def check(form: Form, field: StringField) -> None:
+        try:
+            value = parse_whole(field.data)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        if value is None and required:
+            raise ValidationError("Enter a whole number.")
+
+    return check
+
+
+class CalculatorForm(Form):
+    """A GET form of the calculator page; `FIELDS` maps the maths' parameter names to the form's fields."""
+
+    FIELDS: dict[str, str] = {}
+
+    def field_for(self, parameter: str) -> Any:
+        return getattr(self, self.FIELDS.get(parameter, parameter), None)
+
+
+class AttributeCalcForm(CalculatorForm):
+    FIELDS = {"tolerable_rate": "tolerable", "expected_rate": "expected"}
+    calc = HiddenField(default="attribute")
+    confidence = StringField(
+        "Confidence (%)", default="95", validators=[_percent_validator(True)], render_kw={"list": "confidence-levels"}
+    )
+    tolerable = StringField("Tolerable deviation rate (%)", default="5", validators=[_percent_validator(True)])
+    expected = StringField("Expected deviation rate (%)", default="0", validators=[_percent_validator(False, True)])
+    population = StringField(
+        "Population size N (optional: exact finite-population correction)", validators=[_whole_validator(False)]
+    )
+
+    def values(self) -> tuple[Decimal, Decimal, Decimal, int | None]:
+        return (
+            parse_percent(self.confidence.data) or Decimal(0),
+            parse_percent(self.tolerable.data) or Decimal(0),
+            parse_percent(self.expected.data) or Decimal(0),
+            parse_whole(self.population.data),
+        )
+
+
+class UpperLimitCalcForm(CalculatorForm):
+    calc = HiddenField(default="upper")
+    confidence = StringField(
+        "Confidence (%)", default="95", validators=[_percent_validator(True)], render_kw={"list": "confidence-levels"}
+    )
+    sample_size = StringField("Items tested (n)", default="25", validators=[_whole_validator(True)])
+    deviations = StringField("Deviations found (k)", default="1", validators=[_whole_validator(True)])
+
+    def values(self) -> tuple[Decimal, int, int]:
+        return (
+            parse_percent(self.confidence.data) or Decimal(0),
+            parse_whole(self.sample_size.data) or 0,
+            parse_whole(self.deviations.data) or 0,
+        )
+
+
+class SitesCalcForm(CalculatorForm):
+    calc = HiddenField(default="sites")
+    sites = StringField(
+        "Sites, not counting the central function (n)", default="10", validators=[_whole_validator(True)]
+    )
+    kind = SelectField("Kind of audit", choices=_site_kinds())
+
+    def values(self) -> tuple[int, str]:
+        return parse_whole(self.sites.data) or 0, self.kind.data

@@ -1,0 +1,277 @@
+"""/api/v1/audits/{id}/samples: the whole sampling flow over the API, re-performance, and who may do what."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+from pathlib import Path
+
+import pytest
+from scipy.stats import beta, hypergeom
+
+from audit_app.extensions import db
+from audit_app.models import Audit, AuditStatus, Role, Sample, TeamRole
+from audit_app.services import accounts
+from tests.fixtures.planning import Planning
+
+KEYS = [f"REL-{i:04d}" for i in range(1, 501)]
+SEED = 20260302
+
+
+def csv_text(keys: list[str]) -> str:
+    rows = [f"{key},Model release {key[-4:]},{'Alpha' if int(key[-4:]) % 3 else 'Beta'}" for key in keys]
+    return "release_id,name,team\n" + "\n".join(rows) + "\n"
+
+
+@pytest.fixture
+def world(app, library):
+    """An audit in fieldwork; tokens for its auditor, an observer, a viewer, an outsider and an auditee."""
+    with app.app_context():
+        plan = Planning(library)
+        audit = plan.audit()
+        people = {
+            "auditor": plan.member(audit, plan.user(Role.AUDITOR)).user,
+            "observer": plan.member(audit, plan.user(Role.AUDITOR), TeamRole.OBSERVER).user,
+            "viewer": plan.member(audit, plan.user(Role.VIEWER), TeamRole.OBSERVER).user,
+            "outsider": plan.user(Role.AUDITOR),
+            "auditee": plan.user(Role.AUDITEE),
+            "admin_outside_team": plan.user(Role.ADMIN),
+        }
+        plan.auditee(audit, people["auditee"])
+        plan.ready(audit, AuditStatus.FIELDWORK)
+        headers = {
+            name: {"Authorization": f"Bearer {accounts.create_token(user, 't', actor=None)[1]}"}
+            for name, user in people.items()
+        }
+        db.session.commit()
+        return {"audit_id": audit.id, "item_ids": [i.id for i in audit.scope_items], "headers": headers}
+
+
+@pytest.fixture
+def base(world) -> str:
+    return f"/api/v1/audits/{world['audit_id']}/samples"
+
+
+@pytest.fixture
+def auditor(world) -> dict:
+    return world["headers"]["auditor"]
+
+
+def new_sample(client, base, world, headers, title="Model release sign-off") -> dict:
+    body = {
+        "title": title,
+        "attribute": "Each release has a validation sign-off before deployment.",
+        "sampling_unit": "model releases",
+        "checklist_item_ids": world["item_ids"][:1],
+    }
+    response = client.post(base, json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def sized_and_drawn(client, base, world, headers, keys: list[str], seed: int = SEED) -> dict:
+    sample = new_sample(client, base, world, headers)
+    url = f"{base}/{sample['id']}"
+    population = {"source": "csv", "csv": csv_text(keys), "id_column": "release_id", "label_column": "name"}
+    assert client.put(f"{url}/population", json=population, headers=headers).status_code == 200
+    size = {"method": "simple_random", "basis": "attribute", "confidence": 0.95, "tolerable_rate": 0.05}
+    assert client.put(f"{url}/size", json={**size, "use_fpc": True}, headers=headers).status_code == 200
+    drawn = client.post(f"{url}/draw", json={"seed": seed}, headers=headers)
+    assert drawn.status_code == 201, drawn.get_json()
+    return drawn.get_json()
+
+
+def fpc_size(confidence: float, tolerable: float, population: int) -> int:
+    """Smallest n with hypergeom.cdf(0; N, ceil(p*N), n) <= 1 - c, from scipy."""
+    defects = -(-int(tolerable * 1000) * population // 1000)
+    return next(n for n in range(1, population + 1) if hypergeom.cdf(0, population, defects, n) <= 1 - confidence)
+
+
+def test_full_flow(app, client, base, world, auditor):
+    sample = new_sample(client, base, world, auditor)
+    url = f"{base}/{sample['id']}"
+    assert (sample["status"], sample["reperformed"], sample["statistical"]) == ("draft", None, False)
+
+    duplicated = csv_text([*KEYS[:10], "REL-0007", "REL-0004", "REL-0004"])
+    refused = client.put(
+        f"{url}/population", json={"source": "csv", "csv": duplicated, "id_column": "release_id"}, headers=auditor
+    )
+    assert refused.status_code == 422
+    (problem,) = refused.get_json()["errors"]["json"]["population"]
+    assert "2 duplicate ids" in problem
+    assert "'REL-0007'" in problem
+    assert "'REL-0004'" in problem
+    unchanged = client.get(url, headers=auditor).get_json()
+    assert (unchanged["population_size"], unchanged["population_hash"]) == (None, "")
+    snapshots = Path(app.instance_path) / "uploads" / "populations"
+    assert not snapshots.exists() or not any(snapshots.iterdir())
+
+    shuffled = KEYS[:]
+    random.Random(1).shuffle(shuffled)
+    population = {
+        "source": "csv",
+        "csv": csv_text(shuffled),
+        "id_column": "release_id",
+        "label_column": "name",
+        "description": "CI/CD deployment log, 2025 releases",
+        "completeness_check": "Count reconciled to the 500 deployments in the pipeline report.",
+    }
+    stored = client.put(f"{url}/population", json=population, headers=auditor).get_json()
+    assert stored["population_size"] == 500
+    assert stored["population_hash"] == hashlib.sha256("\n".join(sorted(KEYS)).encode()).hexdigest()
+    assert stored["population_source"] == "csv"
+    assert stored["completeness_check"].startswith("Count reconciled")
+
+    size = {"method": "simple_random", "basis": "attribute", "confidence": 0.95, "tolerable_rate": 0.05}
+    sized = client.put(f"{url}/size", json={**size, "use_fpc": True}, headers=auditor).get_json()
+    n = fpc_size(0.95, 0.05, 500)
+    assert sized["sample_size"] == n < 59
+    assert sized["size_parameters"]["distribution"] == "hypergeometric"
+    assert "95% confidence" in sized["size_rationale"]
+
+    drawn = client.post(f"{url}/draw", json={"seed": SEED}, headers=auditor)
+    assert drawn.status_code == 201
+    record = drawn.get_json()
+    assert record["seed"] == SEED
+    assert "Mersenne Twister" in record["algorithm"]
+    assert "python" in record["library_versions"]
+    assert record["reperformed"] is True
+    assert record["statistical"] is True
+    keys = [item["key"] for item in record["items"]]
+    assert len(set(keys)) == n
+
+    # Re-performable: a second sample over the same population (rows in another order) and seed.
+    twin = sized_and_drawn(client, base, world, auditor, KEYS)
+    assert [item["key"] for item in twin["items"]] == keys
+
+    assert client.post(f"{url}/draw", json={"seed": 1}, headers=auditor).status_code == 409
+    assert client.put(f"{url}/population", json=population, headers=auditor).status_code == 409
+
+    items = client.get(f"{url}/items", headers=auditor).get_json()
+    first, second, *rest = items
+    pending = client.post(f"{url}/evaluate", headers=auditor)
+    assert pending.status_code == 409
+    assert first["key"] in pending.get_json()["message"]
+
+    voided = {"result": "not_testable", "note": "Release record voided (rolled back before deployment)."}
+    answer = client.put(f"{url}/items/{first['id']}", json=voided, headers=auditor).get_json()
+    replacement = answer["replacement"]
+    assert answer["item"]["result"] == "not_testable"
+    assert replacement["replaces_id"] == first["id"]
+    assert replacement["key"] not in keys
+    twin_first = twin["items"][0]
+    twin_answer = client.put(f"{base}/{twin['id']}/items/{twin_first['id']}", json=voided, headers=auditor)
+    assert twin_answer.get_json()["replacement"]["key"] == replacement["key"]  # deterministic
+
+    deviation = {"result": "deviation", "note": "No validation sign-off on file."}
+    assert client.put(f"{url}/items/{second['id']}", json=deviation, headers=auditor).status_code == 200
+    for item in [*rest, replacement]:
+        ok = client.put(f"{url}/items/{item['id']}", json={"result": "conforming"}, headers=auditor)
+        assert ok.status_code == 200
+        assert ok.get_json()["replacement"] is None
+
+    evaluation = client.post(f"{url}/evaluate", headers=auditor)
+    assert evaluation.status_code == 200
+    result = evaluation.get_json()
+    assert (result["sample_size"], result["deviations"], result["statistical"]) == (n, 1, True)
+    assert result["upper_limit"] == pytest.approx(beta.ppf(0.95, 2, n - 1), rel=1e-9)
+    assert result["effective"] is (result["upper_limit"] <= 0.05)
+    assert result["proposed_finding"].startswith(f"1 of {n} sampled model releases did not meet")
+    assert second["key"] in result["proposed_finding"]
+
+    after = client.put(f"{url}/items/{second['id']}", json={"result": "conforming"}, headers=auditor)
+    assert after.status_code == 409
+    final = client.get(url, headers=auditor).get_json()
+    assert (final["status"], final["deviations"]) == ("evaluated", 1)
+    assert final["upper_limit"] == pytest.approx(result["upper_limit"])
+
+
+def test_a_tampered_snapshot_no_longer_reperforms(app, client, base, world, auditor):
+    drawn = sized_and_drawn(client, base, world, auditor, KEYS[:200])
+    with app.app_context():
+        name = db.session.get(Sample, drawn["id"]).population_file
+    snapshot = Path(app.instance_path) / "uploads" / "populations" / name
+    snapshot.write_text(snapshot.read_text("utf-8").replace("REL-0001", "REL-9999"), "utf-8")
+
+    assert client.get(f"{base}/{drawn['id']}", headers=auditor).get_json()["reperformed"] is False
+
+
+def test_population_as_a_multipart_file_and_typed(client, base, world, auditor):
+    url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
+    form = {"source": "csv", "id_column": "release_id", "file": (io.BytesIO(b"\xff\xfeid"), "p.csv")}
+    refused = client.put(f"{url}/population", data=form, headers=auditor, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert "not UTF-8" in refused.get_json()["errors"]["json"]["population"][0]
+
+    typed = client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2, second\nA-3"}, headers=auditor)
+    assert typed.get_json()["population_size"] == 3
+    missing = client.put(f"{url}/population", json={"source": "csv", "id_column": "id"}, headers=auditor)
+    assert missing.status_code == 422
+    assert "csv" in missing.get_json()["errors"]["json"]
+    surrogate = '{"source": "typed", "typed": "A-1\\ud800"}'  # valid JSON, but not encodable text
+    refused = client.put(f"{url}/population", data=surrogate, headers=auditor, content_type="application/json")
+    assert refused.status_code == 422
+    assert "typed" in refused.get_json()["errors"]["json"]
+
+
+def test_judgemental_draw_needs_a_rationale_per_pick(client, base, world, auditor):
+    url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3"}, headers=auditor)
+    client.put(f"{url}/size", json={"method": "judgemental", "basis": "manual"}, headers=auditor)
+
+    blank = client.post(f"{url}/draw", json={"picks": {"A-2": " "}}, headers=auditor)
+    assert blank.status_code == 422
+    assert "picks" in blank.get_json()["errors"]["json"]
+    drawn = client.post(f"{url}/draw", json={"picks": {"A-2": "Changed last week"}}, headers=auditor).get_json()
+    assert [(i["key"], i["rationale"]) for i in drawn["items"]] == [("A-2", "Changed last week")]
+    assert (drawn["seed"], drawn["statistical"]) == (None, False)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"method": "simple_random", "basis": "attribute", "confidence": 1.2, "tolerable_rate": 0.05}, "confidence"),
+        (
+            {"method": "simple_random", "basis": "attribute", "confidence": 0.95, "tolerable_rate": 0.123456},
+            "tolerable_rate",
+        ),
+        ({"method": "simple_random", "basis": "attribute", "confidence": 0.95}, "tolerable_rate"),
+        ({"method": "simple_random", "basis": "manual", "manual_size": 2}, "rationale"),
+        ({"method": "sideways", "basis": "manual"}, "method"),
+    ],
+)
+def test_size_input_errors_name_the_field(client, base, world, auditor, body, field):
+    url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3"}, headers=auditor)
+
+    response = client.put(f"{url}/size", json=body, headers=auditor)
+
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]["json"]
+
+
+def test_who_may_see_and_change_samples(app, client, base, world, auditor):
+    sample = new_sample(client, base, world, auditor)
+    url, headers = f"{base}/{sample['id']}", world["headers"]
+    body = {"title": "x", "attribute": "y", "checklist_item_ids": world["item_ids"]}
+
+    for name in ("observer", "viewer"):
+        assert client.get(url, headers=headers[name]).status_code == 200
+        assert client.get(f"{url}/items", headers=headers[name]).status_code == 200
+        assert client.post(base, json=body, headers=headers[name]).status_code == 403
+        assert client.put(f"{url}/population", json={"source": "typed"}, headers=headers[name]).status_code == 403
+    for name in ("outsider", "auditee"):
+        assert client.get(base, headers=headers[name]).status_code == 403
+        assert client.get(url, headers=headers[name]).status_code == 403
+        assert client.post(f"{url}/evaluate", headers=headers[name]).status_code == 403
+    # An administrator may read every audit's working papers but records fieldwork only on the team.
+    assert client.get(url, headers=headers["admin_outside_team"]).status_code == 200
+    assert client.post(base, json=body, headers=headers["admin_outside_team"]).status_code == 403
+    assert client.get(base).status_code == 401
+    assert client.post(f"{url}/draw", json={}).status_code == 401
+
+    with app.app_context():
+        db.session.get(Audit, world["audit_id"]).status = AuditStatus.REPORTING
+        db.session.commit()
+    assert client.post(base, json=body, headers=auditor).status_code == 409

@@ -1,0 +1,172 @@
+"""Sample pages, part 2: populations through the page (bad CSV input, a large file) and formula-looking cells.
+
+A refused population answers 400, lists every problem the parser found and stores nothing: the sample keeps no
+size, hash or snapshot, and no snapshot file is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
+    base,
+    create,
+    draw,
+    items_of,
+    record,
+    set_size,
+    state,
+    text,
+    typed,
+    upload,
+    world_fixture,
+)
+
+
+def problems_on(page: str) -> list[str]:
+    """The problems listed in the refusal summary, unescaped."""
+    block = re.search(r'<div class="error-summary"[^>]*id="problems">(.*?)</div>', page, re.S)
+    assert block is not None, "no refusal summary on the page"
+    first_list = re.search(r"<ul>(.*?)</ul>", block.group(1), re.S).group(1)
+    return [html.unescape(item).strip() for item in re.findall(r"<li>(.*?)</li>", first_list, re.S)]
+
+
+def snapshots(app) -> list[Path]:
+    folder = Path(app.instance_path) / "uploads" / "populations"
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+@pytest.fixture
+def sample_id(client, world, login) -> int:
+    login(world.auditor_id)
+    return create(client, world)
+
+
+BAD_FILES = {
+    "latin-1": (
+        "id,name\nA-1,Café crème\n".encode("latin-1"),
+        {},
+        ["The file is not UTF-8 text (byte 0xe9 at offset 15); save the file as UTF-8 CSV."],
+    ),
+    "missing id column": (
+        b"ref,name\nA-1,one\n",
+        {},
+        ["The id column 'id' is not in the header row; columns found: ref, name."],
+    ),
+    "duplicated header column": (
+        b"id,name,name\nA-1,one,two\n",
+        {"label_column": "owner"},
+        [
+            "The header names a column more than once: name; each name must be unique.",
+            "The label column 'owner' is not in the header row; columns found: id, name, name.",
+        ],
+    ),
+    "duplicate ids": (
+        b"id,name\nA-1,one\nA-2,two\nA-1,again\n,blank id\nA-2,twice\n",
+        {},
+        [
+            "The id is empty on 1 line: 5.",
+            "2 duplicate ids; each id must identify one unit: 'A-1' (lines 2, 4); 'A-2' (lines 3, 6).",
+        ],
+    ),
+    "zero rows": (b"id,name\n", {}, ["The file has a header row but no data rows."]),
+    "empty file": (b"", {}, ["The file is empty: it needs a header row naming the columns, then one row per unit."]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_csv_is_refused_with_every_problem_and_nothing_stored(case, client, app, world, sample_id):
+    data, mapping, expected = BAD_FILES[case]
+    response = upload(client, world, sample_id, data, **mapping)
+    assert response.status_code == 400
+    page = text(response)
+    assert problems_on(page) == expected
+    assert "The population was refused: nothing was stored" in page
+    after = state(app, sample_id)
+    assert after["population_size"] is None
+    assert after["population_file"] == ""
+    assert snapshots(app) == []
+
+
+def test_missing_id_column_lists_the_columns_found(client, world, sample_id):
+    page = text(upload(client, world, sample_id, b"release;model;owner\nR-1;m;o\n", id_column="release_id"))
+    found = re.search(r'<ul class="columns-found">(.*?)</ul>', page, re.S).group(1)
+    assert re.findall(r"<code>(.*?)</code>", found) == ["release", "model", "owner"]
+    assert '<option value="release">' in page  # offered to the mapping fields
+
+
+def test_a_csv_upload_needs_a_file_and_a_typed_list_needs_lines(client, app, world, sample_id, field_errors):
+    no_file = client.post(f"{base(world)}/{sample_id}/population", data={"source": "csv", "id_column": "id"})
+    assert no_file.status_code == 400
+    assert field_errors(text(no_file), "csv") == ["Choose the CSV file to upload."]
+    empty = typed(client, world, sample_id, "\n  \n")
+    assert empty.status_code == 400
+    assert problems_on(text(empty)) == [
+        "The list is empty: type one id per line, optionally followed by a comma and a label."
+    ]
+    assert state(app, sample_id)["population_size"] is None
+
+
+def test_a_100000_row_csv_uploads(client, app, world, sample_id):
+    rows = "\n".join(f"TX-{i:06d},Transaction {i},{'Q' + str(i % 4 + 1)}" for i in range(100_000))
+    data = f"id,label,quarter\n{rows}\n".encode()
+    response = upload(client, world, sample_id, data, label_column="label", stratum_column="quarter")
+    assert response.status_code == 302
+    assert state(app, sample_id)["population_size"] == 100_000
+    page = text(client.get(f"{base(world)}/{sample_id}"))
+    assert '<dd id="population-size">100,000</dd>' in page
+    ids = sorted(f"TX-{i:06d}" for i in range(100_000))
+    assert hashlib.sha256("\n".join(ids).encode()).hexdigest() in page
+    assert "4: Q1, Q2, Q3, Q4" in page
+    assert len(snapshots(app)) == 1
+
+
+FORMULAS = {
+    "=1+2": '=HYPERLINK("http://evil.example","click")',
+    "+SUM": "+1+1",
+    "-3": "-2-2",
+    "@risk": "@SUM(A1:A9)",
+    "plain": "<script>alert(1)</script>",
+}
+
+
+def test_formula_cells_are_shown_escaped_and_exported_neutralised(client, app, world, sample_id):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "label"])
+    writer.writerows(FORMULAS.items())
+    assert upload(client, world, sample_id, buffer.getvalue().encode(), label_column="label").status_code == 302
+    assert set_size(client, world, sample_id, method="whole_population").status_code == 302
+    assert draw(client, world, sample_id).status_code == 302
+    items = {i["key"]: i for i in items_of(app, sample_id)}
+    record(client, world, sample_id, items["=1+2"]["id"], "deviation", note="=cmd|' /C calc'!A0")
+
+    page = text(client.get(f"{base(world)}/{sample_id}"))
+    assert "=HYPERLINK(&#34;http://evil.example&#34;,&#34;click&#34;)" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert" not in page
+    for key, label in FORMULAS.items():
+        assert html.escape(key, quote=True) in page
+        assert html.escape(label, quote=True).replace("&#x27;", "&#39;").replace("&quot;", "&#34;") in page
+    assert "=cmd|&#39; /C calc&#39;!A0" in page
+
+    export = client.get(f"{base(world)}/{sample_id}/export.csv")
+    assert export.status_code == 200
+    assert export.mimetype == "text/csv"
+    assert export.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    by_key = {row[1]: row for row in rows[1:]}
+    for key, label in FORMULAS.items():
+        safe_key = key if key == "plain" else "'" + key
+        assert safe_key in by_key, f"{key!r} exported as-is"
+        assert by_key[safe_key][2] == (label if key == "plain" else "'" + label)
+    assert by_key["'=1+2"][5] == "'=cmd|' /C calc'!A0"
+    # No exported cell starts with a formula character.
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
