@@ -86,6 +86,25 @@ def get_response(audit: Audit, response_id: int) -> ChecklistResponse:
     return response
 
 
+def load_for_page(response: ChecklistResponse) -> ChecklistResponse:
+    """Load a response with its evidence, files and people in a fixed number of queries."""
+    from audit_app.models import EvidenceFile
+
+    evidence = selectinload(ChecklistResponse.evidence)
+    stmt = (
+        sa.select(ChecklistResponse)
+        .where(ChecklistResponse.id == response.id)
+        .options(
+            selectinload(ChecklistResponse.item),
+            selectinload(ChecklistResponse.updated_by),
+            evidence.selectinload(Evidence.recorded_by),
+            evidence.selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
+        )
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(stmt).one()
+
+
 @dataclass(frozen=True)
 class ResponseData:
     result: ResponseResult

@@ -303,3 +303,64 @@ def test_adding_a_file_to_an_entry_of_another_audit_is_404(
     assert client.post(url, data=data, content_type="multipart/form-data").status_code == 404
     assert client.post(f"/audits/{fw.audit_id}/evidence/999999/files").status_code == 404
     assert (count(app, EvidenceFile), stored(app)) == (0, [])
+
+
+def test_item_page_query_count_does_not_grow_with_evidence(app, client, login, make_user, library, query_count):
+    """The item page loads evidence, files and people in a fixed number of queries."""
+    from datetime import date as _date
+
+    from audit_app.extensions import db as _db
+    from audit_app.models import AuditStatus as _Status
+    from audit_app.models import ChecklistResponse as _Response
+    from audit_app.models import Evidence as _Evidence
+    from audit_app.models import EvidenceFile as _File
+    from audit_app.models import EvidenceMethod as _Method
+    from audit_app.models import EvidenceMode as _Mode
+    from tests.fixtures.planning import Planning
+
+    with app.app_context():
+        plan = Planning(library)
+        audit = plan.audit()
+        plan.ready(audit, _Status.FIELDWORK)
+        lead_id, audit_id = audit.lead_auditor_id, audit.id
+        response = _db.session.scalars(_db.select(_Response).where(_Response.audit_id == audit.id)).first()
+        response_id = response.id
+        _db.session.commit()
+
+    def add_entries(count: int) -> None:
+        with app.app_context():
+            for index in range(count):
+                entry = _Evidence(
+                    audit_id=audit_id,
+                    response_id=response_id,
+                    method=_Method.RECORD_REVIEW,
+                    mode=_Mode.REMOTE,
+                    source=f"Record {index}",
+                    evidence_date=_date(2026, 3, 1),
+                    recorded_by_id=lead_id,
+                )
+                _db.session.add(entry)
+                _db.session.flush()
+                _db.session.add(
+                    _File(
+                        evidence_id=entry.id,
+                        name=f"r{index}.txt",
+                        stored_name=f"q{index}-{count}",
+                        content_type="text/plain",
+                        size=1,
+                        sha256="0" * 64,
+                        uploaded_by_id=lead_id,
+                    )
+                )
+            _db.session.commit()
+
+    def queries() -> int:
+        with client:
+            assert client.get(f"/audits/{audit_id}/checklist/{response_id}").status_code == 200
+            return query_count()
+
+    login(lead_id)
+    add_entries(1)
+    few = queries()
+    add_entries(20)
+    assert queries() == few

@@ -165,17 +165,9 @@ def items_of(app, sample_id: int) -> list[dict]:
 def state(app, sample_id: int) -> dict:
     with app.app_context():
         s = db.session.get(Sample, sample_id)
-        return {
-            "status": s.status.value,
-            "population_size": s.population_size,
-            "population_file": s.population_file,
-            "sample_size": s.sample_size,
-            "seed": s.seed,
-            "method": s.method.value if s.method else None,
-            "deviations": s.deviations,
-            "items": len(s.items),
-            "updated_at": s.updated_at,
-        }
+        fields = ("population_size", "population_file", "sample_size", "seed", "deviations", "updated_at")
+        extra = {"status": s.status.value, "method": s.method and s.method.value, "items": len(s.items)}
+        return {**{f: getattr(s, f) for f in fields}, **extra}
 
 
 def hypergeometric_size(population: int, tolerable: Fraction, confidence: Fraction) -> int:

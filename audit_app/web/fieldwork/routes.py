@@ -160,6 +160,7 @@ def _item_page(
     status: int = 200,
 ) -> tuple[str, int]:
     refusal = _read_only_reason(audit)
+    response = fieldwork.load_for_page(response)
     if response_form is None:
         response_form = ResponseForm.for_response(response)
     if evidence_form is None:
