@@ -285,9 +285,13 @@ def test_redraw_and_changes_after_the_draw_are_refused(client, app, world, login
     login(world.auditor_id)
     sample_id = create(client, world)
     assert typed(client, world, sample_id, "A, one\nB, two\nC, three\nD, four").status_code == 302
-    assert set_size(client, world, sample_id, method="simple_random", basis="manual", manual_size="2",
+    assert set_size(client, world, sample_id, method="systematic", basis="manual", manual_size="2",
                     rationale="Two of four: walkthrough").status_code == 302  # fmt: skip
     assert draw(client, world, sample_id, seed="7").status_code == 302
+    start = random.Random(7).random() * 2  # interval k = 4 / 2
+    assert [i["key"] for i in items_of(app, sample_id)] == ["ABCD"[math.floor(start)], "ABCD"[math.floor(start + 2)]]
+    page = text(client.get(f"{base(world)}/{sample_id}"))
+    assert f"Interval k = N/n = 2.0000; random start r = {start:.4f}" in page
     before = state(app, sample_id)
     again = draw(client, world, sample_id, seed="8")
     assert again.status_code == 409

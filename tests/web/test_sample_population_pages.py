@@ -1,4 +1,4 @@
-"""Sample pages, part 2: populations through the page (bad CSV input, a large file) and formula-looking cells.
+"""Sample pages, part 2: opening a sample, populations (bad CSV input, a large file) and formula-looking cells.
 
 A refused population answers 400, lists every problem the parser found and stores nothing: the sample keeps no
 size, hash or snapshot, and no snapshot file is written.
@@ -47,6 +47,21 @@ def snapshots(app) -> list[Path]:
 def sample_id(client, world, login) -> int:
     login(world.auditor_id)
     return create(client, world)
+
+
+def test_a_new_sample_needs_its_objective_and_in_scope_items(client, app, world, login, field_errors):
+    login(world.auditor_id)
+    form = text(client.get(f"{base(world)}/new"))
+    assert f'value="{world.item_ids["8.4"]}"' in form
+    refused = client.post(f"{base(world)}/new", data={"title": "", "attribute": "x", "checklist_item_ids": "999999"})
+    assert refused.status_code == 400
+    assert field_errors(text(refused), "title") == ["Give the sample a title."]
+    refused = client.post(f"{base(world)}/new", data={"title": "T", "attribute": "x", "checklist_item_ids": "999999"})
+    assert refused.status_code == 400
+    assert field_errors(text(refused), "checklist_item_ids") == [
+        "Choose one or more of the audit's in-scope clauses or controls."
+    ]
+    assert "No samples yet." in text(client.get(base(world)))
 
 
 BAD_FILES = {
@@ -116,7 +131,7 @@ def test_a_csv_upload_needs_a_file_and_a_typed_list_needs_lines(client, app, wor
 
 def test_a_100000_row_csv_uploads(client, app, world, sample_id):
     rows = "\n".join(f"TX-{i:06d},Transaction {i},{'Q' + str(i % 4 + 1)}" for i in range(100_000))
-    data = f"id,label,quarter\n{rows}\n".encode()
+    data = f"id,label,quarter\n{rows}\n\n".encode()  # a trailing blank row is skipped with a warning
     response = upload(client, world, sample_id, data, label_column="label", stratum_column="quarter")
     assert response.status_code == 302
     assert state(app, sample_id)["population_size"] == 100_000
@@ -125,6 +140,7 @@ def test_a_100000_row_csv_uploads(client, app, world, sample_id):
     ids = sorted(f"TX-{i:06d}" for i in range(100_000))
     assert hashlib.sha256("\n".join(ids).encode()).hexdigest() in page
     assert "4: Q1, Q2, Q3, Q4" in page
+    assert "<li>1 blank row skipped.</li>" in page
     assert len(snapshots(app)) == 1
 
 

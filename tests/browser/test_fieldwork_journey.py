@@ -1,0 +1,128 @@
+"""An auditor does fieldwork in headless Chromium: a clause, evidence with a file, a seeded sample, a deviation."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audit_app.extensions import db
+from audit_app.models import AuditStatus, Role
+from audit_app.services import accounts, checklists, demo
+from tests.fixtures.planning import Planning
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def fieldwork_audit(app, tmp_path):
+    """An audit in fieldwork with the demo auditor on its team; returns (audit id, login)."""
+    with app.app_context():
+        version_id = checklists.load_built_in()[0].version.id
+        logins = {login.role: login for login in demo.load_demo(tmp_path / "demo_credentials.txt")}
+        plan = Planning(version_id)
+        audit = plan.audit(title="Impact assessment controls")
+        auditor = accounts.find_by_email(logins[Role.AUDITOR].email)
+        plan.member(audit, auditor)
+        plan.ready(audit, AuditStatus.FIELDWORK)
+        db.session.commit()
+        return audit.id, logins[Role.AUDITOR]
+
+
+def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
+    fieldwork_audit, live_server, page, assert_accessible
+):
+    audit_id, login = fieldwork_audit
+    page.goto(f"{live_server}/auth/login")
+    page.get_by_label("E-mail").fill(login.email)
+    page.get_by_label("Password").fill(login.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server}/")
+
+    # The working checklist, then one clause.
+    page.goto(f"{live_server}/audits/{audit_id}/checklist")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^8\.4 ")).first.click()
+    page.wait_for_selector("#result")
+    assert "Audit questions" in page.locator("main").inner_text()
+    assert_accessible(page)
+    page.get_by_label("Nonconformity", exact=True).check()
+    page.get_by_label("Notes").fill("Impact assessments are not repeated after significant model changes.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Nonconformity", exact=True).is_checked()
+
+    # Evidence with a file: stored, hashed, listed.
+    page.get_by_label("Method").select_option(label="Record review")
+    page.get_by_label("Source").fill("Impact assessment register, export of 1 March")
+    page.get_by_label("Files (optional)").set_input_files(
+        [{"name": "register-extract.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Add evidence").click()
+    page.wait_for_load_state()
+    evidence_text = page.locator("main").inner_text()
+    assert "register-extract.pdf" in evidence_text
+    assert "Impact assessment register, export of 1 March" in evidence_text
+    assert_accessible(page)
+
+    # A seeded sample of impact assessments.
+    page.goto(f"{live_server}/audits/{audit_id}/samples/new")
+    page.get_by_label("Sampling objective (title)").fill("Impact assessments after model changes")
+    page.get_by_label("Attribute tested and what counts as a deviation").fill(
+        "An impact assessment was repeated within 30 days of the change; none or late is a deviation."
+    )
+    page.get_by_label("Sampling unit").fill("model changes")
+    page.get_by_label(re.compile(r"^8\.4")).check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Create the sample").click()
+    page.wait_for_load_state()
+
+    page.wait_for_url(re.compile(r"/population$"))  # a new sample goes straight to its population
+    page.get_by_label("Typed in").check()
+    page.get_by_label("Typed population").fill("\n".join(f"CHG-{i:03d}, Model change {i}" for i in range(1, 31)))
+    page.get_by_label("Completeness and accuracy check").fill("Reconciled to 30 change tickets in the CI/CD log.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Freeze the population").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("link", name="Choose the method and size").click()
+    page.get_by_label("Simple random").check()
+    page.get_by_label("Auditor's judgement").check()
+    page.get_by_label("Sample size").fill("5")
+    page.get_by_label("Rationale").fill("Walk-through sample of five changes for this first audit.")
+    assert_accessible(page)
+    page.get_by_role("button", name="Set the method and size").click()
+    page.wait_for_load_state()
+
+    page.get_by_label("Seed (optional)").fill("4242")
+    page.get_by_role("button", name="Draw the sample").click()
+    page.wait_for_load_state()
+    detail = page.locator("main").inner_text()
+    assert "4242" in detail
+    assert "Mersenne Twister" in detail
+    assert_accessible(page)
+
+    # Results: the first drawn item deviates, the rest conform.
+    keys = [
+        legend.replace("Result for ", "") for legend in page.locator("legend", has_text="Result for ").all_inner_texts()
+    ]
+    assert len(keys) == 5
+    for index, key in enumerate(keys):
+        page.get_by_role("group", name=f"Result for {key}").get_by_label(
+            "Deviation" if index == 0 else "Conforming"
+        ).check()
+        if index == 0:
+            page.get_by_label(f"Note for {key}").fill("Assessment repeated 74 days after the change.")
+        page.get_by_role("button", name=f"Save {key}").click()
+        page.wait_for_load_state()
+
+    page.get_by_role("button", name="Evaluate the sample").click()
+    page.wait_for_load_state()
+    finding = page.locator("main").inner_text()
+    assert "Proposed finding" in finding
+    assert "1 of 5 sampled model changes did not meet the tested attribute" in finding
+    assert keys[0] in finding
+    assert "no statistical confidence" in finding.lower() or "cannot be projected" in finding.lower()
+    assert_accessible(page)
