@@ -11,7 +11,7 @@ from flask import abort as flask_abort
 from flask import jsonify
 from flask_smorest import Blueprint
 
-from audit_app.api.common import fail, run
+from audit_app.api.common import fail, load_audit, run
 from audit_app.api.planning_schemas import (
     AuditCreateSchema,
     AuditQuerySchema,
@@ -51,14 +51,6 @@ def act(action: Callable[[], Any]) -> Any:
             flask_abort(response)
 
     return run(guarded)
-
-
-def load_audit(audit_id: int) -> Audit:
-    """The audit if the caller may see it; 404 otherwise."""
-    try:
-        return audits.get_visible_audit(audit_id, get_actor())
-    except DomainError as exc:
-        fail(exc)
 
 
 @blp.route("/audits")

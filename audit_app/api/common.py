@@ -7,8 +7,11 @@ from typing import Any, NoReturn
 
 from flask_smorest import abort
 
+from audit_app.authz import get_actor
 from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
+from audit_app.models import Audit
+from audit_app.services import audits, fieldwork
 
 
 def fail(exc: DomainError) -> NoReturn:
@@ -33,3 +36,30 @@ def run(action: Callable[[], Any]) -> Any:
         fail(exc)
     db.session.commit()
     return result
+
+
+def guard(action: Callable[[], Any]) -> Any:
+    """Run a read or a check; domain errors become JSON errors."""
+    try:
+        return action()
+    except DomainError as exc:
+        fail(exc)
+
+
+def load_audit(audit_id: int) -> Audit:
+    """The audit if the caller may see it; 404 otherwise."""
+    return guard(lambda: audits.get_visible_audit(audit_id, get_actor()))
+
+
+def viewable_audit(audit_id: int) -> Audit:
+    """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
+    return audit
+
+
+def workable_audit(audit_id: int) -> Audit:
+    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
+    audit = load_audit(audit_id)
+    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
+    return audit

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NoReturn
 
 import sqlalchemy as sa
@@ -13,8 +12,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from audit_app.api.audits import load_audit
-from audit_app.api.common import fail, run
+from audit_app.api.common import fail, guard, load_audit, run, viewable_audit, workable_audit
 from audit_app.api.fieldwork_schemas import (
     ChecklistQuerySchema,
     ChecklistResponseSchema,
@@ -42,28 +40,6 @@ blp = Blueprint(
 CHECKLIST = "/audits/<int:audit_id>/checklist"
 RESPONSE = f"{CHECKLIST}/<int:response_id>"
 EVIDENCE = "/audits/<int:audit_id>/evidence"
-
-
-def guard(action: Callable[[], Any]) -> Any:
-    """Run a read or a check; domain errors become JSON errors."""
-    try:
-        return action()
-    except DomainError as exc:
-        fail(exc)
-
-
-def _viewable(audit_id: int) -> Audit:
-    """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
-    audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
-    return audit
-
-
-def _workable(audit_id: int) -> Audit:
-    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
-    audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
-    return audit
 
 
 def _evidence(audit: Audit, evidence_id: int) -> Evidence:
@@ -101,7 +77,7 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
 
     `view` narrows the items (not_assessed, nonconformities, mine); progress always counts every item.
     """
-    audit = _viewable(audit_id)
+    audit = viewable_audit(audit_id)
     checklist = guard(lambda: fieldwork.working_checklist(audit, get_actor(), query["view"]))
     return {"progress": checklist, "items": checklist.rows}
 
@@ -111,7 +87,7 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
 @blp.response(200, ChecklistResponseSchema)
 def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
     """One checklist item: the saved result, the library's questions and evidence hints, and its evidence."""
-    audit = _viewable(audit_id)
+    audit = viewable_audit(audit_id)
     return guard(lambda: fieldwork.get_response(audit, response_id))
 
 
@@ -152,7 +128,7 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
 @blp.response(200, EvidenceSchema(many=True))
 def list_evidence(audit_id: int) -> list[Evidence]:
     """Every evidence entry of the audit, with its checklist item and files."""
-    audit = _viewable(audit_id)
+    audit = viewable_audit(audit_id)
     return list(
         db.session.scalars(
             sa.select(Evidence)
@@ -185,7 +161,7 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
     Every file is checked (name, size, type by content) before anything is stored; one refused file
     refuses the whole entry with 422 naming `file`.
     """
-    audit = _workable(audit_id)
+    audit = workable_audit(audit_id)
     response = guard(lambda: fieldwork.get_response(audit, response_id))
     location = "form" if request.mimetype == "multipart/form-data" else "json"
     data = blp.ARGUMENTS_PARSER.parse(EvidenceCreateSchema(), location=location)
@@ -202,7 +178,7 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
 @blp.response(201, EvidenceFileSchema)
 def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
     """Attach a file to an evidence entry; a name already attached is stored as its next version."""
-    audit = _workable(audit_id)
+    audit = workable_audit(audit_id)
     entry = _evidence(audit, evidence_id)
     uploads = _uploads()
     if len(uploads) != 1:

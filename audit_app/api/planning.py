@@ -6,8 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint, abort
 
-from audit_app.api.audits import act, load_audit
-from audit_app.api.common import fail
+from audit_app.api.audits import act
+from audit_app.api.common import fail, load_audit
 from audit_app.api.planning_schemas import (
     AuditeeCreateSchema,
     AuditeeSchema,

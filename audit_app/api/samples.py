@@ -7,7 +7,6 @@ re-drawn, replacements from the same seeded stream).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,8 +14,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from audit_app.api.audits import load_audit
-from audit_app.api.common import fail, run
+from audit_app.api.common import fail, guard, run, viewable_audit, workable_audit
 from audit_app.api.sample_schemas import (
     DrawInputSchema,
     ItemResultInputSchema,
@@ -31,36 +29,15 @@ from audit_app.api.sample_schemas import (
     SizeInputSchema,
 )
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
-from audit_app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from audit_app.errors import Conflict, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, PopulationSource, Sample, SampleItem
-from audit_app.services import fieldwork, populations, samples
+from audit_app.services import populations, samples
 
 blp = Blueprint("api_samples", __name__, url_prefix="", description="Audit samples: selection, results, evaluation")
 
 SAMPLES = "/audits/<int:audit_id>/samples"
 SAMPLE = f"{SAMPLES}/<int:sample_id>"
-
-
-def guard(action: Callable[[], Any]) -> Any:
-    """Run a read or a check; domain errors become JSON errors."""
-    try:
-        return action()
-    except DomainError as exc:
-        fail(exc)
-
-
-def _viewable(audit_id: int) -> Audit:
-    audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
-    return audit
-
-
-def _workable(audit_id: int) -> Audit:
-    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
-    audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
-    return audit
 
 
 def _sample(audit: Audit, sample_id: int) -> Sample:
@@ -102,7 +79,7 @@ def _record(sample: Sample) -> SampleRecord:
 @blp.response(200, SampleSummarySchema(many=True))
 def list_samples(audit_id: int) -> list[Sample]:
     """The audit's samples in the order they were opened (audit team and administrators)."""
-    return samples.list_samples(_viewable(audit_id))
+    return samples.list_samples(viewable_audit(audit_id))
 
 
 @blp.route(SAMPLES, methods=["POST"])
@@ -111,7 +88,7 @@ def list_samples(audit_id: int) -> list[Sample]:
 @blp.response(201, SampleRecordSchema)
 def create_sample(audit_id: int) -> SampleRecord:
     """Open a sample for in-scope clauses or controls, with the attribute tested and the deviation definition."""
-    audit = _workable(audit_id)
+    audit = workable_audit(audit_id)
     data = _body(SampleCreateSchema())
     record = samples.SampleData(**{**data, "checklist_item_ids": tuple(data["checklist_item_ids"])})
     actor = get_actor()
@@ -124,7 +101,7 @@ def create_sample(audit_id: int) -> SampleRecord:
 def get_sample(audit_id: int, sample_id: int) -> SampleRecord:
     """The whole record: population (N, hash, source, completeness check), method and size with the rationale,
     seed, algorithm and library versions, items, evaluation, and whether the draw re-performs."""
-    return _record(_sample(_viewable(audit_id), sample_id))
+    return _record(_sample(viewable_audit(audit_id), sample_id))
 
 
 @blp.route(f"{SAMPLE}/population", methods=["PUT"])
@@ -143,7 +120,7 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
     """Freeze the population: typed in, CSV (as text in `csv`, or a multipart `file` part), the AI-system
     inventory or the org units. Every problem (duplicate ids, missing columns, bad encoding…) is listed under
     `errors.json.population` with 422, and nothing is stored."""
-    sample = _sample(_workable(audit_id), sample_id)
+    sample = _sample(workable_audit(audit_id), sample_id)
     multipart = request.mimetype == "multipart/form-data"
     data = _body(PopulationInputSchema(), "form" if multipart else "json")
     upload = request.files.get("file") if multipart else None
@@ -175,7 +152,7 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
 def set_size(audit_id: int, sample_id: int) -> SampleRecord:
     """Choose the method and the size: attribute calculator (rates as fractions, optional exact finite-population
     correction), control-frequency table (judgemental), IAF MD 1 site rule, or the auditor's own size."""
-    sample = _sample(_workable(audit_id), sample_id)
+    sample = _sample(workable_audit(audit_id), sample_id)
     data = samples.SizeData(**_body(SizeInputSchema()))
     actor = get_actor()
     run(lambda: samples.set_size(sample, data, actor=actor))
@@ -189,7 +166,7 @@ def set_size(audit_id: int, sample_id: int) -> SampleRecord:
 def draw(audit_id: int, sample_id: int) -> SampleRecord:
     """Draw once. The seed (given, or generated) is stored before drawing; a sample is never re-drawn (409).
     Judgemental samples send `picks` with a rationale per unit."""
-    sample = _sample(_workable(audit_id), sample_id)
+    sample = _sample(workable_audit(audit_id), sample_id)
     data = _body(DrawInputSchema()) if request.get_data() else {"seed": None, "picks": None}
     actor = get_actor()
     run(lambda: samples.draw(sample, actor=actor, seed=data["seed"], picks=data["picks"]))
@@ -204,7 +181,7 @@ def draw(audit_id: int, sample_id: int) -> SampleRecord:
 @blp.response(200, SampleItemSchema(many=True))
 def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
     """The sampled items in draw order (replacements follow, with `replaces_id`)."""
-    return _sample(_viewable(audit_id), sample_id).items
+    return _sample(viewable_audit(audit_id), sample_id).items
 
 
 @blp.route(f"{SAMPLE}/items/<int:item_id>", methods=["PUT"])
@@ -214,7 +191,7 @@ def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
 def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
     """Record an item's result, note and evidence. A not_testable item (note required) gets a replacement drawn
     from the same seeded stream and logged; it is returned in `replacement`."""
-    sample = _sample(_workable(audit_id), sample_id)
+    sample = _sample(workable_audit(audit_id), sample_id)
     item = db.session.get(SampleItem, item_id)
     if item is None or item.sample_id != sample.id:
         fail(NotFound("That item is not part of this sample."))
@@ -234,7 +211,7 @@ def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
 def evaluate(audit_id: int, sample_id: int) -> dict[str, Any]:
     """Count deviations and, for a statistical sample, compute the exact upper deviation limit and conclude against
     the tolerable rate; judgemental samples get no statistical confidence. Every item needs a result first."""
-    sample = _sample(_workable(audit_id), sample_id)
+    sample = _sample(workable_audit(audit_id), sample_id)
     actor = get_actor()
     result = run(lambda: samples.evaluate(sample, actor=actor))
     return {**asdict(result), "proposed_finding": sample.proposed_finding}

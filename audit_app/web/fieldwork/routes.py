@@ -19,7 +19,8 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
-from audit_app.services import audits, evidence, fieldwork
+from audit_app.services import evidence, fieldwork
+from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
 from audit_app.web.forms import show_errors
 
@@ -63,42 +64,11 @@ def _helpers() -> dict[str, Any]:
 # --- Loading and authorizing ------------------------------------------------------------------------------------
 
 
-def _viewable_audit(audit_id: int) -> Audit:
-    try:
-        audit = audits.get_visible_audit(audit_id, current_user)
-        fieldwork.ensure_can_view(current_user, audit)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    return audit
-
-
 def _response_or_404(audit: Audit, response_id: int) -> ChecklistResponse:
     try:
         return fieldwork.get_response(audit, response_id)
     except NotFound:
         abort(404)
-
-
-def _ensure_worker(audit: Audit) -> Conflict | None:
-    """Before reading input: 403 unless an auditing team member; the Conflict if the audit is not in fieldwork."""
-    try:
-        fieldwork.ensure_can_work(current_user, audit)
-    except NotAllowed:
-        abort(403)
-    except Conflict as exc:
-        return exc
-    return None
-
-
-def _read_only_reason(audit: Audit) -> str | None:
-    """Why the signed-in user sees the item read-only, or None if they may record."""
-    try:
-        fieldwork.ensure_can_work(current_user, audit)
-    except (NotAllowed, Conflict) as exc:
-        return str(exc)
-    return None
 
 
 # --- The working checklist --------------------------------------------------------------------------------------
@@ -122,7 +92,7 @@ def _sections(checklist: fieldwork.WorkingChecklist) -> list[tuple[fieldwork.Gro
 @bp.get("/<int:audit_id>/checklist")
 @require_role(*STAFF)
 def checklist(audit_id: int) -> Page:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     view = request.args.get("view", "all")
     if view not in VIEWS:
         abort(400, description=f"There is no view called {view!r}. Choose one of: {', '.join(VIEWS.values())}.")
@@ -159,7 +129,7 @@ def _item_page(
     message: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    refusal = _read_only_reason(audit)
+    refusal = read_only_reason(audit)
     response = fieldwork.load_for_page(response)
     if response_form is None:
         response_form = ResponseForm.for_response(response)
@@ -189,16 +159,16 @@ def _item_page(
 @bp.get("/<int:audit_id>/checklist/<int:response_id>")
 @require_role(*STAFF)
 def item(audit_id: int, response_id: int) -> Page:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     return _item_page(audit, _response_or_404(audit, response_id))
 
 
 @bp.post("/<int:audit_id>/checklist/<int:response_id>/save")
 @require_role(*WORKERS)
 def save_response(audit_id: int, response_id: int) -> Page:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     response = _response_or_404(audit, response_id)
-    refused = _ensure_worker(audit)
+    refused = work_refusal(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = ResponseForm()
@@ -257,9 +227,9 @@ def _file_messages(exc: ValidationFailed) -> list[str]:
 @bp.post("/<int:audit_id>/checklist/<int:response_id>/evidence")
 @require_role(*WORKERS)
 def add_evidence(audit_id: int, response_id: int) -> Page:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     response = _response_or_404(audit, response_id)
-    refused = _ensure_worker(audit)
+    refused = work_refusal(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = EvidenceForm()
@@ -292,12 +262,12 @@ def add_evidence(audit_id: int, response_id: int) -> Page:
 @bp.post("/<int:audit_id>/evidence/<int:evidence_id>/files")
 @require_role(*WORKERS)
 def add_file(audit_id: int, evidence_id: int) -> Page:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     entry = db.session.get(Evidence, evidence_id)
     if entry is None or entry.audit_id != audit.id:
         abort(404)
     response = entry.response
-    refused = _ensure_worker(audit)
+    refused = work_refusal(audit)
     if refused is not None:
         return _item_page(audit, response, message=str(refused), status=409)
     form = FileForm()
@@ -325,7 +295,7 @@ def add_file(audit_id: int, evidence_id: int) -> Page:
 @bp.get("/<int:audit_id>/evidence/files/<int:file_id>")
 @require_role(*STAFF)
 def download(audit_id: int, file_id: int) -> Response:
-    audit = _viewable_audit(audit_id)
+    audit = viewable_audit(audit_id)
     try:
         record = evidence.get_file(file_id)
     except NotFound:

@@ -11,17 +11,16 @@ from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
 from audit_app.services import samples
 from audit_app.services import sampling_select as sel
+from audit_app.web.fieldwork.access import viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import DrawForm, ItemForm, evidence_choices
 from audit_app.web.samples.routes import (
     EXPORT_HEADER,
     Page,
-    _audit,
     _detail_page,
     _detail_url,
     _refused,
     _sample,
-    _work_refusal,
     bp,
 )
 
@@ -31,9 +30,9 @@ from audit_app.web.samples.routes import (
 @bp.post("/<int:audit_id>/samples/<int:sample_id>/draw")
 @require_role(*WORKERS)
 def draw(audit_id: int, sample_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
-    if (refused := _work_refusal(audit)) is not None:
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, _detail_url(sample), sample)
     form = DrawForm()
     if not form.validate_on_submit():
@@ -62,9 +61,9 @@ def _item(sample: Sample, item_id: int) -> SampleItem:
 @bp.post("/<int:audit_id>/samples/<int:sample_id>/items/<int:item_id>")
 @require_role(*WORKERS)
 def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
-    if (refused := _work_refusal(audit)) is not None:
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, _detail_url(sample), sample)
     item = _item(sample, item_id)
     form = ItemForm()
@@ -98,9 +97,9 @@ def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
 @bp.post("/<int:audit_id>/samples/<int:sample_id>/evaluate")
 @require_role(*WORKERS)
 def evaluate(audit_id: int, sample_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
-    if (refused := _work_refusal(audit)) is not None:
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, _detail_url(sample), sample)
     try:
         result = samples.evaluate(sample, actor=current_user)
@@ -114,7 +113,7 @@ def evaluate(audit_id: int, sample_id: int) -> Page:
 @bp.get("/<int:audit_id>/samples/<int:sample_id>/export.csv")
 @require_role(*STAFF)
 def export(audit_id: int, sample_id: int) -> Response:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
     keys = {i.id: i.key for i in sample.items}
     rows = [

@@ -17,11 +17,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, Sample, SampleItemResult, SampleStatus, SizeBasis
-from audit_app.services import audits, fieldwork, populations, samples
+from audit_app.services import populations, samples
 from audit_app.services import sampling_math as maths
+from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import (
     METHOD_HINTS,
@@ -74,41 +75,11 @@ def _helpers() -> dict[str, Any]:
 # --- Loading and authorizing ------------------------------------------------------------------------------------
 
 
-def _audit(audit_id: int) -> Audit:
-    try:
-        audit = audits.get_visible_audit(audit_id, current_user)
-        fieldwork.ensure_can_view(current_user, audit)
-    except NotFound:
-        abort(404)
-    except NotAllowed:
-        abort(403)
-    return audit
-
-
 def _sample(audit: Audit, sample_id: int) -> Sample:
     try:
         return samples.get_sample(audit, sample_id)
     except NotFound:
         abort(404)
-
-
-def _work_refusal(audit: Audit) -> Conflict | None:
-    """403 if the user may never record here; the Conflict (e.g. not in fieldwork) if not now; else None."""
-    try:
-        fieldwork.ensure_can_work(current_user, audit)
-    except NotAllowed:
-        abort(403)
-    except Conflict as exc:
-        return exc
-    return None
-
-
-def _quiet_refusal(audit: Audit) -> str | None:
-    try:
-        fieldwork.ensure_can_work(current_user, audit)
-    except (NotAllowed, Conflict) as exc:
-        return str(exc)
-    return None
 
 
 def _refused(audit: Audit, exc: DomainError | str, back: str, sample: Sample | None = None) -> tuple[str, int]:
@@ -141,17 +112,17 @@ def _draft_only(audit: Audit, sample: Sample) -> tuple[str, int] | None:
 @bp.get("/<int:audit_id>/samples")
 @require_role(*STAFF)
 def index(audit_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     return render_template(
-        "samples/index.html", audit=audit, samples=samples.list_samples(audit), refusal=_quiet_refusal(audit)
+        "samples/index.html", audit=audit, samples=samples.list_samples(audit), refusal=read_only_reason(audit)
     )
 
 
 @bp.route("/<int:audit_id>/samples/new", methods=["GET", "POST"])
 @require_role(*WORKERS)
 def new(audit_id: int) -> Page:
-    audit = _audit(audit_id)
-    if (refused := _work_refusal(audit)) is not None:
+    audit = viewable_audit(audit_id)
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, url_for("samples.index", audit_id=audit.id))
     form = SampleForm() if request.method == "POST" else SampleForm(formdata=None)
     form.set_choices(audit)
@@ -194,7 +165,7 @@ def _detail_page(
     failed_item: tuple[int, ItemForm] | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    refusal = _quiet_refusal(audit)
+    refusal = read_only_reason(audit)
     items = list(sample.items)
     by_id = {i.id: i for i in items}
     same, trouble = _reperformance(sample)
@@ -222,7 +193,7 @@ def _detail_page(
 @bp.get("/<int:audit_id>/samples/<int:sample_id>")
 @require_role(*STAFF)
 def detail(audit_id: int, sample_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     return _detail_page(audit, _sample(audit, sample_id))
 
 
@@ -253,9 +224,9 @@ def _population_page(
 @bp.route("/<int:audit_id>/samples/<int:sample_id>/population", methods=["GET", "POST"])
 @require_role(*WORKERS)
 def population(audit_id: int, sample_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
-    if (refused := _work_refusal(audit)) is not None:
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, _detail_url(sample), sample)
     if (drawn := _draft_only(audit, sample)) is not None:
         return drawn
@@ -282,9 +253,9 @@ def population(audit_id: int, sample_id: int) -> Page:
 @bp.route("/<int:audit_id>/samples/<int:sample_id>/size", methods=["GET", "POST"])
 @require_role(*WORKERS)
 def size(audit_id: int, sample_id: int) -> Page:
-    audit = _audit(audit_id)
+    audit = viewable_audit(audit_id)
     sample = _sample(audit, sample_id)
-    if (refused := _work_refusal(audit)) is not None:
+    if (refused := work_refusal(audit)) is not None:
         return _refused(audit, refused, _detail_url(sample), sample)
     if (drawn := _draft_only(audit, sample)) is not None:
         return drawn
