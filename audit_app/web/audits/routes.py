@@ -26,6 +26,7 @@ from audit_app.web.audits.forms import (
     TransitionForm,
     show_all_errors,
 )
+from audit_app.web.forms import attempt
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
@@ -200,19 +201,11 @@ def edit(audit_id: int) -> tuple[str, int] | Response:
     form.set_choices()
     status = 200
     if form.validate_on_submit():
-        try:
-            audits.update_details(audit, form.to_command(), actor=current_user)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_all_errors(form, exc)
-        except DomainError as exc:  # Locked, or a new lead who is not impartial
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            status = 409
-        else:
+        # Locked, or a new lead who is not impartial, comes back as 409.
+        _, status = attempt(
+            form, lambda: audits.update_details(audit, form.to_command(), actor=current_user), show=show_all_errors
+        )
+        if status == 200:
             db.session.commit()
             flash(f"Audit {audit.reference} saved.", "success")
             return redirect(url_for("audits.detail", audit_id=audit.id))
@@ -235,21 +228,14 @@ def scope(audit_id: int) -> tuple[str, int] | Response:
         form.system_ids.data = [s.id for s in audit.scope_systems]
     status = 200
     if form.validate_on_submit():
-        try:
-            audits.set_scope(
+        _, status = attempt(
+            form,
+            lambda: audits.set_scope(
                 audit, unit_ids=form.unit_ids.data or [], system_ids=form.system_ids.data or [], actor=current_user
-            )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_all_errors(form, exc)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            status = 409
-        else:
+            ),
+            show=show_all_errors,
+        )
+        if status == 200:
             db.session.commit()
             flash(f"Scope of {audit.reference} saved.", "success")
             return redirect(url_for("audits.detail", audit_id=audit.id))
@@ -289,25 +275,18 @@ def criteria(audit_id: int) -> tuple[str, int] | Response:
             item_ids = [item.id for vid in ticked for item in shown[vid] if item.auditable]
         else:  # items of a version no longer ticked go with it; the service refuses unknown or stray items
             item_ids = [i for i in form.item_ids.data or [] if version_of.get(i) in (None, *ticked)]
-        try:
-            audits.set_criteria(
+        _, status = attempt(
+            form,
+            lambda: audits.set_criteria(
                 audit,
                 version_ids=ticked,
                 item_ids=list(dict.fromkeys(item_ids)),
                 other_criteria=form.other_criteria.data or "",
                 actor=current_user,
-            )
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_all_errors(form, exc)
-        except DomainError as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-            status = 409
-        else:
+            ),
+            show=show_all_errors,
+        )
+        if status == 200:
             db.session.commit()
             added = [known[v].label for v in ticked if v not in pinned_before]
             if added and not form.select_all.data:
