@@ -151,16 +151,25 @@ class Audit(Model):
     scope_items: Mapped[list[ChecklistItem]] = relationship(
         secondary=audit_scope_item, order_by=(ChecklistItem.version_id, ChecklistItem.position)
     )
+    # Team members, auditees and sessions are never deleted: removal stamps removed_at (kept for the
+    # record) and these collections show only the current ones.
     team: Mapped[list[AuditTeamMember]] = relationship(
-        back_populates="audit", cascade="all, delete-orphan", order_by="AuditTeamMember.id"
+        primaryjoin="and_(AuditTeamMember.audit_id == Audit.id, AuditTeamMember.removed_at.is_(None))",
+        cascade="save-update, merge",
+        order_by="AuditTeamMember.id",
+        overlaps="audit",
     )
     auditees: Mapped[list[AuditAuditee]] = relationship(
-        back_populates="audit", cascade="all, delete-orphan", order_by="AuditAuditee.id"
+        primaryjoin="and_(AuditAuditee.audit_id == Audit.id, AuditAuditee.removed_at.is_(None))",
+        cascade="save-update, merge",
+        order_by="AuditAuditee.id",
+        overlaps="audit",
     )
     sessions: Mapped[list[AuditSession]] = relationship(
-        back_populates="audit",
-        cascade="all, delete-orphan",
+        primaryjoin="and_(AuditSession.audit_id == Audit.id, AuditSession.removed_at.is_(None))",
+        cascade="save-update, merge",
         order_by="(AuditSession.day, AuditSession.start_time)",
+        overlaps="audit",
     )
     meetings: Mapped[list[AuditMeeting]] = relationship(back_populates="audit", cascade="all, delete-orphan")
     transitions: Mapped[list[AuditTransition]] = relationship(
@@ -192,7 +201,11 @@ class AuditTeamMember(Model):
     declaration_text: Mapped[str] = mapped_column(sa.Text, default="")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    audit: Mapped[Audit] = relationship(back_populates="team")
+    #: Set when the member is taken off the team (the row stays as the record of who was on it).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    audit: Mapped[Audit] = relationship(overlaps="team")
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     exception_recorded_by: Mapped[User | None] = relationship(foreign_keys=[exception_recorded_by_id])
 
@@ -212,8 +225,11 @@ class AuditAuditee(Model):
     position: Mapped[str] = mapped_column(sa.String(120), default="")
     org_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
 
-    audit: Mapped[Audit] = relationship(back_populates="auditees")
-    user: Mapped[User | None] = relationship()
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    audit: Mapped[Audit] = relationship(overlaps="auditees")
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     org_unit: Mapped[OrgUnit | None] = relationship()
 
 

@@ -62,7 +62,11 @@ class AuditSession(Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    audit: Mapped[Audit] = relationship(back_populates="sessions")
+    #: Set when the session is taken off the agenda (the row stays for the record).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    audit: Mapped[Audit] = relationship(overlaps="sessions")
     items: Mapped[list[ChecklistItem]] = relationship(
         secondary=session_item, order_by=(ChecklistItem.version_id, ChecklistItem.position)
     )

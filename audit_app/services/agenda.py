@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User
+from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User, utcnow
 from audit_app.services import activity
 from audit_app.services.audits import ensure_can_manage
 from audit_app.services.lifecycle import ensure_unlocked
@@ -66,7 +66,7 @@ def save_session(audit: Audit, data: SessionData, *, actor: User, session: Audit
         raise ValidationFailed("The session is not valid.", errors)
     title = clean(data.title, field="title", max_length=200, required=True)
     created = session is None
-    session = session or AuditSession(audit=audit)
+    session = session or AuditSession()
     session.day, session.start_time, session.duration_minutes = data.day, data.start_time, data.duration_minutes
     session.activity, session.title, session.remote_link = data.activity, title, link
     session.location = clean(data.location, field="location", max_length=200)
@@ -75,7 +75,7 @@ def save_session(audit: Audit, data: SessionData, *, actor: User, session: Audit
     session.auditors = [team[i] for i in dict.fromkeys(data.auditor_ids)]
     session.auditees = [auditees[i] for i in dict.fromkeys(data.auditee_ids)]
     if created:
-        db.session.add(session)
+        audit.sessions.append(session)
     activity.record(
         actor,
         "audit.session_saved" if not created else "audit.session_added",
@@ -87,7 +87,7 @@ def save_session(audit: Audit, data: SessionData, *, actor: User, session: Audit
 
 
 def delete_session(audit: Audit, session: AuditSession, *, actor: User) -> None:
-    """Take a session off the agenda (the change is kept in the activity log)."""
+    """Take a session off the agenda; the row is kept (never deleted) and the change logged."""
     ensure_can_manage(actor, audit)
     ensure_unlocked(audit, "agenda")
     activity.record(
@@ -98,8 +98,9 @@ def delete_session(audit: Audit, session: AuditSession, *, actor: User) -> None:
         day=session.day.isoformat(),
         start=session.start_time.isoformat(timespec="minutes"),
     )
-    audit.sessions.remove(session)
-    db.session.delete(session)
+    session.removed_at, session.removed_by_id = utcnow(), actor.id  # kept for the record, off the agenda
+    db.session.flush()
+    db.session.expire(audit, ["sessions"])
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ def conflicts_for(audit: Audit) -> list[PlanConflict]:
                 AuditSession.day.in_(days),
                 AuditSession.audit_id != audit.id,
                 Audit.status.not_in([AuditStatus.CANCELLED, AuditStatus.CLOSED]),
+                AuditSession.removed_at.is_(None),
             )
         )
         others = [_slot(s) for s in db.session.scalars(stmt)]

@@ -68,6 +68,7 @@ def sessions_between(user: User, first: date, last: date) -> list[AuditSession]:
             AuditSession.day >= first,
             AuditSession.day <= last,
             Audit.status != AuditStatus.CANCELLED,
+            AuditSession.removed_at.is_(None),
         )
         .order_by(AuditSession.day, AuditSession.start_time, AuditSession.id)
     )

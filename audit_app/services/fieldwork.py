@@ -214,7 +214,7 @@ def working_checklist(audit: Audit, user: User, view: str = "all") -> WorkingChe
             sa.select(ChecklistItem.id)
             .join(AuditSession.items)
             .join(AuditSession.auditors)
-            .where(AuditSession.audit_id == audit.id, User.id == user.id)
+            .where(AuditSession.audit_id == audit.id, AuditSession.removed_at.is_(None), User.id == user.id)
         )
     )
     rows, groups = [], {}

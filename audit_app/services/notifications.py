@@ -120,6 +120,7 @@ def run_reminders(config: dict[str, Any]) -> int:
             .join(Audit)
             .where(
                 Audit.status.in_(ACTIVE),
+                AuditSession.removed_at.is_(None),
                 AuditSession.day >= now.date(),
                 AuditSession.day <= now.date() + timedelta(days=horizon_days),
             )

@@ -72,11 +72,10 @@ def add_member(audit: Audit, user_id: int, role: TeamRole, *, actor: User, excep
     )
     if reasons and not exception:
         raise NotImpartial(reasons)
-    member = AuditTeamMember(user=user, role=role)
+    member = _rejoin(audit, user, role)
     if reasons:
         member.impartiality_exception = exception
         member.exception_recorded_by_id, member.exception_recorded_at = actor.id, utcnow()
-    audit.team.append(member)
     activity.record(
         actor,
         "audit.team_added",
@@ -101,7 +100,7 @@ def remove_member(audit: Audit, member: AuditTeamMember, *, actor: User) -> None
     for session in audit.sessions:  # they no longer audit any session
         if member.user in session.auditors:
             session.auditors.remove(member.user)
-    audit.team.remove(member)
+    _retire(audit, member, "team", actor)
 
 
 def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
@@ -119,7 +118,7 @@ def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
     if existing is not None:
         existing.role = TeamRole.LEAD_AUDITOR
     else:
-        audit.team.append(AuditTeamMember(user=user, role=TeamRole.LEAD_AUDITOR))
+        _rejoin(audit, user, TeamRole.LEAD_AUDITOR)
     audit.lead_auditor_id = user.id
 
 
@@ -178,7 +177,40 @@ def remove_auditee(audit: Audit, auditee_id: int, *, actor: User) -> None:
     for session in audit.sessions:
         if auditee in session.auditees:
             session.auditees.remove(auditee)
-    audit.auditees.remove(auditee)
+    _retire(audit, auditee, "auditees", actor)
+
+
+def _retire(audit: Audit, row: AuditTeamMember | AuditAuditee, collection: str, actor: User) -> None:
+    """Take a row out of the audit's current collection without deleting it (audit records stay)."""
+    row.removed_at, row.removed_by_id = utcnow(), actor.id
+    db.session.flush()
+    db.session.expire(audit, [collection])
+
+
+def _former_member(audit: Audit, user_id: int) -> AuditTeamMember | None:
+    """A removed team row of this user on this audit, to bring back instead of adding a second one."""
+    return db.session.scalar(
+        sa.select(AuditTeamMember).where(
+            AuditTeamMember.audit_id == audit.id,
+            AuditTeamMember.user_id == user_id,
+            AuditTeamMember.removed_at.is_not(None),
+        )
+    )
+
+
+def _rejoin(audit: Audit, user: User, role: TeamRole) -> AuditTeamMember:
+    """The user's team row: a former one brought back with a fresh start, or a new one."""
+    member = _former_member(audit, user.id)
+    if member is None:
+        member = AuditTeamMember(user=user, role=role)
+        audit.team.append(member)
+        return member
+    member.role, member.removed_at, member.removed_by_id = role, None, None
+    member.declaration_confirmed_at, member.declaration_text = None, ""  # a new declaration is needed
+    member.impartiality_exception, member.exception_recorded_by_id, member.exception_recorded_at = "", None, None
+    db.session.flush()
+    db.session.expire(audit, ["team"])
+    return member
 
 
 def candidates(audit: Audit) -> list[tuple[User, list[str]]]:

@@ -103,7 +103,12 @@ def test_team_members_are_added_and_removed(app, client, lead_headers, make_user
     assert client.delete(f"{url}/{lead_member}", headers=lead_headers).status_code == 422
     assert client.delete(f"{url}/{added.get_json()['id']}", headers=lead_headers).status_code == 204
     assert client.delete(f"{url}/{added.get_json()['id']}", headers=lead_headers).status_code == 404
-    assert count(AuditTeamMember) == 1
+    assert [m["id"] for m in client.get(url, headers=lead_headers).get_json()["members"]] == [lead_member]
+    assert count(AuditTeamMember) == 2  # the removed member's row is kept for the record, never deleted
+    with app.app_context():
+        removed = db.session.get(AuditTeamMember, added.get_json()["id"])
+        assert removed.removed_at is not None
+        assert removed.removed_by_id is not None
 
 
 def test_team_is_frozen_in_reporting(app, client, lead_headers, make_user, audit_id, library):
