@@ -214,8 +214,13 @@ def set_scope(audit: Audit, *, unit_ids: list[int], system_ids: list[int], actor
         raise ValidationFailed("Unknown org unit or AI system.", {"scope": ["Choose existing units and systems."]})
     problems = []
     for member in audit.team:
-        if member.role in impartiality.BOUND_ROLES and not member.impartiality_exception:
-            problems += impartiality.conflicts(member.user, units, systems)
+        if member.role not in impartiality.BOUND_ROLES:
+            continue
+        after = impartiality.conflicts(member.user, units, systems)
+        if member.impartiality_exception:  # the exception covers the conflicts it was accepted for, not new ones
+            before = set(impartiality.conflicts(member.user, audit.scope_units, audit.scope_systems))
+            after = [reason for reason in after if reason not in before]
+        problems += after
     if problems:
         raise ValidationFailed(
             "This scope would make team members audit their own work.",

@@ -155,16 +155,15 @@ def test_widening_the_scope_to_a_members_unit_is_refused_naming_them(plan, org):
     assert audit.scope_systems == []
 
 
-def test_widening_the_scope_is_allowed_for_a_member_with_an_exception_or_an_observer(plan, org):
+def test_widening_the_scope_keeps_an_exception_and_does_not_bind_an_observer(plan, org):
+    """The insider's exception still covers the scorer; the observer's own unit may join the scope."""
     audit = _scoped_audit(plan, systems=[org["scorer"]])
     insider = plan.user(Role.AUDITOR, unit=org["risk"])
     observer = plan.user(Role.AUDITOR, unit=org["lending"])
     team.add_member(audit, insider.id, TeamRole.AUDITOR, actor=audit.lead_auditor, exception=JUSTIFIED)
     team.add_member(audit, observer.id, TeamRole.OBSERVER, actor=audit.lead_auditor)
-    audits.set_scope(
-        audit, unit_ids=[org["risk"].id, org["lending"].id], system_ids=[org["scorer"].id], actor=audit.lead_auditor
-    )
-    assert {u.name for u in audit.scope_units} == {"Risk Management", "Retail Lending"}
+    audits.set_scope(audit, unit_ids=[org["lending"].id], system_ids=[org["scorer"].id], actor=audit.lead_auditor)
+    assert {u.name for u in audit.scope_units} == {"Retail Lending"}
 
 
 def _details(audit, lead_id):
@@ -293,3 +292,65 @@ def test_auditor_in_a_sub_unit_of_a_scope_unit_is_not_impartial(app_ctx):
     reasons = _imp.conflicts(auditor, [department], [])
     assert reasons == ["Val Idator belongs to Model Validation, which is part of Risk Management (in the audit scope)."]
     assert _imp.conflicts(outsider, [department], []) == []
+
+
+def test_an_exception_does_not_cover_conflicts_that_a_later_scope_change_adds(app_ctx):
+    """The justified exception was accepted for the conflicts of its time; a new one needs a new decision."""
+    from datetime import date as _date
+
+    from audit_app.errors import ValidationFailed as _Invalid
+    from audit_app.extensions import db as _db
+    from audit_app.models import AIRole as _AIRole
+    from audit_app.models import AISystem as _System
+    from audit_app.models import AuditType as _Type
+    from audit_app.models import LifecycleStage as _Stage
+    from audit_app.models import OrgUnit as _Unit
+    from audit_app.models import RiskLevel as _Risk
+    from audit_app.models import Role as _Role
+    from audit_app.models import TeamRole as _TeamRole
+    from audit_app.models import UnitKind as _Kind
+    from audit_app.models import User as _User
+    from audit_app.services import audits as _audits
+    from audit_app.services import checklists as _checklists
+    from audit_app.services import programmes as _programmes
+    from audit_app.services import team as _team
+
+    version = _checklists.load_built_in()[0].version
+    home = _Unit(name="Data Science", kind=_Kind.DEPARTMENT)
+    other = _Unit(name="Credit Risk", kind=_Kind.DEPARTMENT)
+    lead = _User(email="lead@x.test", name="Lead", role=_Role.LEAD_AUDITOR)
+    expert = _User(email="ds@x.test", name="Dee Scientist", role=_Role.AUDITOR, org_unit=home)
+    _db.session.add_all([home, other, lead, expert])
+    _db.session.flush()
+    model = _System(
+        name="Scorer",
+        purpose="p",
+        role=_AIRole.DEVELOPER,
+        risk_level=_Risk.HIGH,
+        owner_unit_id=home.id,
+        lifecycle_stage=_Stage.DEPLOYMENT,
+    )
+    _db.session.add(model)
+    _db.session.flush()
+    programme = _programmes.save_programme(
+        _programmes.ProgrammeData("EXC", "Exceptions", _date(2026, 1, 1), _date(2026, 12, 31), version.id), actor=lead
+    )
+    audit = _audits.create_audit(
+        programme,
+        _audits.AuditDetails("Credit", _Type.INTERNAL, _date(2026, 5, 4), _date(2026, 5, 5), lead.id),
+        actor=lead,
+    )
+    _db.session.flush()
+    _audits.set_scope(audit, unit_ids=[other.id], system_ids=[model.id], actor=lead)
+    _team.add_member(
+        audit,
+        expert.id,
+        _TeamRole.TECHNICAL_EXPERT,
+        actor=lead,
+        exception="Only model developer able to explain the scorer; she will not judge conformity.",
+    )
+    _audits.set_scope(audit, unit_ids=[other.id], system_ids=[model.id], actor=lead)  # same scope: still fine
+    with pytest.raises(_Invalid) as refused:
+        _audits.set_scope(audit, unit_ids=[other.id, home.id], system_ids=[model.id], actor=lead)
+    assert "Dee Scientist belongs to Data Science, which is in the audit scope." in refused.value.errors["scope"]
+    assert [u.id for u in audit.scope_units] == [other.id]
