@@ -216,10 +216,14 @@ def test_default_database_is_sqlite_in_the_instance_folder(clean_env, tmp_path):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'audit.sqlite'}"
 
 
-def test_sqlite_connections_get_pragmas(app_ctx):
-    if db.engine.dialect.name == "postgresql":
-        pytest.skip("SQLite pragmas do not apply to PostgreSQL")
-    with db.engine.connect() as connection:
-        assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+def test_sqlite_connections_get_pragmas(clean_env, tmp_path):
+    """Checked on an SQLite file of its own, so it also runs when the suite's database is PostgreSQL."""
+    app = _plain_app(tmp_path / "instance")
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                assert connection.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+                assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+                assert connection.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+        finally:
+            db.engine.dispose()
