@@ -65,6 +65,13 @@ class AuditStatus(enum.StrEnum):
     def label(self) -> str:
         return self.value.replace("_", "-").capitalize()
 
+    @property
+    def in_words(self) -> str:
+        """For sentences: "the audit is in fieldwork", "the audit is closed"."""
+        if self in (AuditStatus.PLANNED, AuditStatus.CLOSED, AuditStatus.CANCELLED):
+            return self.value
+        return f"in {self.label.lower()}"
+
 
 class TeamRole(enum.StrEnum):
     LEAD_AUDITOR = "lead_auditor"

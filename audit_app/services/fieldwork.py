@@ -61,7 +61,7 @@ def ensure_can_work(user: User, audit: Audit) -> None:
         raise NotAllowed("Only auditors on this audit's team record results and evidence.")
     if audit.status is not AuditStatus.FIELDWORK:
         raise Conflict(
-            f"Results and evidence are recorded during fieldwork; the audit is in {audit.status.label.lower()}."
+            f"Results and evidence are recorded during fieldwork; the audit is {audit.status.in_words}."
         )
 
 

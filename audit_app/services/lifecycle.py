@@ -75,7 +75,7 @@ def ensure_unlocked(audit: Audit, section: str) -> None:
     """Refuse changes to a part of the audit that its state freezes."""
     if section in LOCKED[audit.status]:
         raise Locked(
-            f"{SECTION_LABELS[section]} can no longer change: the audit is in {audit.status.label.lower()} "
+            f"{SECTION_LABELS[section]} can no longer change: the audit is {audit.status.in_words} "
             f"and {LOCK_REASONS.get(audit.status, 'this state freezes it')}."
         )
 

@@ -273,7 +273,7 @@ def test_reporting_waits_for_the_opening_and_closing_meetings(plan):
 def _assert_locked(exc: Locked, section: str, status: AuditStatus) -> None:
     message = str(exc)
     assert message.startswith(f"{lifecycle.SECTION_LABELS[section]} can no longer change")
-    assert f"the audit is in {status.label.lower()}" in message
+    assert f"the audit is {status.in_words}" in message
     assert lifecycle.LOCK_REASONS[status] in message
 
 
