@@ -60,9 +60,7 @@ def ensure_can_work(user: User, audit: Audit) -> None:
     if member is None or member.role not in WORKING_ROLES:
         raise NotAllowed("Only auditors on this audit's team record results and evidence.")
     if audit.status is not AuditStatus.FIELDWORK:
-        raise Conflict(
-            f"Results and evidence are recorded during fieldwork; the audit is {audit.status.in_words}."
-        )
+        raise Conflict(f"Results and evidence are recorded during fieldwork; the audit is {audit.status.in_words}.")
 
 
 def materialise_responses(audit: Audit) -> int:
