@@ -55,3 +55,30 @@ def fetch(app: Flask) -> Callable[[type[Any], int], dict[str, Any]]:
             return {c.key: getattr(row, c.key) for c in sa.inspect(model).column_attrs}
 
     return _fetch
+
+
+# --- Planning fixtures shared by the programme, audit and planning API tests ------------------------------------
+
+
+@pytest.fixture
+def lead_id(make_user) -> int:
+    return make_user(Role.LEAD_AUDITOR)
+
+
+@pytest.fixture
+def lead_headers(lead_id, token_for) -> dict[str, str]:
+    return token_for(lead_id)
+
+
+@pytest.fixture
+def programme_id(app, lead_id, library) -> int:
+    from tests.api.test_api_programmes import make_programme
+
+    return make_programme(app, lead_id, library)
+
+
+@pytest.fixture
+def audit_id(app, programme_id, lead_id) -> int:
+    from tests.api.test_api_programmes import make_audit
+
+    return make_audit(app, programme_id, lead_id, "Leadership")

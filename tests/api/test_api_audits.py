@@ -83,26 +83,6 @@ def advance(app, audit_id: int, version_id: int, status: AuditStatus) -> None:
 # --- Fixtures ---------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def lead_id(make_user):
-    return make_user(Role.LEAD_AUDITOR)
-
-
-@pytest.fixture
-def lead_headers(lead_id, token_for):
-    return token_for(lead_id)
-
-
-@pytest.fixture
-def programme_id(app, lead_id, library):
-    return make_programme(app, lead_id, library)
-
-
-@pytest.fixture
-def audit_id(app, programme_id, lead_id):
-    return make_audit(app, programme_id, lead_id, "Leadership")
-
-
 def new_audit(programme: int, **changes) -> dict:
     return {
         "programme_id": programme,

@@ -8,28 +8,8 @@ from audit_app.extensions import db
 from audit_app.models import INDEPENDENCE_DECLARATION, Audit, AuditTeamMember, Role, TeamRole
 from audit_app.services import audits, team
 from tests.api.test_api_audits import S, advance, move, prepare
-from tests.api.test_api_programmes import make_audit, make_programme, set_criteria
+from tests.api.test_api_programmes import make_audit, set_criteria
 from tests.api.test_openapi import request_schema
-
-
-@pytest.fixture
-def lead_id(make_user):
-    return make_user(Role.LEAD_AUDITOR)
-
-
-@pytest.fixture
-def lead_headers(lead_id, token_for):
-    return token_for(lead_id)
-
-
-@pytest.fixture
-def programme_id(app, lead_id, library):
-    return make_programme(app, lead_id, library)
-
-
-@pytest.fixture
-def audit_id(app, programme_id, lead_id):
-    return make_audit(app, programme_id, lead_id, "Leadership")
 
 
 def scope_units(app, audit_id: int, *unit_ids: int) -> None:

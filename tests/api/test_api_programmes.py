@@ -92,16 +92,6 @@ def set_criteria(app, audit_id: int, actor_id: int, version_id: int, *refs: str)
 
 
 @pytest.fixture
-def lead_id(make_user):
-    return make_user(Role.LEAD_AUDITOR)
-
-
-@pytest.fixture
-def lead_headers(lead_id, token_for):
-    return token_for(lead_id)
-
-
-@pytest.fixture
 def body(library):
     return {
         "code": "2026",

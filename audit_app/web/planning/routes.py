@@ -19,7 +19,7 @@ from audit_app.services import agenda as agenda_service
 from audit_app.services import audits, lifecycle, meetings, permissions
 from audit_app.services import team as team_service
 from audit_app.services.lifecycle import Locked
-from audit_app.web.forms import show_errors
+from audit_app.web.forms import attempt, show_errors
 from audit_app.web.planning.forms import AuditeeForm, MeetingForm, MemberForm, SessionForm
 
 bp = Blueprint("planning", __name__, url_prefix="/audits")
@@ -184,16 +184,9 @@ def add_auditee(audit_id: int) -> Page:
     form.set_choices(audit)
     if not form.validate_on_submit():
         return _team_page(audit, auditee_form=form, status=400)
-    try:
-        auditee = team_service.add_auditee(audit, actor=current_user, **form.to_kwargs())
-    except (Locked, Conflict) as exc:
-        db.session.rollback()
-        form.form_errors.append(str(exc))
-        return _team_page(audit, auditee_form=form, status=409)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _team_page(audit, auditee_form=form, status=400)
+    auditee, status = attempt(form, lambda: team_service.add_auditee(audit, actor=current_user, **form.to_kwargs()))
+    if auditee is None:
+        return _team_page(audit, auditee_form=form, status=status)
     name = auditee.name
     db.session.commit()
     flash(f"{name} added as an auditee representative.", "success")
