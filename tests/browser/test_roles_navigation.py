@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from audit_app.extensions import db
 from audit_app.models import Role
@@ -28,8 +29,8 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(role, demo_logins, live
     assert page.url.startswith(f"{live_server}/auth/login")
     assert_accessible(page)
 
-    page.get_by_label("E-mail").fill(login.email)
-    page.get_by_label("Password").fill(login.password)
+    page.get_by_label("E-mail", exact=True).fill(login.email)
+    page.get_by_label("Password", exact=True).fill(login.password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server}/")
 
@@ -59,9 +60,17 @@ def test_keyboard_only_sign_in_and_skip_link(demo_logins, live_server, page):
     login = demo_logins[Role.AUDITOR]
     page.goto(f"{live_server}/auth/login")
     # The e-mail field has focus on arrival; the whole sign-in works from the keyboard.
+    # Chromium applies autofocus on a later rendering step than "load", so wait for it
+    # before typing: keys sent earlier would go nowhere.
+    email = page.get_by_label("E-mail", exact=True)
+    expect(email).to_be_focused()
     page.keyboard.type(login.email)
+    expect(email).to_have_value(login.email)
     page.keyboard.press("Tab")
+    password = page.get_by_label("Password", exact=True)
+    expect(password).to_be_focused()
     page.keyboard.type(login.password)
+    expect(password).to_have_value(login.password)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/")
     assert page.locator("h1").inner_text() == demo.ORG_NAME
