@@ -9,6 +9,7 @@ import pytest
 from audit_app.extensions import db
 from audit_app.models import AuditStatus, Role
 from audit_app.services import accounts, checklists, demo
+from tests.fixtures.browser import follow
 from tests.fixtures.planning import Planning
 
 pytestmark = pytest.mark.browser
@@ -38,20 +39,19 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
     page.goto(f"{live_server}/auth/login")
     page.get_by_label("E-mail").fill(login.email)
     page.get_by_label("Password").fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
+    follow(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url(f"{live_server}/")
 
     # The working checklist, then one clause.
     page.goto(f"{live_server}/audits/{audit_id}/checklist")
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile(r"^8\.4 ")).first.click()
+    follow(page, page.get_by_role("link", name=re.compile(r"^8\.4 ")).first)
     page.wait_for_selector("#result")
     assert "Audit questions" in page.locator("main").inner_text()
     assert_accessible(page)
     page.get_by_label("Nonconformity", exact=True).check()
     page.get_by_label("Notes").fill("Impact assessments are not repeated after significant model changes.")
-    page.get_by_role("button", name="Save", exact=True).click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Save", exact=True))
     assert page.get_by_label("Nonconformity", exact=True).is_checked()
 
     # Evidence with a file: stored, hashed, listed.
@@ -60,8 +60,7 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
     page.get_by_label("Files (optional)").set_input_files(
         [{"name": "register-extract.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
-    page.get_by_role("button", name="Add evidence").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Add evidence"))
     evidence_text = page.locator("main").inner_text()
     assert "register-extract.pdf" in evidence_text
     assert "Impact assessment register, export of 1 March" in evidence_text
@@ -76,29 +75,25 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
     page.get_by_label("Sampling unit").fill("model changes")
     page.get_by_label(re.compile(r"^8\.4")).check()
     assert_accessible(page)
-    page.get_by_role("button", name="Create the sample").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Create the sample"))
 
     page.wait_for_url(re.compile(r"/population$"))  # a new sample goes straight to its population
     page.get_by_label("Typed in").check()
     page.get_by_label("Typed population").fill("\n".join(f"CHG-{i:03d}, Model change {i}" for i in range(1, 31)))
     page.get_by_label("Completeness and accuracy check").fill("Reconciled to 30 change tickets in the CI/CD log.")
     assert_accessible(page)
-    page.get_by_role("button", name="Freeze the population").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Freeze the population"))
 
-    page.get_by_role("link", name="Choose the method and size").click()
+    follow(page, page.get_by_role("link", name="Choose the method and size"))
     page.get_by_label("Simple random").check()
     page.get_by_label("Auditor's judgement").check()
     page.get_by_label("Sample size").fill("5")
     page.get_by_label("Rationale").fill("Walk-through sample of five changes for this first audit.")
     assert_accessible(page)
-    page.get_by_role("button", name="Set the method and size").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Set the method and size"))
 
     page.get_by_label("Seed (optional)").fill("4242")
-    page.get_by_role("button", name="Draw the sample").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Draw the sample"))
     detail = page.locator("main").inner_text()
     assert "4242" in detail
     assert "Mersenne Twister" in detail
@@ -115,11 +110,9 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
         ).check()
         if index == 0:
             page.get_by_label(f"Note for {key}").fill("Assessment repeated 74 days after the change.")
-        page.get_by_role("button", name=f"Save {key}").click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("button", name=f"Save {key}"))
 
-    page.get_by_role("button", name="Evaluate the sample").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Evaluate the sample"))
     finding = page.locator("main").inner_text()
     assert "Proposed finding" in finding
     assert "1 of 5 sampled model changes did not meet the tested attribute" in finding

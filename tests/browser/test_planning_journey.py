@@ -9,6 +9,7 @@ import pytest
 from audit_app.extensions import db
 from audit_app.models import Role
 from audit_app.services import checklists, demo
+from tests.fixtures.browser import follow
 
 pytestmark = pytest.mark.browser
 
@@ -35,33 +36,33 @@ def test_lead_auditor_plans_an_audit_and_sees_coverage_gaps_shrink(logins, live_
     page.goto(f"{live_server}/auth/login")
     page.get_by_label("E-mail").fill(lead.email)
     page.get_by_label("Password").fill(lead.password)
-    page.get_by_role("button", name="Sign in").click()
+    follow(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url(f"{live_server}/")
 
     # A programme for the period.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes"))
     assert_accessible(page)
-    page.get_by_role("link", name="New programme").click()
+    follow(page, page.get_by_role("link", name="New programme"))
     page.get_by_label("Period code").fill("2030")
     page.get_by_label("Title", exact=True).fill("Internal audit programme 2030")
     page.get_by_label("Period start").fill("2030-01-01")
     page.get_by_label("Period end").fill("2030-12-31")
     page.get_by_label("Objectives").fill("Cover every clause and applicable control before stage 1.")
     assert_accessible(page)
-    page.get_by_role("button", name="Save programme").click()
+    follow(page, page.get_by_role("button", name="Save programme"))
     page.wait_for_selector("#coverage-summary")
     assert_accessible(page)
     assert _uncovered(page) == 81
     programme_url = page.url
 
     # An audit in that programme.
-    page.get_by_role("link", name="Plan an audit").first.click()
+    follow(page, page.get_by_role("link", name="Plan an audit").first)
     page.get_by_label("Title", exact=True).fill("Impact assessment and data controls")
     page.get_by_label("Audit starts on").fill("2030-03-10")
     page.get_by_label("Audit ends on").fill("2030-03-11")
     page.get_by_label("Objectives").fill("Check impact assessments and data provenance for in-scope AI systems.")
     assert_accessible(page)
-    page.get_by_role("button", name="Plan audit").click()
+    follow(page, page.get_by_role("button", name="Plan audit"))
     page.wait_for_selector("h1")
     assert "IA-2030-01" in page.locator("h1").inner_text()
     assert_accessible(page)
@@ -70,20 +71,18 @@ def test_lead_auditor_plans_an_audit_and_sees_coverage_gaps_shrink(logins, live_
     # Criteria: pin the ISO/IEC 42001 checklist, then choose three items.
     page.goto(f"{audit_url}/criteria")
     page.get_by_label(re.compile(r"ISO/IEC 42001:2023 .*\(version")).check()
-    page.get_by_role("button", name="Save selection").click()
+    follow(page, page.get_by_role("button", name="Save selection"))
     for ref in ("6.1.4", "8.4", "A.5.2"):
         page.locator("label", has_text=re.compile(rf"^{re.escape(ref)} ")).first.click()
     assert_accessible(page)
-    page.get_by_role("button", name="Save selection").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Save selection"))
 
     # The team: an internal auditor from Internal Audit (impartial for this scope).
     page.goto(f"{audit_url}/team")
     person = page.get_by_label("Person")
     person.select_option(person.locator("option", has_text="Omar Auditor").get_attribute("value"))
     assert_accessible(page)
-    page.get_by_role("button", name="Add to the team").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Add to the team"))
     assert page.get_by_role("cell", name="Omar Auditor").count() >= 1
 
     # The agenda: one session covering two of the three items; the third shows as a gap.
@@ -97,8 +96,7 @@ def test_lead_auditor_plans_an_audit_and_sees_coverage_gaps_shrink(logins, live_
     page.get_by_label(re.compile(r"^8\.4")).check()
     page.get_by_label(re.compile(r"^Omar Auditor")).check()
     assert_accessible(page)
-    page.get_by_role("button", name="Save session").click()
-    page.wait_for_load_state()
+    follow(page, page.get_by_role("button", name="Save session"))
     assert "A.5.2" in page.locator("main").inner_text()  # in scope but no session covers it yet
     assert_accessible(page)
 

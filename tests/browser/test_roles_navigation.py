@@ -9,6 +9,7 @@ from audit_app.extensions import db
 from audit_app.models import Role
 from audit_app.services import checklists, demo
 from audit_app.web.nav import nav_for
+from tests.fixtures.browser import follow
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +32,7 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(role, demo_logins, live
 
     page.get_by_label("E-mail", exact=True).fill(login.email)
     page.get_by_label("Password", exact=True).fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
+    follow(page, page.get_by_role("button", name="Sign in"))
     page.wait_for_url(f"{live_server}/")
 
     nav = page.get_by_role("navigation", name="Main")
@@ -47,12 +48,11 @@ def test_each_demo_role_signs_in_and_sees_its_navigation(role, demo_logins, live
 
     # Every navigation target opens for this role and passes the accessibility scan.
     for label in labels[1:]:
-        page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
-        page.wait_for_load_state()
+        follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True))
         assert page.locator("h1").count() == 1, f"{label} has no page heading"
         assert_accessible(page)
 
-    page.get_by_role("button", name="Sign out").click()
+    follow(page, page.get_by_role("button", name="Sign out"))
     page.wait_for_url(f"{live_server}/auth/login")
 
 
