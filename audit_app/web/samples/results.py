@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect
+from flask import Response, abort, flash, redirect, request
 from flask_login import current_user
 
 from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import DomainError, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
-from audit_app.services import samples
+from audit_app.services import sample_items, samples
 from audit_app.services import sampling_select as sel
+from audit_app.services.sample_items import ItemFilter
 from audit_app.web.fieldwork.access import viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import DrawForm, ItemForm, evidence_choices
@@ -52,10 +53,19 @@ def draw(audit_id: int, sample_id: int) -> Page:
 
 
 def _item(sample: Sample, item_id: int) -> SampleItem:
-    item = next((i for i in sample.items if i.id == item_id), None)
-    if item is None:
+    item = db.session.get(SampleItem, item_id)
+    if item is None or item.sample_id != sample.id:
         abort(404)
     return item
+
+
+def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = None) -> str:
+    """The sample page at `item`: on the list page given, or else on the page the item is on."""
+    page = page or sample_items.page_of(item, show)
+    args: dict[str, object] = {"page": page} if page > 1 else {}
+    if show is not ItemFilter.ALL:
+        args["show"] = show.value
+    return _detail_url(sample, f"item-{item.id}", **args)
 
 
 @bp.post("/<int:audit_id>/samples/<int:sample_id>/items/<int:item_id>")
@@ -85,13 +95,17 @@ def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
     except DomainError as exc:
         return _refused(audit, exc, _detail_url(sample, f"item-{item_id}"), sample)
     key, label = item.key, item.result.label.lower()
-    new_key = replacement.key if replacement is not None else None
+    show = ItemFilter.parse(request.args.get("show"))
+    db.session.flush()
+    if replacement is not None:
+        new_key, back = replacement.key, _at(sample, replacement, show)
+    else:
+        new_key, back = None, _at(sample, item, show, request.args.get("page", type=int))
     db.session.commit()
     flash(f"{key}: {label}.", "success")
     if new_key is not None:
         flash(f"Replacement drawn from the same seeded stream: {new_key}", "success")
-        return redirect(_detail_url(sample, "items"))
-    return redirect(_detail_url(sample, f"item-{item_id}"))
+    return redirect(back)
 
 
 @bp.post("/<int:audit_id>/samples/<int:sample_id>/evaluate")

@@ -20,8 +20,9 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, Sample, SampleItemResult, SampleStatus, SizeBasis
-from audit_app.services import populations, samples
+from audit_app.services import populations, sample_items, samples
 from audit_app.services import sampling_math as maths
+from audit_app.services.sample_items import ItemFilter
 from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import (
@@ -95,8 +96,8 @@ def _refused(audit: Audit, exc: DomainError | str, back: str, sample: Sample | N
     return page, status
 
 
-def _detail_url(sample: Sample, anchor: str | None = None) -> str:
-    return url_for("samples.detail", audit_id=sample.audit_id, sample_id=sample.id, _anchor=anchor)
+def _detail_url(sample: Sample, anchor: str | None = None, **args: Any) -> str:
+    return url_for("samples.detail", audit_id=sample.audit_id, sample_id=sample.id, _anchor=anchor, **args)
 
 
 def _draft_only(audit: Audit, sample: Sample) -> tuple[str, int] | None:
@@ -166,17 +167,20 @@ def _detail_page(
     status: int = 200,
 ) -> tuple[str, int]:
     refusal = read_only_reason(audit)
-    items = list(sample.items)
-    by_id = {i.id: i for i in items}
+    show = ItemFilter.parse(request.args.get("show"))
+    listing = sample_items.items_page(sample, page=request.args.get("page", 1, type=int), show=show)
+    counts = sample_items.result_counts(sample)
     same, trouble = _reperformance(sample)
     page = render_template(
         "samples/detail.html",
         audit=audit,
         sample=sample,
-        items=items,
-        replaced_by={i.replaces_id: i for i in items if i.replaces_id},
-        by_id=by_id,
-        tested=sum(i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION) for i in items),
+        listing=listing,
+        filters=list(ItemFilter),
+        counts=counts,
+        drawn=sum(counts.values()),
+        tested=counts[SampleItemResult.CONFORMING] + counts[SampleItemResult.DEVIATION],
+        not_testable=sample_items.not_testable_keys(sample) if counts[SampleItemResult.NOT_TESTABLE] else [],
         statistical=samples.is_statistical(sample),
         reperformed=same,
         reperform_trouble=trouble,

@@ -1,0 +1,132 @@
+"""A sample's items read a page at a time: counts by result, one filtered page, and where an item sits.
+
+A whole-population sample can hold thousands of items; its page shows one slice with a bounded number of
+queries, while the counts that drive the evaluation are computed in the database over all items.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from audit_app.extensions import db
+from audit_app.models import Sample, SampleItem, SampleItemResult
+
+ITEMS_PER_PAGE = 50
+#: How many not-testable keys the evaluation names before saying "and N more".
+NAMED_LIMIT = 20
+
+
+class ItemFilter(enum.StrEnum):
+    ALL = "all"
+    PENDING = "pending"
+    DEVIATION = "deviation"
+    NOT_TESTABLE = "not_testable"
+
+    @property
+    def label(self) -> str:
+        return {"all": "All items", "pending": "Pending", "deviation": "Deviations", "not_testable": "Not testable"}[
+            self.value
+        ]
+
+    @classmethod
+    def parse(cls, value: str | None) -> ItemFilter:
+        """The filter named in a query string; anything unknown shows all items."""
+        try:
+            return cls(value or cls.ALL)
+        except ValueError:
+            return cls.ALL
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: list[SampleItem]
+    page: int
+    pages: int
+    #: Items matching the filter (all pages).
+    total: int
+    show: ItemFilter
+    #: Item id -> the item drawn to replace it, for the items on this page.
+    replaced_by: dict[int, SampleItem]
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * ITEMS_PER_PAGE + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1 if self.items else 0
+
+
+def _where(sample: Sample, show: ItemFilter) -> list[sa.ColumnElement[bool]]:
+    conditions = [SampleItem.sample_id == sample.id]
+    if show is not ItemFilter.ALL:
+        conditions.append(SampleItem.result == SampleItemResult(show.value))
+    return conditions
+
+
+def result_counts(sample: Sample) -> dict[SampleItemResult, int]:
+    """How many items carry each result (every result present, zero when none)."""
+    rows = db.session.execute(
+        sa.select(SampleItem.result, sa.func.count())
+        .where(SampleItem.sample_id == sample.id)
+        .group_by(SampleItem.result)
+    )
+    counts = dict.fromkeys(SampleItemResult, 0)
+    counts.update({result: count for result, count in rows})
+    return counts
+
+
+def items_page(sample: Sample, *, page: int = 1, show: ItemFilter = ItemFilter.ALL) -> ItemPage:
+    """One page of the sample's items in draw order; a page number past the end shows the last page."""
+    conditions = _where(sample, show)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(SampleItem).where(*conditions)) or 0
+    pages = max(1, math.ceil(total / ITEMS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    items = list(
+        db.session.scalars(
+            sa.select(SampleItem)
+            .where(*conditions)
+            .order_by(SampleItem.draw_order)
+            .offset((page - 1) * ITEMS_PER_PAGE)
+            .limit(ITEMS_PER_PAGE)
+            .options(
+                selectinload(SampleItem.evidence),
+                selectinload(SampleItem.tested_by),
+                selectinload(SampleItem.replaces),
+            )
+        )
+    )
+    replaced_by: dict[int, SampleItem] = {}
+    if items:
+        replacements = db.session.scalars(
+            sa.select(SampleItem).where(SampleItem.replaces_id.in_([i.id for i in items]))
+        )
+        replaced_by = {r.replaces_id: r for r in replacements if r.replaces_id is not None}
+    return ItemPage(items, page, pages, total, show, replaced_by)
+
+
+def page_of(item: SampleItem, show: ItemFilter = ItemFilter.ALL) -> int:
+    """The page on which `item` appears under `show` (page 1 when it does not match the filter)."""
+    before = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SampleItem)
+        .where(*_where(item.sample, show), SampleItem.draw_order < item.draw_order)
+    )
+    return (before or 0) // ITEMS_PER_PAGE + 1
+
+
+def not_testable_keys(sample: Sample) -> list[str]:
+    """The first keys (in draw order) of items that could not be tested, for the evaluation's limitations."""
+    return list(
+        db.session.scalars(
+            sa.select(SampleItem.key)
+            .where(*_where(sample, ItemFilter.NOT_TESTABLE))
+            .order_by(SampleItem.draw_order)
+            .limit(NAMED_LIMIT)
+        )
+    )

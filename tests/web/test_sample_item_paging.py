@@ -1,0 +1,166 @@
+"""Sample pages, part 4: a big sample's items are listed a page at a time, filtered by result, in bounded queries.
+
+A whole-population sample of 130 items spans three pages of 50. Recording a result returns the auditor to the page
+they were on; a replacement is shown on the page it lands on; the evaluation's counts cover every page.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audit_app.services.sample_items import ITEMS_PER_PAGE
+from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
+    base,
+    create,
+    draw,
+    items_of,
+    record,
+    set_size,
+    text,
+    typed,
+    world_fixture,
+)
+
+N = 130
+
+
+def keys(page: str) -> list[str]:
+    return re.findall(r"<legend>Result for ([^<]+)</legend>", page)
+
+
+def rows(page: str) -> list[str]:
+    return re.findall(r'<tr id="item-(\d+)">', page)
+
+
+@pytest.fixture
+def big(client, app, world, login):
+    """A drawn whole-population sample of N typed items; returns (sample id, its items in draw order)."""
+    login(world.auditor_id)
+    sample_id = create(client, world)
+    lines = "\n".join(f"K{i:04d}, Item {i}" for i in range(1, N + 1))
+    assert typed(client, world, sample_id, lines).status_code == 302
+    assert set_size(client, world, sample_id, method="whole_population").status_code == 302
+    assert draw(client, world, sample_id).status_code == 302
+    items = items_of(app, sample_id)
+    assert len(items) == N
+    return sample_id, items
+
+
+def test_items_are_listed_fifty_to_a_page(client, world, big):
+    sample_id, items = big
+    url = f"{base(world)}/{sample_id}"
+    first = text(client.get(url))
+    assert "Items (130)" in first
+    assert "All items: 1\N{EN DASH}50 of 130 (page 1 of 3)" in first
+    assert rows(first) == [str(i["id"]) for i in items[:ITEMS_PER_PAGE]]
+    assert keys(first) == [i["key"] for i in items[:ITEMS_PER_PAGE]]
+    assert 'rel="next"' in first
+    assert 'rel="prev"' not in first
+
+    last = text(client.get(f"{url}?page=3"))
+    assert "All items: 101\N{EN DASH}130 of 130 (page 3 of 3)" in last
+    assert rows(last) == [str(i["id"]) for i in items[100:]]
+    assert 'rel="prev"' in last
+    assert 'rel="next"' not in last
+    assert "130 item(s) still pending." in last  # the evaluation counts every page
+
+    # Past the end shows the last page; a malformed or negative page number shows the first.
+    assert rows(text(client.get(f"{url}?page=99"))) == rows(last)
+    assert rows(text(client.get(f"{url}?page=abc"))) == rows(first)
+    assert rows(text(client.get(f"{url}?page=-4"))) == rows(first)
+
+
+def test_filters_show_pending_deviations_and_not_testable(client, world, big):
+    sample_id, items = big
+    url = f"{base(world)}/{sample_id}"
+    assert record(client, world, sample_id, items[0]["id"], "deviation", "No sign-off").status_code == 302
+    assert record(client, world, sample_id, items[60]["id"], "conforming").status_code == 302
+
+    page = text(client.get(url))
+    for label in ("All items (130)", "Pending (128)", "Deviations (1)", "Not testable (0)"):
+        assert label in page
+
+    deviations = text(client.get(f"{url}?show=deviation"))
+    assert rows(deviations) == [str(items[0]["id"])]
+    assert "Deviations: 1\N{EN DASH}1 of 1" in deviations
+    assert 'aria-current="page">Deviations (1)' in deviations
+
+    pending = text(client.get(f"{url}?show=pending&page=3"))
+    assert "Pending: 101\N{EN DASH}128 of 128 (page 3 of 3)" in pending
+    assert str(items[0]["id"]) not in rows(pending)
+
+    assert "No items match “Not testable”." in text(client.get(f"{url}?show=not_testable"))
+    assert rows(text(client.get(f"{url}?show=bogus"))) == rows(page)  # an unknown filter shows all items
+
+
+def test_recording_a_result_returns_to_the_page_the_auditor_was_on(client, app, world, big):
+    sample_id, items = big
+    url = f"{base(world)}/{sample_id}"
+    second = text(client.get(f"{url}?page=2"))
+    target = items[70]
+    # The form on page 2 posts back with its page, so the redirect lands there at the item.
+    action = f"/samples/{sample_id}/items/{target['id']}?page=2"
+    assert action in second
+    response = client.post(f"{base(world)}{action.removeprefix('/samples')}", data={"result": "conforming"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"{url}?page=2#item-{target['id']}")
+    assert items_of(app, sample_id)[70]["result"] == "conforming"
+
+    # Without a page in the request (an older form), the page is worked out from the item's position.
+    response = record(client, world, sample_id, items[120]["id"], "conforming")
+    assert response.headers["Location"].endswith(f"{url}?page=3#item-{items[120]['id']}")
+
+    # From a filtered list the filter is kept.
+    response = client.post(
+        f"{url}/items/{items[3]['id']}?show=pending", data={"result": "deviation", "note": "Late sign-off"}
+    )
+    assert response.headers["Location"].endswith(f"{url}?show=pending#item-{items[3]['id']}")
+
+
+def test_a_refused_result_is_shown_on_the_page_it_came_from(client, app, world, big):
+    sample_id, items = big
+    target = items[75]
+    response = client.post(f"{base(world)}/{sample_id}/items/{target['id']}?page=2", data={"result": "not_testable"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "(page 2 of 3)" in page
+    assert f'<tr id="item-{target["id"]}">' in page
+    assert "Note: " in page  # the error names the field
+    assert items_of(app, sample_id)[75]["result"] == "pending"
+
+
+def test_an_item_of_another_sample_is_not_found_here(client, app, world, big):
+    sample_id, _ = big
+    other = create(client, world)
+    assert typed(client, world, other, "A, one\nB, two").status_code == 302
+    assert set_size(client, world, other, method="whole_population").status_code == 302
+    assert draw(client, world, other).status_code == 302
+    foreign = items_of(app, other)[0]
+    assert record(client, world, sample_id, foreign["id"], "conforming").status_code == 404
+    assert items_of(app, other)[0]["result"] == "pending"
+
+
+def test_detail_page_queries_do_not_grow_with_the_items(client, app, world, login, query_count):
+    login(world.auditor_id)
+
+    def sample_of(size: int) -> int:
+        sample_id = create(client, world)
+        lines = "\n".join(f"Q{size}-{i:05d}" for i in range(size))
+        assert typed(client, world, sample_id, lines).status_code == 302
+        assert set_size(client, world, sample_id, method="whole_population").status_code == 302
+        assert draw(client, world, sample_id).status_code == 302
+        items = items_of(app, sample_id)
+        for item in items[:3]:
+            assert record(client, world, sample_id, item["id"], "conforming").status_code == 302
+        assert record(client, world, sample_id, items[3]["id"], "not_testable", note="Voided").status_code == 302
+        return sample_id
+
+    def queries(sample_id: int) -> int:
+        with client:
+            assert client.get(f"{base(world)}/{sample_id}").status_code == 200
+            return query_count()
+
+    small, large = sample_of(60), sample_of(600)
+    assert queries(small) == queries(large)
