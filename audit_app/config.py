@@ -74,6 +74,8 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_FROM = "aims-audit@localhost"
     MAIL_TIMEOUT = 10
+    #: A message the server refuses temporarily (4xx) is tried again on later runs, this many times in all.
+    MAIL_MAX_ATTEMPTS = 5
     #: Absolute base URL for links in e-mails, e.g. https://audit.example.org
     BASE_URL = "http://127.0.0.1:5000"
 

@@ -33,5 +33,7 @@ class Notification(Model):
     email_status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus), default=EmailStatus.NOT_SENT)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_error: Mapped[str] = mapped_column(sa.String(300), default="")
+    #: Delivery attempts the SMTP server answered with a temporary (4xx) refusal; retried up to MAIL_MAX_ATTEMPTS.
+    email_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()

@@ -148,7 +148,12 @@ def run_reminders(config: dict[str, Any]) -> int:
 
 
 def send_pending_email(config: dict[str, Any]) -> int:
-    """Send every pending notification by e-mail, marking each sent or failed (commits per message)."""
+    """Send every pending notification by e-mail, marking each sent or failed (commits per message).
+
+    A permanent refusal (5xx) fails the message at once. A temporary one (4xx) leaves it pending for the next
+    run, until MAIL_MAX_ATTEMPTS is reached. When the server is unreachable or drops the connection, what is
+    left stays pending and no attempt is counted against it.
+    """
     if not config.get("MAIL_SERVER"):
         return 0
     pending = list(
@@ -171,16 +176,38 @@ def send_pending_email(config: dict[str, Any]) -> int:
             for note in pending:
                 try:
                     smtp.send_message(_message(note, config))
-                except smtplib.SMTPException as exc:
-                    note.email_status, note.email_error = EmailStatus.FAILED, str(exc)[:300]
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
+                    _refused(note, exc, int(config["MAIL_MAX_ATTEMPTS"]))
                 else:
-                    note.email_status, note.emailed_at = EmailStatus.SENT, utcnow()
+                    note.email_status, note.emailed_at, note.email_error = EmailStatus.SENT, utcnow(), ""
                     sent += 1
                 db.session.commit()
     except (OSError, smtplib.SMTPException) as exc:
         logger.warning("e-mail server %s unavailable: %s", config["MAIL_SERVER"], exc)
         db.session.rollback()
     return sent
+
+
+def _refused(note: Notification, exc: smtplib.SMTPException, max_attempts: int) -> None:
+    """Record a refusal: permanent ones fail now, temporary ones are retried until the attempts run out."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        replies = list(exc.recipients.values())
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        replies = [(exc.smtp_code, exc.smtp_error)]
+    else:  # pragma: no cover - only the two refusals above are passed in
+        raise exc
+    detail = "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
+    note.email_attempts += 1
+    temporary = all(400 <= code < 500 for code, _ in replies)
+    if temporary and note.email_attempts < max_attempts:
+        note.email_error = f"temporary refusal, attempt {note.email_attempts} of {max_attempts}: {detail}"[:300]
+        return
+    reason = f"still refused after {note.email_attempts} attempts: {detail}" if temporary else detail
+    note.email_status, note.email_error = EmailStatus.FAILED, reason[:300]
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
 def _message(note: Notification, config: dict[str, Any]) -> EmailMessage:

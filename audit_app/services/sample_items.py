@@ -77,7 +77,8 @@ def result_counts(sample: Sample) -> dict[SampleItemResult, int]:
         .group_by(SampleItem.result)
     )
     counts = dict.fromkeys(SampleItemResult, 0)
-    counts.update({result: count for result, count in rows})
+    for result, count in rows:
+        counts[result] = count
     return counts
 
 

@@ -30,6 +30,8 @@ from audit_app.services import notifications
 from tests.fixtures.planning import reminder_scenario
 
 REFUSED = "refused@example.test"
+#: Refused with a temporary 451 while Inbox.busy says so.
+BUSY = "busy@example.test"
 
 
 class Inbox:
@@ -37,10 +39,15 @@ class Inbox:
 
     def __init__(self) -> None:
         self.envelopes: list = []
+        #: How many more times BUSY is refused temporarily.
+        self.busy = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address == REFUSED:
             return "550 No such mailbox"
+        if address == BUSY and self.busy > 0:
+            self.busy -= 1
+            return "451 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -191,6 +198,60 @@ def test_a_refused_recipient_is_marked_failed_and_the_others_are_sent(app, scena
     assert sum(1 for n in notes if n.email_status is EmailStatus.SENT) == 5
     assert REFUSED not in inbox.recipients()
     assert len(inbox.envelopes) == 5
+
+
+def _busy_note(scenario) -> int:
+    """Give one reminded person the BUSY address; return their user id."""
+    person = db.session.get(User, next(iter(scenario["audit_people"])).id)
+    person.email = BUSY
+    db.session.commit()
+    return person.id
+
+
+def test_a_temporary_refusal_is_retried_on_the_next_run(app, scenario, inbox):
+    busy_id = _busy_note(scenario)
+    inbox.busy = 1
+    assert run_job(app) == (6, 5)
+    note = next(n for n in stored() if n.user_id == busy_id)
+    assert note.email_status is EmailStatus.PENDING
+    assert note.email_attempts == 1
+    assert "451" in note.email_error
+    assert "attempt 1 of 5" in note.email_error
+    assert BUSY not in inbox.recipients()
+
+    assert run_job(app) == (0, 1)  # the next run delivers it, once
+    note = next(n for n in stored() if n.user_id == busy_id)
+    assert note.email_status is EmailStatus.SENT
+    assert note.email_error == ""
+    assert inbox.recipients()[BUSY] == 1
+    assert run_job(app) == (0, 0)
+    assert len(inbox.envelopes) == 6
+
+
+def test_temporary_refusals_give_up_after_the_configured_attempts(app, scenario, inbox):
+    max_attempts = app.config["MAIL_MAX_ATTEMPTS"] = 3
+    busy_id = _busy_note(scenario)
+    inbox.busy = 100
+    for attempt in range(1, max_attempts + 1):
+        run_job(app)
+        note = next(n for n in stored() if n.user_id == busy_id)
+        assert note.email_attempts == attempt
+    assert note.email_status is EmailStatus.FAILED
+    assert f"still refused after {max_attempts} attempts: 451" in note.email_error
+    assert run_job(app) == (0, 0)  # a failed message is not tried again
+    assert next(n for n in stored() if n.user_id == busy_id).email_attempts == max_attempts
+    assert BUSY not in inbox.recipients()
+
+
+def test_a_permanent_refusal_is_not_retried(app, scenario, inbox):
+    refused = db.session.get(User, next(iter(scenario["audit_people"])).id)
+    refused.email = REFUSED
+    db.session.commit()
+    run_job(app)
+    run_job(app)
+    note = next(n for n in stored() if n.user_id == refused.id)
+    assert note.email_status is EmailStatus.FAILED
+    assert note.email_attempts == 1
 
 
 # ------------------------------------------------------------------ pure selection with a fixed clock
