@@ -36,12 +36,27 @@ def _items(version: ChecklistVersion, *prefixes: str) -> list[ChecklistItem]:
     return [i for i in version.items if i.auditable and any(i.ref == p or i.ref.startswith(p + ".") for p in prefixes)]
 
 
+#: The demo audits relative to the day the demo is loaded: (days from today to the start, length in days).
+CLOSED_AUDIT, NEXT_AUDIT, LATER_AUDIT = (-60, 2), (2, 3), (75, 2)
+
+
+def demo_period(today: date) -> tuple[date, date]:
+    """Twelve months from the first of the month three months back, so every demo audit falls inside.
+
+    A fixed September-to-August year would leave the closed audit (two months ago) or the later one
+    (in 75 days) outside the period for part of the year, and the loader would be refused.
+    """
+    year, month = divmod(today.year * 12 + today.month - 1 - 3, 12)
+    start = date(year, month + 1, 1)
+    return start, date(start.year + 1, start.month, 1) - timedelta(days=1)
+
+
 def load_demo_programme(today: date) -> AuditProgramme | None:
-    """Create the demo programme once (None if it exists or the library is missing)."""
-    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    code = f"{start.year}-{(start.year + 1) % 100:02d}"
-    if db.session.scalar(sa.select(AuditProgramme).where(AuditProgramme.code == code)) is not None:
+    """Create the demo programme (None if the organisation has a programme already or the library is missing)."""
+    if db.session.scalar(sa.select(AuditProgramme.id).limit(1)) is not None:
         return None
+    start, end = demo_period(today)
+    code = f"{start.year}-{(start.year + 1) % 100:02d}"
     version = db.session.scalar(
         sa.select(ChecklistVersion)
         .join(Checklist)
@@ -59,7 +74,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
             code=code,
             title=f"Internal audit programme {code}",
             period_start=start,
-            period_end=date(start.year + 1, 8, 31),
+            period_end=end,
             checklist_version_id=version.id,
             objectives="Confirm the AIMS conforms to ISO/IEC 42001 before the stage 1 certification audit; check the "
             "effectiveness of life-cycle and data controls on the credit-scoring model after its retraining.",
@@ -154,8 +169,8 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     first = plan(
         "Leadership, policy and support",
         AuditType.INTERNAL,
-        today - timedelta(days=60),
-        2,
+        today + timedelta(days=CLOSED_AUDIT[0]),
+        CLOSED_AUDIT[1],
         ["Executive Committee", "Risk and Compliance"],
         [],
         ("4", "5", "7"),
@@ -216,8 +231,8 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     second = plan(
         "CreditScore model life cycle and data",
         AuditType.INTERNAL,
-        today + timedelta(days=2),
-        3,
+        today + timedelta(days=NEXT_AUDIT[0]),
+        NEXT_AUDIT[1],
         ["Credit Risk", "Loan origination", "Model development and validation"],
         ["CreditScore"],
         ("6.1.2", "6.1.3", "8.2", "8.3", "A.6", "A.7"),
@@ -251,8 +266,8 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     plan(
         "AI system impact assessment and suppliers",
         AuditType.READINESS,
-        today + timedelta(days=75),
-        2,
+        today + timedelta(days=LATER_AUDIT[0]),
+        LATER_AUDIT[1],
         ["Customer Operations", "People and Talent"],
         ["Ask Nora chatbot", "TalentSift CV screening"],
         ("6.1.4", "8.4", "A.5", "A.10"),
