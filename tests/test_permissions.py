@@ -72,6 +72,8 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "admin.set_active": ADMIN,
     "admin.checklist_import": ADMIN,
     "admin.activity": ADMIN,
+    "admin.email": ADMIN,
+    "admin.retry_email": ADMIN,
     "api_me.me": ALL,
     "api_users.list_users": ADMIN,
     "api_users.create_user": ADMIN,

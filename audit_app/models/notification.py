@@ -18,6 +18,10 @@ class EmailStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
 
+    @property
+    def label(self) -> str:
+        return {"not_sent": "Not e-mailed", "pending": "Waiting", "sent": "Sent", "failed": "Failed"}[self.value]
+
 
 class Notification(Model):
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,7 @@ NAV = (
     NavItem("Users", "admin.users", ADMIN_ONLY),
     NavItem("Checklist import", "admin.checklist_import", ADMIN_ONLY),
     NavItem("Activity log", "admin.activity", ADMIN_ONLY),
+    NavItem("E-mail delivery", "admin.email", ADMIN_ONLY),
 )
 
 

@@ -1,4 +1,4 @@
-"""Administration: user accounts, checklist import and the activity log."""
+"""Administration: user accounts, checklist import, the activity log and e-mail delivery."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from audit_app.authz import ADMIN_ONLY, require_role
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Activity, Role, User
-from audit_app.services import accounts, checklists
+from audit_app.services import accounts, checklists, email_report
 from audit_app.services.checklist_files import ChecklistInvalid
 from audit_app.web.admin.forms import ChecklistUploadForm, UserCreateForm, UserEditForm
 from audit_app.web.forms import show_errors
@@ -143,3 +143,32 @@ def activity() -> str:
         error_out=False,
     )
     return render_template("admin/activity.html", pagination=pagination)
+
+
+@bp.route("/email")
+@require_role(*ADMIN_ONLY)
+def email() -> str:
+    return render_template(
+        "admin/email.html",
+        report=email_report.delivery_report(),
+        listed=email_report.LISTED,
+        configured=bool(current_app.config.get("MAIL_SERVER")),
+        max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"],
+    )
+
+
+@bp.post("/email/<int:notification_id>/retry")
+@require_role(*ADMIN_ONLY)
+def retry_email(notification_id: int) -> Response:
+    try:
+        note = email_report.retry(notification_id, actor=current_user)
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("admin.email"))
+    address = note.user.email
+    db.session.commit()
+    flash(f"The e-mail to {address} is queued again; the scheduler sends it on its next run.", "success")
+    return redirect(url_for("admin.email"))
