@@ -206,11 +206,12 @@ def reperform(sample: Sample) -> bool:
     """Draw again from the snapshot with the recorded seed: True when the original selection comes back."""
     if sample.status is SampleStatus.DRAFT or sample.method is None:
         return False
-    picks = (
-        {i.key: i.rationale for i in sample.items if i.replaces_id is None}
-        if sample.method is SampleMethod.JUDGEMENTAL
-        else None
-    )
+    drawn = db.session.execute(  # columns only: a whole-population sample can hold many thousands of items
+        sa.select(SampleItem.population_index, SampleItem.key, SampleItem.rationale)
+        .where(SampleItem.sample_id == sample.id, SampleItem.replaces_id.is_(None))
+        .order_by(SampleItem.draw_order)
+    ).all()
+    picks = {key: rationale for _, key, rationale in drawn} if sample.method is SampleMethod.JUDGEMENTAL else None
     selection = sel.select(
         load_population(sample),
         sample.method.value,
@@ -218,8 +219,7 @@ def reperform(sample: Sample) -> bool:
         seed=sample.seed,
         picks=picks,
     )
-    original = tuple(i.population_index for i in sample.items if i.replaces_id is None)
-    return selection.indices == original
+    return selection.indices == tuple(index for index, _, _ in drawn)
 
 
 def record_result(
