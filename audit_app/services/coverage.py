@@ -19,9 +19,11 @@ from audit_app.models import (
     AuditProgramme,
     AuditStatus,
     ChecklistItem,
+    ChecklistResponse,
     ChecklistVersion,
     LifecycleStage,
     OrgUnit,
+    ResponseResult,
     RiskLevel,
 )
 
@@ -91,7 +93,8 @@ class RiskContext:
     changing_systems: tuple[str, ...] = ()
     previously_covered: frozenset[str] | None = None
     previous_code: str = ""
-    #: Open or recent nonconformities per clause or control id (fed by the findings register).
+    #: Recent nonconformities per clause or control id: checklist items concluded "nonconformity" in the
+    #: fieldwork of this or the previous programme (the findings register can pass its own counts instead).
     nonconformities: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -105,7 +108,7 @@ def suggest(ref: str, ctx: RiskContext) -> Suggestion:
     ncs = ctx.nonconformities.get(ref, 0)
     if ncs:
         score += 3
-        reasons.append(f"{ncs} open or recent nonconformit{'y' if ncs == 1 else 'ies'}")
+        reasons.append(f"{ncs} nonconformit{'y' if ncs == 1 else 'ies'} recorded in this or the previous programme")
     if ctx.high_risk_systems and _in_area(ref, AI_SYSTEM_AREAS):
         score += 2
         reasons.append(
@@ -189,7 +192,29 @@ def risk_context(
                 )
             )
         )
-    return RiskContext(high, changing, covered, previous.code if previous else "", nonconformities or {})
+    if nonconformities is None:
+        nonconformities = recorded_nonconformities(programme, previous)
+    return RiskContext(high, changing, covered, previous.code if previous else "", nonconformities)
+
+
+def recorded_nonconformities(programme: AuditProgramme, previous: AuditProgramme | None) -> dict[str, int]:
+    """Per clause or control id, the checklist items concluded "nonconformity" in the fieldwork of the
+    programme's and the previous programme's audits (cancelled audits aside), on the same checklist."""
+    programme_ids = [programme.id] + ([previous.id] if previous is not None else [])
+    rows = db.session.execute(
+        sa.select(ChecklistItem.ref, sa.func.count(ChecklistResponse.id))
+        .join(ChecklistResponse.item)
+        .join(ChecklistItem.version)
+        .join(Audit, ChecklistResponse.audit_id == Audit.id)
+        .where(
+            Audit.programme_id.in_(programme_ids),
+            Audit.status != AuditStatus.CANCELLED,
+            ChecklistVersion.checklist_id == programme.checklist_version.checklist_id,
+            ChecklistResponse.result == ResponseResult.NONCONFORMITY,
+        )
+        .group_by(ChecklistItem.ref)
+    )
+    return dict(rows.all())
 
 
 def programme_coverage(programme: AuditProgramme, *, with_suggestions: bool = True) -> Coverage:

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from audit_app.extensions import db
-from audit_app.models import AuditStatus, LifecycleStage, RiskLevel, UnitKind, utcnow
+from audit_app.models import AuditStatus, ChecklistResponse, LifecycleStage, ResponseResult, RiskLevel, UnitKind, utcnow
 from audit_app.services import audits, checklists, coverage
 from audit_app.services.coverage import RiskContext, suggest
 
@@ -108,7 +109,7 @@ def test_a_newer_version_of_the_same_checklist_counts_by_ref(plan):
 
 def test_nonconformities_alone_make_an_area_high():
     s = suggest("9.2.2", RiskContext(nonconformities={"9.2.2": 1}))
-    assert s == coverage.Suggestion("high", ("1 open or recent nonconformity",))
+    assert s == coverage.Suggestion("high", ("1 nonconformity recorded in this or the previous programme",))
 
 
 def test_suggest_without_signals_is_low():
@@ -143,9 +144,10 @@ def test_signals_add_up_and_nonconformities_make_an_area_high():
         nonconformities={"7.2": 1, "10.2": 2},
     )
     assert suggest("7.2", ctx) == coverage.Suggestion(
-        "high", ("1 open or recent nonconformity", "not audited in the previous programme (2025)")
+        "high",
+        ("1 nonconformity recorded in this or the previous programme", "not audited in the previous programme (2025)"),
     )
-    assert suggest("10.2", ctx).reasons[0] == "2 open or recent nonconformities"
+    assert suggest("10.2", ctx).reasons[0] == "2 nonconformities recorded in this or the previous programme"
     assert suggest("A.7.2", ctx).level == "high"  # high-risk area, change area and not audited before
     assert suggest("9.2.2", ctx).level == "low"
     assert suggest("9.1", ctx) == coverage.Suggestion("medium", ("not audited in the previous programme (2025)",))
@@ -181,6 +183,37 @@ def test_risk_context_reads_the_inventory_and_the_previous_programme(plan):
     assert rows["7.2"].suggestion.reasons == ("not audited in the previous programme (2025)",)
     assert rows["A.7.2"].suggestion.level == "high"
     assert len(rows["A.7.2"].suggestion.reasons) == 3
+
+
+def _in_fieldwork(plan, programme, dates, results: dict[str, ResponseResult]):
+    """An audit of 4.1 and 8.4 (the `ready` scope) in fieldwork, with these checklist conclusions."""
+    audit = plan.ready(plan.audit(programme, dates=dates), AuditStatus.FIELDWORK)
+    for response in db.session.scalars(sa.select(ChecklistResponse).where(ChecklistResponse.audit_id == audit.id)):
+        response.result = results.get(response.item.ref, ResponseResult.CONFORMING)
+    return audit
+
+
+def test_nonconformities_recorded_in_fieldwork_raise_the_priority(plan):
+    NC, OBS = ResponseResult.NONCONFORMITY, ResponseResult.OBSERVATION
+    older = plan.programme("2024", period=(date(2024, 1, 1), date(2024, 12, 31)))
+    _in_fieldwork(plan, older, (date(2024, 5, 6), date(2024, 5, 7)), {"8.4": NC})  # two programmes back
+    previous = plan.programme("2025", period=(date(2025, 1, 1), date(2025, 12, 31)))
+    _in_fieldwork(plan, previous, (date(2025, 5, 5), date(2025, 5, 6)), {"4.1": NC, "8.4": OBS})
+    programme = plan.programme()
+    _in_fieldwork(plan, programme, (date(2026, 3, 2), date(2026, 3, 4)), {"4.1": NC})
+    cancelled = _in_fieldwork(plan, programme, (date(2026, 4, 6), date(2026, 4, 7)), {"8.4": NC})
+    cancelled.status = AuditStatus.CANCELLED
+    db.session.flush()
+
+    ctx = coverage.risk_context(programme, "iso42001")
+    assert ctx.nonconformities == {"4.1": 2}  # not the observation, the cancelled audit or the older programme
+    rows = {row.key: row for row in coverage.programme_coverage(programme).rows}
+    assert rows["4.1"].suggestion == coverage.Suggestion(
+        "high", ("2 nonconformities recorded in this or the previous programme",)
+    )
+    assert rows["8.4"].suggestion.level == "low"
+    # Counts from the findings register, when given, are used instead.
+    assert coverage.risk_context(programme, "iso42001", nonconformities={"5.2": 1}).nonconformities == {"5.2": 1}
 
 
 def test_without_a_previous_programme_nothing_counts_as_not_audited_before(plan):
