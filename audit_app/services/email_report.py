@@ -48,8 +48,6 @@ def retry(notification_id: int, *, actor: User) -> Notification:
         raise NotFound("No such notification.")
     if note.email_status is not EmailStatus.FAILED:
         raise Conflict(f"Only a failed e-mail can be sent again; this one is {note.email_status.label.lower()}.")
-    previous = note.email_error
-    note.email_status, note.email_attempts = EmailStatus.PENDING, 0
-    note.email_error = f"queued again by {actor.name}; before: {previous}"[:300]
-    activity.record(actor, "email.retry", note, user=note.user_id, previous_error=previous)
+    note.email_status, note.email_attempts = EmailStatus.PENDING, 0  # the last reply stays until it is sent
+    activity.record(actor, "email.retry", note, user=note.user_id, previous_error=note.email_error)
     return note
