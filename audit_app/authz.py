@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from audit_app.extensions import login_manager
 from audit_app.models import Role, User
-from audit_app.services import permissions
+from audit_app.services import access
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ ALL_ROLES: tuple[Role, ...] = tuple(Role)
 STAFF = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR, Role.VIEWER)
 ADMIN_ONLY = (Role.ADMIN,)
 #: Roles that plan and manage programmes and audits (object rules narrow this further).
-PLANNERS = permissions.PLANNERS
+PLANNERS = access.PLANNERS
 #: Roles that record fieldwork (object rules: on the audit team with an auditing role, during fieldwork).
 WORKERS = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR)
 

@@ -38,7 +38,8 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import agenda, audits, checklists, lifecycle, programmes, team
+from audit_app.services.library import checklists
+from audit_app.services.planning import agenda, audits, lifecycle, programmes, team
 
 RUNS = 5
 EVIDENCE = 500

@@ -20,7 +20,7 @@ from flask import Flask
 from audit_app import create_app
 from audit_app.extensions import db
 from audit_app.models import Audit, PopulationSource, SampleItemResult, SampleMethod, SizeBasis, User
-from audit_app.services import populations, samples
+from audit_app.services.sampling import populations, samples
 
 SIZES = (100, 10_000)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from audit_app.services.sampling_math import attribute_sample_size
+from audit_app.services.sampling.maths import attribute_sample_size
 
 REPETITIONS = 20
 CASES = [

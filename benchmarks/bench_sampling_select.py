@@ -13,7 +13,7 @@ import io
 import statistics
 import time
 
-from audit_app.services.sampling_select import parse_csv, select
+from audit_app.services.sampling.selection import parse_csv, select
 
 ROWS = 100_000
 REPETITIONS = 7

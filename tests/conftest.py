@@ -16,7 +16,8 @@ from flask_migrate import upgrade
 from audit_app import create_app
 from audit_app.extensions import db
 from audit_app.models import OrgUnit, Role, UnitKind, User
-from audit_app.services import accounts, checklists
+from audit_app.services import accounts
+from audit_app.services.library import checklists
 
 pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.planning"]
 

@@ -40,8 +40,9 @@ from audit_app.models import (
     UnitKind,
     User,
 )
-from audit_app.services import accounts, checklists
-from audit_app.services.checklist_files import parse_documents
+from audit_app.services import accounts
+from audit_app.services.library import checklists
+from audit_app.services.library.checklist_files import parse_documents
 
 ALL = frozenset(ALL_ROLES)
 ADMIN = frozenset(ADMIN_ONLY)

@@ -28,10 +28,10 @@ from audit_app.authz import PLANNERS, get_actor, require_role
 from audit_app.errors import Conflict, DomainError, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditTransition, ChecklistItem
-from audit_app.services import audits, lifecycle, programmes
-from audit_app.services.lifecycle import LOCKED, Locked
-from audit_app.services.permissions import can_manage_audit
-from audit_app.services.team import NotImpartial
+from audit_app.services.access import can_manage_audit
+from audit_app.services.planning import audits, lifecycle, programmes
+from audit_app.services.planning.lifecycle import LOCKED, Locked
+from audit_app.services.planning.team import NotImpartial
 
 blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: details, scope, criteria, life cycle")
 

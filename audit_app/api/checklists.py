@@ -11,7 +11,7 @@ from audit_app.api.schemas import ChecklistItemSchema, ChecklistVersionSchema, I
 from audit_app.authz import require_role
 from audit_app.errors import DomainError
 from audit_app.models import ChecklistItem, ChecklistVersion
-from audit_app.services import checklists
+from audit_app.services.library import checklists
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists", description="Clause library")
 

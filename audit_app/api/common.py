@@ -11,7 +11,8 @@ from audit_app.authz import get_actor
 from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit
-from audit_app.services import audits, fieldwork
+from audit_app.services.fieldwork import responses
+from audit_app.services.planning import audits
 
 
 def fail(exc: DomainError) -> NoReturn:
@@ -54,12 +55,12 @@ def load_audit(audit_id: int) -> Audit:
 def viewable_audit(audit_id: int) -> Audit:
     """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
     audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_view(get_actor(), audit))
+    guard(lambda: responses.ensure_can_view(get_actor(), audit))
     return audit
 
 
 def workable_audit(audit_id: int) -> Audit:
     """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
     audit = load_audit(audit_id)
-    guard(lambda: fieldwork.ensure_can_work(get_actor(), audit))
+    guard(lambda: responses.ensure_can_work(get_actor(), audit))
     return audit

@@ -30,8 +30,8 @@ from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence, EvidenceFile
-from audit_app.services import evidence as evidence_service
-from audit_app.services import fieldwork
+from audit_app.services.fieldwork import evidence as evidence_service
+from audit_app.services.fieldwork import responses
 
 blp = Blueprint(
     "api_fieldwork", __name__, url_prefix="", description="Fieldwork: the working checklist, results and evidence"
@@ -78,7 +78,7 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
     `view` narrows the items (not_assessed, nonconformities, mine); progress always counts every item.
     """
     audit = viewable_audit(audit_id)
-    checklist = guard(lambda: fieldwork.working_checklist(audit, get_actor(), query["view"]))
+    checklist = guard(lambda: responses.working_checklist(audit, get_actor(), query["view"]))
     return {"progress": checklist, "items": checklist.rows}
 
 
@@ -88,7 +88,7 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
 def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
     """One checklist item: the saved result, the library's questions and evidence hints, and its evidence."""
     audit = viewable_audit(audit_id)
-    return guard(lambda: fieldwork.get_response(audit, response_id))
+    return guard(lambda: responses.get_response(audit, response_id))
 
 
 @blp.route(RESPONSE, methods=["PUT"])
@@ -103,18 +103,18 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
     saved state in `current`: merge, then retry with `current.version`.
     """
     audit = load_audit(audit_id)
-    response = guard(lambda: fieldwork.get_response(audit, response_id))
-    record = fieldwork.ResponseData(
+    response = guard(lambda: responses.get_response(audit, response_id))
+    record = responses.ResponseData(
         result=data["result"], notes=data["notes"], reason=data["reason"], expected_version=data["version"]
     )
     try:
-        fieldwork.save_response(response, record, actor=get_actor())
+        responses.save_response(response, record, actor=get_actor())
         db.session.commit()
-    except fieldwork.EditConflict as exc:
+    except responses.EditConflict as exc:
         _edit_conflict(str(exc), response_id)
     except StaleDataError:  # another save landed between our read and our write
         db.session.rollback()
-        _edit_conflict(str(fieldwork.EditConflict(db.session.get(ChecklistResponse, response_id))), response_id)
+        _edit_conflict(str(responses.EditConflict(db.session.get(ChecklistResponse, response_id))), response_id)
     except DomainError as exc:
         fail(exc)
     return response
@@ -162,7 +162,7 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
     refuses the whole entry with 422 naming `file`.
     """
     audit = workable_audit(audit_id)
-    response = guard(lambda: fieldwork.get_response(audit, response_id))
+    response = guard(lambda: responses.get_response(audit, response_id))
     location = "form" if request.mimetype == "multipart/form-data" else "json"
     data = blp.ARGUMENTS_PARSER.parse(EvidenceCreateSchema(), location=location)
     files = _uploads()

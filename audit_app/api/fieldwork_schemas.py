@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from audit_app.api.planning_schemas import NamedRefSchema
 from audit_app.models import EvidenceFile, EvidenceMethod, EvidenceMode, ResponseResult
-from audit_app.services.fieldwork import FILTERS
+from audit_app.services.fieldwork.responses import FILTERS
 
 
 def _enum(enum_cls: type, **kwargs: Any) -> fields.Enum:

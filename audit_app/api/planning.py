@@ -30,7 +30,7 @@ from audit_app.models import (
     AuditTeamMember,
     MeetingKind,
 )
-from audit_app.services import agenda, meetings, team
+from audit_app.services.planning import agenda, meetings, team
 
 blp = Blueprint("api_planning", __name__, url_prefix="", description="Audit team, agenda and meetings")
 

@@ -18,7 +18,7 @@ from audit_app.models import (
     SessionActivity,
     TeamRole,
 )
-from audit_app.services.lifecycle import LOCKED
+from audit_app.services.planning.lifecycle import LOCKED
 
 TEXT = validate.Length(max=10000)
 

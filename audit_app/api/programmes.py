@@ -12,7 +12,7 @@ from audit_app.api.planning_schemas import ProgrammeCoverageSchema, ProgrammeSch
 from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
 from audit_app.errors import DomainError
 from audit_app.models import AuditProgramme
-from audit_app.services import coverage, programmes
+from audit_app.services.planning import coverage, programmes
 
 blp = Blueprint(
     "api_programmes", __name__, url_prefix="", description="Audit programmes: period, grades, due dates, coverage"

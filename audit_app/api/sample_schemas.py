@@ -14,8 +14,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from audit_app.api.planning_schemas import ChecklistItemRefSchema, NamedRefSchema
 from audit_app.models import PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
-from audit_app.services.sampling_math import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
-from audit_app.services.sampling_select import MAX_SEED
+from audit_app.services.sampling.maths import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
+from audit_app.services.sampling.selection import MAX_SEED
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

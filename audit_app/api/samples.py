@@ -32,7 +32,7 @@ from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import Conflict, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, PopulationSource, Sample, SampleItem
-from audit_app.services import populations, samples
+from audit_app.services.sampling import populations, samples
 
 blp = Blueprint("api_samples", __name__, url_prefix="", description="Audit samples: selection, results, evaluation")
 

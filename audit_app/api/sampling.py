@@ -22,7 +22,7 @@ from audit_app.api.sample_schemas import (
     UpperLimitSchema,
 )
 from audit_app.authz import public
-from audit_app.services import sampling_math as maths
+from audit_app.services.sampling import maths
 
 blp = Blueprint(
     "api_sampling", __name__, url_prefix="", description="Audit-sampling calculators (public: no token needed)"

@@ -8,8 +8,8 @@ import click
 
 from audit_app.cli.util import abort_on_domain_error
 from audit_app.extensions import db
-from audit_app.services import checklists
-from audit_app.services.checklist_files import ChecklistInvalid
+from audit_app.services.library import checklists
+from audit_app.services.library.checklist_files import ChecklistInvalid
 
 
 @click.group("checklists")

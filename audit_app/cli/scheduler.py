@@ -6,7 +6,8 @@ import click
 from flask import current_app
 
 from audit_app.extensions import db
-from audit_app.services import notifications, scheduling
+from audit_app.services import scheduling
+from audit_app.services.notifications import mail, reminders
 
 
 @click.command("scheduler")
@@ -15,9 +16,9 @@ def scheduler_command(once: bool) -> None:
     """Run the job scheduler: session and audit reminders, in-app and by e-mail when configured."""
     app = current_app._get_current_object()
     if once:
-        created = notifications.run_reminders(app.config)
+        created = reminders.run_reminders(app.config)
         db.session.commit()
-        sent = notifications.send_pending_email(app.config)
+        sent = mail.send_pending_email(app.config)
         click.echo(f"{created} new notification(s), {sent} e-mail(s) sent.")
         return
     scheduler = scheduling.build_scheduler(app)

@@ -12,9 +12,12 @@ from flask import current_app
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from audit_app import demo
+from audit_app.demo import planning
 from audit_app.extensions import db, migrate
 from audit_app.models import ROLE_LABELS, utcnow
-from audit_app.services import checklists, demo, demo_planning, notifications
+from audit_app.services.library import checklists
+from audit_app.services.notifications import reminders
 
 
 def _revisions() -> tuple[str | None, str | None]:
@@ -66,8 +69,8 @@ def demo_command(serve: bool, port: int) -> None:
     credentials = Path(current_app.instance_path) / "demo_credentials.txt"
     logins = demo.load_demo(credentials)
     db.session.commit()
-    today = notifications.local_now(current_app.config["ORG_TIMEZONE"]).date()
-    if demo_planning.load_demo_programme(today) is not None:
+    today = reminders.local_now(current_app.config["ORG_TIMEZONE"]).date()
+    if planning.load_demo_programme(today) is not None:
         db.session.commit()
     url = f"http://127.0.0.1:{port}/auth/login"
     click.echo(f"\nDemo organisation: {demo.ORG_NAME}\nSign in at {url}\n")

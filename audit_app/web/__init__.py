@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from audit_app.extensions import db
-from audit_app.services import notifications as notification_service
+from audit_app.services.notifications import inbox
 from audit_app.web.nav import nav_for
 
 
@@ -72,7 +72,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _layout() -> dict[str, Any]:
         user = current_user if current_user and current_user.is_authenticated else None
-        unread = notification_service.unread_count(user) if user else 0
+        unread = inbox.unread_count(user) if user else 0
         return {"nav_items": nav_for(user.role) if user else [], "app_name": "AIMS Audit", "unread_count": unread}
 
     @app.errorhandler(HTTPException)

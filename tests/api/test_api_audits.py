@@ -8,8 +8,8 @@ import pytest
 
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, AuditType, MeetingKind, Role, SessionActivity, TeamRole, User
-from audit_app.services import agenda, audits, lifecycle, meetings, team
-from audit_app.services.lifecycle import NEEDS_REASON, TRANSITIONS
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, team
+from audit_app.services.planning.lifecycle import NEEDS_REASON, TRANSITIONS
 from tests.api.test_api_programmes import item_ids, make_audit, make_programme
 
 S = AuditStatus

@@ -24,7 +24,7 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import evidence, fieldwork
+from audit_app.services.fieldwork import evidence, responses
 from tests.fixtures.planning import Planning
 
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -63,7 +63,7 @@ def fw_fixture(app, library) -> Fieldwork:
         other = plan.audit(title="Chatbot operations")
         plan.ready(other, AuditStatus.FIELDWORK)
         # plan.ready materialises the responses, as the move to fieldwork does: nothing is left to create.
-        assert fieldwork.materialise_responses(audit) == 0
+        assert responses.materialise_responses(audit) == 0
         db.session.commit()
         return Fieldwork(
             audit_id=audit.id,

@@ -21,7 +21,7 @@ from audit_app.models import (
     User,
 )
 from audit_app.models.programme import DEFAULT_DUE_POLICY, DEFAULT_GRADES
-from audit_app.services import audits, lifecycle, programmes
+from audit_app.services.planning import audits, lifecycle, programmes
 
 # --- Builders shared with the audit and planning API tests ------------------------------------------------------
 

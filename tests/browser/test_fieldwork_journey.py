@@ -6,9 +6,11 @@ import re
 
 import pytest
 
+from audit_app import demo
 from audit_app.extensions import db
 from audit_app.models import AuditStatus, Role
-from audit_app.services import accounts, checklists, demo
+from audit_app.services import accounts
+from audit_app.services.library import checklists
 from tests.fixtures.browser import follow
 from tests.fixtures.planning import Planning
 

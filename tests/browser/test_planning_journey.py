@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from audit_app import demo
 from audit_app.extensions import db
 from audit_app.models import Role
-from audit_app.services import checklists, demo
+from audit_app.services.library import checklists
 from tests.fixtures.browser import follow
 
 pytestmark = pytest.mark.browser

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from audit_app import demo
 from audit_app.extensions import db
 from audit_app.models import Role
-from audit_app.services import checklists, demo
+from audit_app.services.library import checklists
 from audit_app.web.nav import nav_for
 from tests.fixtures.browser import follow
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
+from audit_app import demo
 from audit_app.extensions import db
 from audit_app.models import ApiToken, Checklist, ChecklistItem, ChecklistVersion, Role, User, hash_token
-from audit_app.services import demo
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "checklists" / "examples" / "ai-policy.yaml"

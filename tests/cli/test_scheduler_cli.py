@@ -18,7 +18,8 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import EmailStatus, Notification, User
-from audit_app.services import notifications, scheduling
+from audit_app.services import scheduling
+from audit_app.services.notifications import reminders
 from tests.fixtures.planning import reminder_scenario
 
 
@@ -36,7 +37,7 @@ def cli(app: Flask) -> Callable[..., Result]:
 
 @pytest.fixture
 def scenario(app, plan):
-    return reminder_scenario(plan, notifications.local_now(app.config["ORG_TIMEZONE"]))
+    return reminder_scenario(plan, reminders.local_now(app.config["ORG_TIMEZONE"]))
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AuditSession, AuditStatus, Role, SessionActivity
-from audit_app.services import agenda
-from audit_app.services.agenda import Slot, detect_conflicts
+from audit_app.services.planning import agenda
+from audit_app.services.planning.agenda import Slot, detect_conflicts
 
 START, END = date(2026, 3, 2), date(2026, 3, 4)
 ANNA = ("user", 1)

@@ -13,8 +13,8 @@ import yaml
 from audit_app.errors import Conflict
 from audit_app.extensions import db
 from audit_app.models import Activity, Checklist, ChecklistItem, ChecklistVersion
-from audit_app.services import checklists
-from audit_app.services.checklist_files import ChecklistInvalid, parse_path
+from audit_app.services.library import checklists
+from audit_app.services.library.checklist_files import ChecklistInvalid, parse_path
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "checklists"
 EXAMPLE = Path(__file__).resolve().parents[2] / "checklists" / "examples" / "ai-policy.yaml"

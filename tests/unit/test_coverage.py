@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import AuditStatus, ChecklistResponse, LifecycleStage, ResponseResult, RiskLevel, UnitKind, utcnow
-from audit_app.services import audits, checklists, coverage
-from audit_app.services.coverage import RiskContext, suggest
+from audit_app.services.library import checklists
+from audit_app.services.planning import audits, coverage
+from audit_app.services.planning.coverage import RiskContext, suggest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST = ("6.1.4", "8.4", "A.5.2")

@@ -7,6 +7,9 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from audit_app import demo
+from audit_app.demo import planning
+from audit_app.demo.planning import CLOSED_AUDIT, LATER_AUDIT, NEXT_AUDIT, demo_period
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
@@ -19,8 +22,6 @@ from audit_app.models import (
     Sample,
     SampleStatus,
 )
-from audit_app.services import demo, demo_planning
-from audit_app.services.demo_planning import CLOSED_AUDIT, LATER_AUDIT, NEXT_AUDIT, demo_period
 
 
 def _every_day(year: int) -> list[date]:
@@ -49,7 +50,7 @@ def count(model) -> int:
 @pytest.mark.parametrize("today", [date(2027, 9, 15), date(2027, 8, 30), date(2028, 2, 29), date(2027, 12, 31)])
 def test_the_demo_programme_loads_with_its_three_audits(app_ctx, library, tmp_path, today):
     demo.load_demo(tmp_path / "demo_credentials.txt")
-    programme = demo_planning.load_demo_programme(today)
+    programme = planning.load_demo_programme(today)
     assert programme is not None
     db.session.commit()
 
@@ -77,8 +78,8 @@ def test_the_demo_programme_loads_with_its_three_audits(app_ctx, library, tmp_pa
     assert sample.deviations
 
     # Loading again adds nothing.
-    assert demo_planning.load_demo_programme(today) is None
-    assert demo_planning.load_demo_programme(today + timedelta(days=200)) is None
+    assert planning.load_demo_programme(today) is None
+    assert planning.load_demo_programme(today + timedelta(days=200)) is None
     assert count(AuditProgramme) == 1
     assert count(Audit) == 3
 
@@ -87,5 +88,5 @@ def test_no_demo_programme_beside_an_organisation_s_own(app_ctx, library, tmp_pa
     plan.programme("OWN")
     db.session.commit()
     demo.load_demo(tmp_path / "demo_credentials.txt")
-    assert demo_planning.load_demo_programme(date(2027, 3, 1)) is None
+    assert planning.load_demo_programme(date(2027, 3, 1)) is None
     assert count(AuditProgramme) == 1

@@ -17,8 +17,8 @@ from audit_app.models import (
     UnitKind,
     utcnow,
 )
-from audit_app.services import audits, team
-from audit_app.services.team import NotImpartial
+from audit_app.services.planning import audits, team
+from audit_app.services.planning.team import NotImpartial
 
 JUSTIFIED = "Only qualified model validator; she audits the data controls, not her own model."
 
@@ -280,7 +280,7 @@ def test_auditor_in_a_sub_unit_of_a_scope_unit_is_not_impartial(app_ctx):
     from audit_app.models import Role as _Role
     from audit_app.models import UnitKind as _Kind
     from audit_app.models import User as _User
-    from audit_app.services import impartiality as _imp
+    from audit_app.services.planning import impartiality as _imp
 
     department = _Unit(name="Risk Management", kind=_Kind.DEPARTMENT)
     process = _Unit(name="Model Validation", kind=_Kind.PROCESS, parent=department)
@@ -310,10 +310,10 @@ def test_an_exception_does_not_cover_conflicts_that_a_later_scope_change_adds(ap
     from audit_app.models import TeamRole as _TeamRole
     from audit_app.models import UnitKind as _Kind
     from audit_app.models import User as _User
-    from audit_app.services import audits as _audits
-    from audit_app.services import checklists as _checklists
-    from audit_app.services import programmes as _programmes
-    from audit_app.services import team as _team
+    from audit_app.services.library import checklists as _checklists
+    from audit_app.services.planning import audits as _audits
+    from audit_app.services.planning import programmes as _programmes
+    from audit_app.services.planning import team as _team
 
     version = _checklists.load_built_in()[0].version
     home = _Unit(name="Data Science", kind=_Kind.DEPARTMENT)

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from audit_app.config import DefaultConfig
 from audit_app.extensions import db
 from audit_app.models import ChecklistItem, ChecklistVersion
-from audit_app.services.checklist_files import EVIDENCE_KINDS, ParsedChecklist, parse_path
+from audit_app.services.library.checklist_files import EVIDENCE_KINDS, ParsedChecklist, parse_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STRUCTURE = REPO_ROOT.parent / "shared" / "iso42001_structure.json"

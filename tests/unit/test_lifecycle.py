@@ -22,8 +22,8 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import agenda, audits, lifecycle, meetings, team
-from audit_app.services.lifecycle import InvalidTransition, Locked
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, team
+from audit_app.services.planning.lifecycle import InvalidTransition, Locked
 
 S = AuditStatus
 REASON = "because the auditee asked for it"

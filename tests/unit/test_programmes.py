@@ -19,8 +19,8 @@ from audit_app.models import (
     ProgrammeStatus,
     Role,
 )
-from audit_app.services import programmes
-from audit_app.services.programmes import ProgrammeData
+from audit_app.services.planning import programmes
+from audit_app.services.planning.programmes import ProgrammeData
 
 NONE_STEPS = {"acknowledge": None, "correction": None, "plan": None, "implementation": None, "effectiveness": None}
 

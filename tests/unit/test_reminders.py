@@ -26,7 +26,8 @@ from audit_app.models import (
     SessionActivity,
     User,
 )
-from audit_app.services import notifications
+from audit_app.services.notifications import mail
+from audit_app.services.notifications import reminders as due
 from tests.fixtures.planning import reminder_scenario
 
 REFUSED = "refused@example.test"
@@ -98,14 +99,14 @@ def inbox(smtp_port: int) -> Iterator[Inbox]:
 
 @pytest.fixture
 def scenario(app, plan):
-    return reminder_scenario(plan, notifications.local_now(app.config["ORG_TIMEZONE"]))
+    return reminder_scenario(plan, due.local_now(app.config["ORG_TIMEZONE"]))
 
 
 def run_job(app) -> tuple[int, int]:
     """What the scheduler does: store due reminders, commit, then send pending e-mail."""
-    created = notifications.run_reminders(app.config)
+    created = due.run_reminders(app.config)
     db.session.commit()
-    return created, notifications.send_pending_email(app.config)
+    return created, mail.send_pending_email(app.config)
 
 
 def stored() -> list[Notification]:
@@ -301,7 +302,7 @@ def test_session_reminders_within_the_window(app_ctx):
         _session(audit, 3, NOW - timedelta(minutes=1), auditors=[anna]),
         _session(audit, 4, NOW + timedelta(hours=24, minutes=1), auditors=[anna]),
     ]
-    reminders = notifications.session_reminders(inside + outside, NOW, 24)
+    reminders = due.session_reminders(inside + outside, NOW, 24)
     assert [(r.user_id, r.dedupe_key) for r in reminders] == [
         (11, "session:1:202603011000:11"),
         (12, "session:2:202603021000:12"),
@@ -326,11 +327,11 @@ def test_session_reminders_go_to_auditors_and_auditee_accounts_once_each(app_ctx
         audit, 7, NOW + timedelta(hours=2), auditors=[anna], auditees=[with_account, other, no_account],
         remote_link="https://meet.example.test/x",
     )  # fmt: skip
-    reminders = notifications.session_reminders([session], NOW, 24)
+    reminders = due.session_reminders([session], NOW, 24)
     assert [r.user_id for r in reminders] == [11, 30]
     assert reminders[0].body.endswith("https://meet.example.test/x.")
     moved = _session(audit, 7, NOW + timedelta(hours=3), auditors=[anna])
-    assert notifications.session_reminders([moved], NOW, 24)[0].dedupe_key == "session:7:202603011300:11"
+    assert due.session_reminders([moved], NOW, 24)[0].dedupe_key == "session:7:202603011300:11"
 
 
 def test_audit_reminders_within_the_window(app_ctx):
@@ -346,7 +347,7 @@ def test_audit_reminders_within_the_window(app_ctx):
     ]
     audits[0].auditees = [AuditAuditee(user_id=40, name="Vera"), AuditAuditee(user_id=None, name="Nora")]
     audits[0].end_date = today + timedelta(days=2)
-    reminders = notifications.audit_reminders(audits, today, 7)
+    reminders = due.audit_reminders(audits, today, 7)
     assert [(r.user_id, r.dedupe_key) for r in reminders] == [
         (1, "audit-start:1:20260301:1"),
         (2, "audit-start:1:20260301:2"),
@@ -360,8 +361,8 @@ def test_audit_reminders_within_the_window(app_ctx):
 
 
 def test_local_now_is_the_organisations_wall_clock():
-    london = notifications.local_now("Europe/London")
-    tokyo = notifications.local_now("Asia/Tokyo")
+    london = due.local_now("Europe/London")
+    tokyo = due.local_now("Asia/Tokyo")
     assert london.tzinfo is None
     assert tokyo.tzinfo is None
     assert timedelta(hours=8) <= tokyo - london <= timedelta(hours=9, seconds=5)

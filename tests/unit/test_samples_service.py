@@ -27,8 +27,8 @@ from audit_app.models import (
     TeamRole,
     UnitKind,
 )
-from audit_app.services import populations, samples
-from audit_app.services import sampling_select as sel
+from audit_app.services.sampling import populations, samples
+from audit_app.services.sampling import selection as sel
 
 KEYS = [f"TX-{i:03d}" for i in range(1, 121)]
 STRATA = {"high": 20, "medium": 40, "low": 60}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import beta, binom, hypergeom
 
-from audit_app.services.sampling_math import (
+from audit_app.services.sampling.maths import (
     FREQUENCY_TABLE,
     FREQUENCY_TABLE_NOTE,
     MAX_SAMPLE_SIZE,

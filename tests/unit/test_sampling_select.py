@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from audit_app.services.sampling_select import (
+from audit_app.services.sampling.selection import (
     ALGORITHM,
     ORDERING,
     PopulationError,

@@ -8,8 +8,9 @@ import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import Activity, AuditSession, AuditTeamMember, Role, TeamRole
-from audit_app.services import agenda, notifications, team
-from audit_app.services.calendar import sessions_between
+from audit_app.services.notifications import reminders
+from audit_app.services.planning import agenda, team
+from audit_app.services.planning.schedule import sessions_between
 
 
 def test_removed_session_is_kept_but_off_the_agenda(plan):
@@ -40,18 +41,18 @@ def test_removed_session_is_kept_but_off_the_agenda(plan):
 
 
 def test_removed_session_gets_no_reminder(plan, app):
-    now = notifications.local_now(app.config["ORG_TIMEZONE"]).replace(second=0, microsecond=0)
+    now = reminders.local_now(app.config["ORG_TIMEZONE"]).replace(second=0, microsecond=0)
     soon = now + timedelta(hours=2)
     programme = plan.programme("SOFT", period=(now.date() - timedelta(days=1), now.date() + timedelta(days=300)))
     audit = plan.audit(programme, dates=(now.date() - timedelta(days=1), now.date() + timedelta(days=30)))
     session = plan.session(audit, day=soon.date(), start=soon.time(), auditors=[audit.lead_auditor])
     db.session.commit()
-    assert notifications.session_reminders(list(audit.sessions), now, 24)  # due while on the agenda
+    assert reminders.session_reminders(list(audit.sessions), now, 24)  # due while on the agenda
 
     agenda.delete_session(audit, session, actor=audit.lead_auditor)
     db.session.commit()
-    assert notifications.session_reminders(list(audit.sessions), now, 24) == []
-    assert notifications.run_reminders(app.config) == 0
+    assert reminders.session_reminders(list(audit.sessions), now, 24) == []
+    assert reminders.run_reminders(app.config) == 0
 
 
 def test_removed_member_is_kept_and_can_rejoin_with_a_fresh_declaration(plan):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import Activity, EmailStatus, Notification, Role
-from audit_app.services import notifications
+from audit_app.services.notifications import mail
 from tests.unit.test_reminders import REFUSED, smtp_server
 
 
@@ -91,7 +91,7 @@ def test_a_failed_reminder_queued_again_is_sent_on_the_next_run(app, client, log
         assert (entry.actor_id, entry.subject_id) == (admin_id, failed)
 
     with smtp_server(smtp_port) as inbox, app.app_context():
-        assert notifications.send_pending_email(app.config) == 2  # this one and the one already waiting
+        assert mail.send_pending_email(app.config) == 2  # this one and the one already waiting
     assert inbox.recipients()["ava@example.test"] == 2
     assert stored(app, failed).email_status is EmailStatus.SENT
 
@@ -144,7 +144,7 @@ def test_a_refused_address_fails_and_shows_on_the_page(app, client, login, make_
         )
         db.session.commit()
         with smtp_server(smtp_port):
-            assert notifications.send_pending_email(app.config) == 0
+            assert mail.send_pending_email(app.config) == 0
     login(make_user(Role.ADMIN))
     text = page(client)
     assert '<dd id="email-failed">1</dd>' in text

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 
 from audit_app.models import AuditStatus, MeetingKind, Role, TeamRole
-from audit_app.services import agenda, meetings
-from audit_app.services.meetings import MeetingData
+from audit_app.services.planning import agenda, meetings
+from audit_app.services.planning.meetings import MeetingData
 from tests.web import test_audit_pages as pages
 from tests.web.test_audit_pages import audit_form
 

@@ -14,10 +14,10 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, AuditType, ChecklistItem, Role, TeamRole, User
-from audit_app.services import agenda, audits, lifecycle, programmes, team
-from audit_app.services.agenda import SessionData
-from audit_app.services.audits import AuditDetails
-from audit_app.services.programmes import ProgrammeData
+from audit_app.services.planning import agenda, audits, lifecycle, programmes, team
+from audit_app.services.planning.agenda import SessionData
+from audit_app.services.planning.audits import AuditDetails
+from audit_app.services.planning.programmes import ProgrammeData
 
 
 @dataclass

@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from audit_app.extensions import db
 from audit_app.models import ChecklistResponse, ResponseResult, User
-from audit_app.services import fieldwork
+from audit_app.services.fieldwork import responses
 from tests.web.test_fieldwork_pages import (  # noqa: F401 - `fw_fixture` provides the `fw` fixture
     World,
     form,
@@ -67,8 +67,8 @@ def test_the_second_save_is_refused_keeps_both_texts_and_a_deliberate_resave_win
     assert load(app, fw.responses["4.2"]) == (ResponseResult.NONCONFORMITY, merged, "", 3)
 
 
-def _save_and_commit(response: ChecklistResponse, data: fieldwork.ResponseData, actor: User) -> None:
-    fieldwork.save_response(response, data, actor=actor)
+def _save_and_commit(response: ChecklistResponse, data: responses.ResponseData, actor: User) -> None:
+    responses.save_response(response, data, actor=actor)
     db.session.commit()
 
 
@@ -86,12 +86,12 @@ def test_two_sessions_racing_on_one_row_the_second_flush_fails(app: Flask, fw: W
         assert mine.version == 1
         with app.app_context():  # the second auditor's request, with its own session, finishes first
             theirs = db.session.get(ChecklistResponse, response_id)
-            data = fieldwork.ResponseData(ResponseResult.CONFORMING, FIRST, expected_version=1)
-            fieldwork.save_response(theirs, data, actor=db.session.get(User, fw.second_id))
+            data = responses.ResponseData(ResponseResult.CONFORMING, FIRST, expected_version=1)
+            responses.save_response(theirs, data, actor=db.session.get(User, fw.second_id))
             db.session.commit()
         assert mine.version == 1  # still the stale copy: the Python-side check cannot see the other write
-        data = fieldwork.ResponseData(ResponseResult.NONCONFORMITY, SECOND, expected_version=1)
-        with pytest.raises((StaleDataError, fieldwork.EditConflict)):
+        data = responses.ResponseData(ResponseResult.NONCONFORMITY, SECOND, expected_version=1)
+        with pytest.raises((StaleDataError, responses.EditConflict)):
             _save_and_commit(mine, data, me)
         db.session.rollback()
     assert load(app, response_id) == (ResponseResult.CONFORMING, FIRST, "", 2)
@@ -102,11 +102,11 @@ def test_a_save_based_on_an_old_version_is_refused_by_the_service(app: Flask, fw
     with app.app_context():
         response = db.session.get(ChecklistResponse, response_id)
         lead = db.session.get(User, fw.lead_id)
-        _save_and_commit(response, fieldwork.ResponseData(ResponseResult.OFI, "first", expected_version=1), lead)
-        data = fieldwork.ResponseData(ResponseResult.CONFORMING, "second", expected_version=1)
+        _save_and_commit(response, responses.ResponseData(ResponseResult.OFI, "first", expected_version=1), lead)
+        data = responses.ResponseData(ResponseResult.CONFORMING, "second", expected_version=1)
         auditor = db.session.get(User, fw.auditor_id)
-        with pytest.raises(fieldwork.EditConflict) as caught:
-            fieldwork.save_response(response, data, actor=auditor)
+        with pytest.raises(responses.EditConflict) as caught:
+            responses.save_response(response, data, actor=auditor)
         assert caught.value.current.notes == "first"
         assert caught.value.current.version == 2
         db.session.rollback()

@@ -30,7 +30,8 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import fieldwork, lifecycle
+from audit_app.services.fieldwork import responses
+from audit_app.services.planning import lifecycle
 from tests.fixtures.planning import Planning
 
 REFS = ("4.1", "4.2", "6.1.2", "A.2.2", "A.6.2.4")
@@ -107,8 +108,8 @@ def save(app: Flask, response_id: int, user_id: int, result: ResponseResult, not
     """Record a result through the service, as `user_id`."""
     with app.app_context():
         response = db.session.get(ChecklistResponse, response_id)
-        data = fieldwork.ResponseData(result, notes, reason, expected_version=response.version)
-        fieldwork.save_response(response, data, actor=db.session.get(User, user_id))
+        data = responses.ResponseData(result, notes, reason, expected_version=response.version)
+        responses.save_response(response, data, actor=db.session.get(User, user_id))
         db.session.commit()
 
 

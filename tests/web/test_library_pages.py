@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import ChecklistItem, ChecklistVersion, Role
-from audit_app.services import checklists
+from audit_app.services.library import checklists
 
 ITEM_LINK = re.compile(r'<a href="/library/(\d+)/items/([^"]+)"><strong>([^<]+)</strong>')
 MAX_QUERIES = 6

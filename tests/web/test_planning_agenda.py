@@ -8,7 +8,7 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import Audit, Role, TeamRole, User
-from audit_app.services import team
+from audit_app.services.planning import team
 from tests.web.test_planning_pages import (  # noqa: F401 - `plan_fixture` provides the `plan` fixture
     Plan,
     add_member,

@@ -9,7 +9,7 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, MeetingKind
-from audit_app.services import lifecycle
+from audit_app.services.planning import lifecycle
 from tests.web.test_planning_pages import (  # noqa: F401 - `plan_fixture` provides the `plan` fixture
     Plan,
     plan_fixture,

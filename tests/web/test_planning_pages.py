@@ -27,7 +27,8 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import agenda, audits, lifecycle, meetings, org, programmes, team
+from audit_app.services import org
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes, team
 
 EXCEPTION = "Only specialist in credit models; the lead reviews every conclusion she draws."
 

@@ -23,7 +23,7 @@ from audit_app.models import (
     Role,
     User,
 )
-from audit_app.services import audits, lifecycle, programmes
+from audit_app.services.planning import audits, lifecycle, programmes
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from audit_app.services.sample_items import ITEMS_PER_PAGE
+from audit_app.services.sampling.sample_items import ITEMS_PER_PAGE
 from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
     base,
     create,

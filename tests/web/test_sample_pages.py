@@ -37,8 +37,9 @@ from audit_app.models import (
     SampleItem,
     TeamRole,
 )
-from audit_app.services import evidence, sampling_math
-from audit_app.services.sampling_math import FREQUENCY_TABLE_NOTE
+from audit_app.services.fieldwork import evidence
+from audit_app.services.sampling import maths
+from audit_app.services.sampling.maths import FREQUENCY_TABLE_NOTE
 from audit_app.web.samples.routes import limit_percent
 from tests.fixtures.planning import Planning
 
@@ -257,7 +258,7 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
     evaluated = client.post(f"{base(world)}/{sample_id}/evaluate")
     assert evaluated.status_code == 302
     page = html.unescape(text(client.get(f"{base(world)}/{sample_id}")))
-    upper = sampling_math.upper_deviation_limit(Decimal("0.9"), n, 3)
+    upper = maths.upper_deviation_limit(Decimal("0.9"), n, 3)
     assert f"{limit_percent(upper)}</abbr>" in page
     assert f"Unrounded: {upper}" in page
     assert "the control cannot be relied on" in page

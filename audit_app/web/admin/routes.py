@@ -12,8 +12,10 @@ from audit_app.authz import ADMIN_ONLY, require_role
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Activity, Role, User
-from audit_app.services import accounts, checklists, email_report
-from audit_app.services.checklist_files import ChecklistInvalid
+from audit_app.services import accounts
+from audit_app.services.library import checklists
+from audit_app.services.library.checklist_files import ChecklistInvalid
+from audit_app.services.notifications import mail
 from audit_app.web.admin.forms import ChecklistUploadForm, UserCreateForm, UserEditForm
 from audit_app.web.forms import show_errors
 
@@ -150,8 +152,8 @@ def activity() -> str:
 def email() -> str:
     return render_template(
         "admin/email.html",
-        report=email_report.delivery_report(),
-        listed=email_report.LISTED,
+        report=mail.delivery_report(),
+        listed=mail.LISTED,
         configured=bool(current_app.config.get("MAIL_SERVER")),
         max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"],
     )
@@ -161,7 +163,7 @@ def email() -> str:
 @require_role(*ADMIN_ONLY)
 def retry_email(notification_id: int) -> Response:
     try:
-        note = email_report.retry(notification_id, actor=current_user)
+        note = mail.retry(notification_id, actor=current_user)
     except NotFound:
         abort(404)
     except DomainError as exc:

@@ -12,9 +12,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AuditMethod, AuditStatus, AuditType, User
-from audit_app.services import org, programmes
-from audit_app.services.audits import AuditDetails, AuditFilters
-from audit_app.services.permissions import PLANNERS
+from audit_app.services import org
+from audit_app.services.access import PLANNERS
+from audit_app.services.planning import programmes
+from audit_app.services.planning.audits import AuditDetails, AuditFilters
 from audit_app.web.forms import optional_id, show_errors
 
 

@@ -13,10 +13,12 @@ from audit_app.authz import PLANNERS, require_role
 from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import MEETING_POINTS, Audit, AuditStatus, MeetingKind, Role
-from audit_app.services import agenda, audits, checklists, lifecycle, meetings, org, programmes
-from audit_app.services import calendar as cal
-from audit_app.services.notifications import local_now
-from audit_app.services.permissions import can_manage_audit
+from audit_app.services import org
+from audit_app.services.access import can_manage_audit
+from audit_app.services.library import checklists
+from audit_app.services.notifications.reminders import local_now
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes
+from audit_app.services.planning import schedule as cal
 from audit_app.web.audits.forms import (
     AuditFilterForm,
     AuditForm,

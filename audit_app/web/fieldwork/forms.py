@@ -21,8 +21,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
 
 from audit_app.models import ChecklistResponse, EvidenceMethod, EvidenceMode, ResponseResult
-from audit_app.services.evidence import EvidenceData
-from audit_app.services.fieldwork import ResponseData
+from audit_app.services.fieldwork.evidence import EvidenceData
+from audit_app.services.fieldwork.responses import ResponseData
 
 
 class ResponseForm(FlaskForm):

@@ -19,7 +19,7 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
-from audit_app.services import evidence, fieldwork
+from audit_app.services.fieldwork import evidence, responses
 from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
 from audit_app.web.forms import show_errors
@@ -53,7 +53,7 @@ def _filesize(size: int) -> str:
 @bp.app_context_processor
 def _fieldwork_links() -> dict[str, Any]:
     """Lets any page (e.g. the audit overview) ask whether to link to the working checklist."""
-    return {"can_view_fieldwork": fieldwork.can_view}
+    return {"can_view_fieldwork": responses.can_view}
 
 
 @bp.context_processor
@@ -66,7 +66,7 @@ def _helpers() -> dict[str, Any]:
 
 def _response_or_404(audit: Audit, response_id: int) -> ChecklistResponse:
     try:
-        return fieldwork.get_response(audit, response_id)
+        return responses.get_response(audit, response_id)
     except NotFound:
         abort(404)
 
@@ -74,9 +74,9 @@ def _response_or_404(audit: Audit, response_id: int) -> ChecklistResponse:
 # --- The working checklist --------------------------------------------------------------------------------------
 
 
-def _sections(checklist: fieldwork.WorkingChecklist) -> list[tuple[fieldwork.GroupProgress, list[fieldwork.Row]]]:
+def _sections(checklist: responses.WorkingChecklist) -> list[tuple[responses.GroupProgress, list[responses.Row]]]:
     """The rows of the view under their clause or objective, in checklist order (groups left empty are dropped)."""
-    sections: list[tuple[fieldwork.GroupProgress, list[fieldwork.Row]]] = [(g, []) for g in checklist.groups]
+    sections: list[tuple[responses.GroupProgress, list[responses.Row]]] = [(g, []) for g in checklist.groups]
     index, previous = -1, None
     for row in checklist.rows:
         key = (row.item.version_id, row.group)
@@ -96,7 +96,7 @@ def checklist(audit_id: int) -> Page:
     view = request.args.get("view", "all")
     if view not in VIEWS:
         abort(400, description=f"There is no view called {view!r}. Choose one of: {', '.join(VIEWS.values())}.")
-    working = fieldwork.working_checklist(audit, current_user, view)
+    working = responses.working_checklist(audit, current_user, view)
     return render_template(
         "fieldwork/checklist.html",
         audit=audit,
@@ -110,8 +110,8 @@ def checklist(audit_id: int) -> Page:
 # --- One item ---------------------------------------------------------------------------------------------------
 
 
-def _neighbours(audit: Audit, response: ChecklistResponse) -> tuple[fieldwork.Row | None, fieldwork.Row | None]:
-    rows = fieldwork.working_checklist(audit, current_user, "all").rows
+def _neighbours(audit: Audit, response: ChecklistResponse) -> tuple[responses.Row | None, responses.Row | None]:
+    rows = responses.working_checklist(audit, current_user, "all").rows
     index = next((i for i, r in enumerate(rows) if r.response.id == response.id), None)
     if index is None:
         return None, None
@@ -125,12 +125,12 @@ def _item_page(
     response_form: ResponseForm | None = None,
     evidence_form: EvidenceForm | None = None,
     file_errors: dict[int, list[str]] | None = None,
-    conflict: fieldwork.EditConflict | None = None,
+    conflict: responses.EditConflict | None = None,
     message: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
     refusal = read_only_reason(audit)
-    response = fieldwork.load_for_page(response)
+    response = responses.load_for_page(response)
     if response_form is None:
         response_form = ResponseForm.for_response(response)
     if evidence_form is None:
@@ -175,15 +175,15 @@ def save_response(audit_id: int, response_id: int) -> Page:
     if not form.validate_on_submit():
         return _item_page(audit, response, response_form=form, status=400)
     try:
-        fieldwork.save_response(response, form.to_data(), actor=current_user)
+        responses.save_response(response, form.to_data(), actor=current_user)
         db.session.commit()
-    except fieldwork.EditConflict as exc:
+    except responses.EditConflict as exc:
         db.session.rollback()  # nothing was changed; their values are reloaded for the page
         return _conflict_page(audit, response, form, exc)
     except StaleDataError:  # saved by someone else between our read and our write
         db.session.rollback()
         db.session.refresh(response)
-        return _conflict_page(audit, response, form, fieldwork.EditConflict(response))
+        return _conflict_page(audit, response, form, responses.EditConflict(response))
     except NotAllowed:
         db.session.rollback()
         abort(403)
@@ -205,7 +205,7 @@ def save_response(audit_id: int, response_id: int) -> Page:
 
 
 def _conflict_page(
-    audit: Audit, response: ChecklistResponse, form: ResponseForm, exc: fieldwork.EditConflict
+    audit: Audit, response: ChecklistResponse, form: ResponseForm, exc: responses.EditConflict
 ) -> tuple[str, int]:
     """Keep what the user typed, base the form on the current version, and show the other user's values."""
     form.version.data = str(exc.current.version)

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, render_template, request
 from audit_app.authz import require_role
 from audit_app.errors import NotFound
 from audit_app.models import ChecklistVersion
-from audit_app.services import checklists
+from audit_app.services.library import checklists
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 

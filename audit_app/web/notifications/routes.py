@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from audit_app.authz import require_role
 from audit_app.extensions import db
-from audit_app.services import notifications
+from audit_app.services.notifications import inbox
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -16,7 +16,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/")
 @require_role()
 def index() -> str:
-    items = notifications.list_for(current_user)
+    items = inbox.list_for(current_user)
     return render_template("notifications/index.html", items=items, unread=sum(1 for n in items if n.read_at is None))
 
 
@@ -26,7 +26,7 @@ def mark_read() -> Response:
     raw = (request.form.get("notification_id") or "").strip()
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         abort(400, description="notification_id must be a notification number.")
-    changed = notifications.mark_read(current_user, int(raw) if raw else None)
+    changed = inbox.mark_read(current_user, int(raw) if raw else None)
     db.session.commit()
     if changed:
         flash(f"{changed} notification{'s' if changed != 1 else ''} marked as read.", "success")

@@ -32,7 +32,8 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import agenda, meetings, org, team
+from audit_app.services import org
+from audit_app.services.planning import agenda, meetings, team
 from audit_app.web.forms import optional_id
 
 

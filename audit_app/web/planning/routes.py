@@ -15,10 +15,11 @@ from audit_app.authz import PLANNERS, STAFF, require_role
 from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import INDEPENDENCE_DECLARATION, Audit, AuditSession, AuditTeamMember, MeetingKind, Role
-from audit_app.services import agenda as agenda_service
-from audit_app.services import audits, lifecycle, meetings, permissions
-from audit_app.services import team as team_service
-from audit_app.services.lifecycle import Locked
+from audit_app.services import access
+from audit_app.services.planning import agenda as agenda_service
+from audit_app.services.planning import audits, lifecycle, meetings
+from audit_app.services.planning import team as team_service
+from audit_app.services.planning.lifecycle import Locked
 from audit_app.web.forms import attempt, show_errors
 from audit_app.web.planning.forms import AuditeeForm, MeetingForm, MemberForm, SessionForm
 
@@ -103,7 +104,7 @@ def _team_page(
         member_form=member_form,
         auditee_form=auditee_form,
         not_impartial=not_impartial,
-        can_manage=permissions.can_manage_audit(current_user, audit),
+        can_manage=access.can_manage_audit(current_user, audit),
         locked=_lock_message(audit, "team"),
         own=_own_membership(audit),
         declaration=INDEPENDENCE_DECLARATION,
@@ -222,7 +223,7 @@ def agenda(audit_id: int) -> str:
         audit=audit,
         conflicts=agenda_service.conflicts_for(audit) if staff else None,
         conflict_labels=CONFLICT_LABELS,
-        can_manage=permissions.can_manage_audit(current_user, audit),
+        can_manage=access.can_manage_audit(current_user, audit),
         locked=_lock_message(audit, "agenda"),
         to_declare=own if own is not None and not own.has_declared and audit.is_open else None,
         declaration=INDEPENDENCE_DECLARATION,
@@ -338,7 +339,7 @@ def meeting(audit_id: int, kind: str) -> Page:
         kind=meeting_kind,
         form=form,
         recorded=meetings.get_meeting(audit, meeting_kind),
-        can_manage=permissions.can_manage_audit(current_user, audit),
+        can_manage=access.can_manage_audit(current_user, audit),
         locked=_lock_message(audit, "meetings"),
     )
     return page, status

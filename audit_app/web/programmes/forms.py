@@ -25,7 +25,8 @@ from wtforms.validators import InputRequired, Length
 from audit_app.errors import ValidationFailed
 from audit_app.models import DUE_STEPS, AuditProgramme, ProgrammeStatus
 from audit_app.models.programme import default_due_policy, default_grades
-from audit_app.services import checklists, programmes
+from audit_app.services.library import checklists
+from audit_app.services.planning import programmes
 from audit_app.web.forms import show_errors
 
 #: The checklist a new programme is measured against unless the planner picks another.

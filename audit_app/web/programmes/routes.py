@@ -11,8 +11,8 @@ from audit_app.authz import PLANNERS, STAFF, require_role
 from audit_app.errors import NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import DUE_STEPS, Audit, AuditProgramme
-from audit_app.services import audits, coverage, programmes
-from audit_app.services.permissions import can_manage_programme
+from audit_app.services.access import can_manage_programme
+from audit_app.services.planning import audits, coverage, programmes
 from audit_app.web.programmes.forms import STEP_LABELS, ProgrammeForm
 
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")

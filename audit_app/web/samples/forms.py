@@ -33,10 +33,10 @@ from audit_app.models import (
     SampleMethod,
     SizeBasis,
 )
-from audit_app.services import sampling_math as maths
-from audit_app.services import sampling_select as sel
-from audit_app.services.populations import PopulationData
-from audit_app.services.samples import SampleData, SizeData
+from audit_app.services.sampling import maths
+from audit_app.services.sampling import selection as sel
+from audit_app.services.sampling.populations import PopulationData
+from audit_app.services.sampling.samples import SampleData, SizeData
 from audit_app.web.planning.forms import CheckboxListField
 
 METHOD_HINTS = {

@@ -9,9 +9,9 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import DomainError, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
-from audit_app.services import sample_items, samples
-from audit_app.services import sampling_select as sel
-from audit_app.services.sample_items import ItemFilter
+from audit_app.services.sampling import sample_items, samples
+from audit_app.services.sampling import selection as sel
+from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.fieldwork.access import viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import DrawForm, ItemForm, evidence_choices

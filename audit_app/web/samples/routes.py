@@ -20,9 +20,8 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, Sample, SampleItemResult, SampleStatus, SizeBasis
-from audit_app.services import populations, sample_items, samples
-from audit_app.services import sampling_math as maths
-from audit_app.services.sample_items import ItemFilter
+from audit_app.services.sampling import maths, populations, sample_items, samples
+from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.forms import show_errors
 from audit_app.web.samples.forms import (

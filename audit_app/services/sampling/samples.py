@@ -27,10 +27,10 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import activity
-from audit_app.services import sampling_math as maths
-from audit_app.services import sampling_select as sel
-from audit_app.services.fieldwork import ensure_can_work
-from audit_app.services.populations import load_population
+from audit_app.services.fieldwork.responses import ensure_can_work
+from audit_app.services.sampling import maths
+from audit_app.services.sampling import selection as sel
+from audit_app.services.sampling.populations import load_population
 from audit_app.services.text import clean
 
 

@@ -14,8 +14,8 @@ from audit_app.errors import Conflict, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AISystem, OrgUnit, PopulationSource, Sample, User
 from audit_app.services import activity
-from audit_app.services import sampling_select as sel
-from audit_app.services.fieldwork import ensure_can_work
+from audit_app.services.fieldwork.responses import ensure_can_work
+from audit_app.services.sampling import selection as sel
 from audit_app.services.text import clean
 
 

@@ -1,12 +1,9 @@
-"""In-app notifications and reminders, with e-mail through SMTP when it is configured."""
+"""Reminders of upcoming sessions and audits: which are due, and storing each one once."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,9 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditSession, AuditStatus, EmailStatus, Notification, User, utcnow
-
-logger = logging.getLogger(__name__)
+from audit_app.models import Audit, AuditSession, AuditStatus, EmailStatus, Notification, User
 
 #: Audits in these states get reminders.
 ACTIVE = (AuditStatus.PLANNED, AuditStatus.PREPARATION, AuditStatus.FIELDWORK)
@@ -145,105 +140,3 @@ def run_reminders(config: dict[str, Any]) -> int:
     reminders = session_reminders(sessions, now, config["REMINDER_SESSION_HOURS"])
     reminders += audit_reminders(audits, now.date(), config["REMINDER_AUDIT_DAYS"])
     return len(create_notifications(reminders, email_enabled=bool(config.get("MAIL_SERVER"))))
-
-
-def send_pending_email(config: dict[str, Any]) -> int:
-    """Send every pending notification by e-mail, marking each sent or failed (commits per message).
-
-    A permanent refusal (5xx) fails the message at once. A temporary one (4xx) leaves it pending for the next
-    run, until MAIL_MAX_ATTEMPTS is reached. When the server is unreachable or drops the connection, what is
-    left stays pending and no attempt is counted against it.
-    """
-    if not config.get("MAIL_SERVER"):
-        return 0
-    pending = list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.email_status == EmailStatus.PENDING)
-            .options(selectinload(Notification.user))
-            .order_by(Notification.id)
-        )
-    )
-    if not pending:
-        return 0
-    sent = 0
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config["MAIL_TIMEOUT"]) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            for note in pending:
-                try:
-                    smtp.send_message(_message(note, config))
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                    _refused(note, exc, int(config["MAIL_MAX_ATTEMPTS"]))
-                else:
-                    note.email_status, note.emailed_at, note.email_error = EmailStatus.SENT, utcnow(), ""
-                    sent += 1
-                db.session.commit()
-    except (OSError, smtplib.SMTPException) as exc:
-        logger.warning("e-mail server %s unavailable: %s", config["MAIL_SERVER"], exc)
-        db.session.rollback()
-    return sent
-
-
-def _refused(note: Notification, exc: smtplib.SMTPException, max_attempts: int) -> None:
-    """Record a refusal: permanent ones fail now, temporary ones are retried until the attempts run out."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        replies = list(exc.recipients.values())
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        replies = [(exc.smtp_code, exc.smtp_error)]
-    else:  # pragma: no cover - only the two refusals above are passed in
-        raise exc
-    detail = "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
-    note.email_attempts += 1
-    temporary = all(400 <= code < 500 for code, _ in replies)
-    if temporary and note.email_attempts < max_attempts:
-        note.email_error = f"temporary refusal, attempt {note.email_attempts} of {max_attempts}: {detail}"[:300]
-        return
-    reason = f"still refused after {note.email_attempts} attempts: {detail}" if temporary else detail
-    note.email_status, note.email_error = EmailStatus.FAILED, reason[:300]
-
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
-
-
-def _message(note: Notification, config: dict[str, Any]) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = note.user.email
-    message["Subject"] = f"[AIMS Audit] {note.subject}"
-    link = f"{config['BASE_URL'].rstrip('/')}{note.link}" if note.link else ""
-    message.set_content(
-        f"Hello {note.user.name},\n\n{note.body}\n\n{link}\n\nYou receive this because you take part in this audit.\n"
-    )
-    return message
-
-
-def unread_count(user: User) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user.id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
-
-
-def list_for(user: User, limit: int = 100) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc()).limit(limit)
-        )
-    )
-
-
-def mark_read(user: User, notification_id: int | None = None) -> int:
-    """Mark one (or all) of the user's notifications read; return how many changed."""
-    stmt = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    if notification_id is not None:
-        stmt = stmt.where(Notification.id == notification_id)
-    return db.session.execute(stmt.values(read_at=utcnow())).rowcount or 0

@@ -21,7 +21,7 @@ from audit_app.models import (
 )
 from audit_app.models.programme import default_due_policy, default_grades
 from audit_app.services import activity
-from audit_app.services.permissions import can_manage_programme
+from audit_app.services.access import can_manage_programme
 from audit_app.services.text import clean
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")

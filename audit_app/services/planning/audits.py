@@ -26,9 +26,10 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import activity, impartiality
-from audit_app.services.lifecycle import ensure_unlocked
-from audit_app.services.permissions import PLANNERS, can_manage_audit, can_view_audit
+from audit_app.services import activity
+from audit_app.services.access import PLANNERS, can_manage_audit, can_view_audit
+from audit_app.services.planning import impartiality
+from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
 
@@ -192,7 +193,7 @@ def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit
     ensure_unlocked(audit, "details")
     texts = _check_details(details, audit.programme)
     if details.lead_auditor_id != audit.lead_auditor_id:
-        from audit_app.services import team
+        from audit_app.services.planning import team
 
         team.change_lead(audit, details.lead_auditor_id, actor=actor)
     for name, value in texts.items():

@@ -25,7 +25,7 @@ from audit_app.models import (
     User,
 )
 from audit_app.services import activity
-from audit_app.services.fieldwork import can_view, ensure_can_work
+from audit_app.services.fieldwork.responses import can_view, ensure_can_work
 from audit_app.services.text import clean
 
 #: Extension -> (MIME type, how the content is recognised).

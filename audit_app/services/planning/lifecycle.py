@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from audit_app.errors import Conflict, NotAllowed
 from audit_app.models import Audit, AuditStatus, AuditTransition, MeetingKind, User
 from audit_app.services import activity
-from audit_app.services.permissions import can_manage_audit
+from audit_app.services.access import can_manage_audit
 
 S = AuditStatus
 
@@ -130,7 +130,7 @@ def transition(audit: Audit, target: AuditStatus, *, actor: User, reason: str = 
     source = audit.status
     audit.status = target
     if target is S.FIELDWORK:
-        from audit_app.services.fieldwork import materialise_responses  # the working checklist starts now
+        from audit_app.services.fieldwork.responses import materialise_responses
 
         materialise_responses(audit)
     activity.record(actor, "audit.status_changed", audit, source=source.value, target=target.value, reason=reason)

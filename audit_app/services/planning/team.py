@@ -17,9 +17,10 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import activity, impartiality
-from audit_app.services.audits import ensure_can_manage
-from audit_app.services.lifecycle import ensure_unlocked
+from audit_app.services import activity
+from audit_app.services.planning import impartiality
+from audit_app.services.planning.audits import ensure_can_manage
+from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
 #: Account roles that may sit on an audit team.

@@ -13,8 +13,8 @@ from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User, utcnow
 from audit_app.services import activity
-from audit_app.services.audits import ensure_can_manage
-from audit_app.services.lifecycle import ensure_unlocked
+from audit_app.services.planning.audits import ensure_can_manage
+from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
 MAX_SESSION_MINUTES = 12 * 60

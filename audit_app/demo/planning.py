@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from audit_app.demo import fieldwork
 from audit_app.extensions import db
 from audit_app.models import (
     MEETING_POINTS,
@@ -24,7 +25,7 @@ from audit_app.models import (
     TeamRole,
     User,
 )
-from audit_app.services import agenda, audits, demo_fieldwork, lifecycle, meetings, programmes, team
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes, team
 
 
 def _users() -> dict[Role, User]:
@@ -202,7 +203,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     team.confirm_declaration(first, actor=auditor)
     lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead)
     db.session.flush()
-    demo_fieldwork.run(first, auditor, begin)
+    fieldwork.run(first, auditor, begin)
     for kind, hour, diverging in (
         (MeetingKind.OPENING, 9, ""),
         (

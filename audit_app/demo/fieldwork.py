@@ -16,7 +16,8 @@ from audit_app.models import (
     SizeBasis,
     User,
 )
-from audit_app.services import evidence, fieldwork, populations, samples
+from audit_app.services.fieldwork import evidence, responses
+from audit_app.services.sampling import populations, samples
 
 RESULTS = {
     "5.2": (
@@ -41,8 +42,8 @@ def run(audit: Audit, auditor: User, started: date) -> None:
     for response in sorted(audit_responses(audit), key=lambda r: r.item.position):
         ref = response.item.ref
         result, notes = RESULTS.get(ref, (ResponseResult.CONFORMING, "Arrangements seen and working as described."))
-        fieldwork.save_response(
-            response, fieldwork.ResponseData(result, notes, expected_version=response.version), actor=auditor
+        responses.save_response(
+            response, responses.ResponseData(result, notes, expected_version=response.version), actor=auditor
         )
         if ref in EVIDENCE:
             method, source = EVIDENCE[ref]

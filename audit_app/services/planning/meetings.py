@@ -8,8 +8,8 @@ from datetime import datetime
 from audit_app.errors import Conflict, ValidationFailed
 from audit_app.models import MEETING_POINTS, Audit, AuditMeeting, AuditStatus, MeetingKind, User
 from audit_app.services import activity
-from audit_app.services.audits import ensure_can_manage
-from audit_app.services.lifecycle import ensure_unlocked
+from audit_app.services.planning.audits import ensure_can_manage
+from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
 

@@ -13,7 +13,7 @@ from audit_app.errors import Conflict, NotFound
 from audit_app.extensions import db
 from audit_app.models import Checklist, ChecklistItem, ChecklistVersion, ItemKind, User
 from audit_app.services import activity
-from audit_app.services.checklist_files import ParsedChecklist, parse_documents, parse_path
+from audit_app.services.library.checklist_files import ParsedChecklist, parse_documents, parse_path
 
 BUILT_IN = ("iso42001",)
 
