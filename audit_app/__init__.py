@@ -26,13 +26,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
-    from audit_app import api, authz, cli, config, extensions, security, web
+    from audit_app import api, authz, cli, config, extensions, pipeline, security, web
 
     config.finalise(app)
     extensions.init_app(app)
     authz.init_app(app)
     security.init_app(app)
-    api.init_app(app)  # before web: its error handlers must replace flask-smorest's
+    pipeline.init_app(app)  # before any blueprint: route ids are bounded
+    api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
+    pipeline.complete(app)  # last: errors mapped once, every view (the API's too) in the request transaction
     return app

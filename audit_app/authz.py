@@ -1,4 +1,9 @@
-"""Who may reach what: the login gate, role declarations and object-level rules."""
+"""Who may reach what: the login gate and the roles each endpoint declares.
+
+Object-level rules (which audit, which record) live in services/access.py; this module only knows accounts.
+Faces that authenticate their own way (the API's bearer tokens) register their blueprints here, set the
+actor on `g`, and the session login gate leaves them alone.
+"""
 
 from __future__ import annotations
 
@@ -35,16 +40,21 @@ PLANNERS = access.PLANNERS
 #: Roles that record fieldwork (object rules: on the audit team with an auditing role, during fieldwork).
 WORKERS = (Role.ADMIN, Role.LEAD_AUDITOR, Role.AUDITOR)
 
+#: Blueprints whose requests authenticate themselves (they set g.actor before any view runs).
+_SELF_AUTHENTICATING: set[str] = set()
 
-def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+
+def authenticates_itself(blueprint_name: str) -> None:
+    """Exempt a blueprint from the session login gate: it authenticates its own requests."""
+    _SELF_AUTHENTICATING.add(blueprint_name)
 
 
 def get_actor() -> User:
-    """The signed-in user: from the bearer token on the API, from the session elsewhere."""
-    if is_api_request():
-        return g.api_user
-    return current_user._get_current_object()
+    """The signed-in user: the one a face authenticated (API token), else the session's."""
+    actor: User | None = g.get("actor")
+    if actor is not None:
+        return actor
+    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def require_role(*roles: Role) -> Callable[[F], F]:
@@ -82,10 +92,8 @@ def init_app(app: Flask) -> None:
     def _require_login() -> Any:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return None
-        if is_api_request():
-            from audit_app.api.auth import authenticate_bearer
-
-            return authenticate_bearer()
+        if request.blueprint in _SELF_AUTHENTICATING:
+            return None
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         return None

@@ -31,6 +31,8 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     PASSWORD_MIN_LENGTH = 12
+    #: Werkzeug's hash method for passwords (scrypt; the test suite uses a cheap one, never production).
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
     #: Failed sign-ins in a row before the account is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15

@@ -1,9 +1,16 @@
-"""Fixtures: a real database (SQLite file, or PostgreSQL from AUDIT_TEST_DATABASE_URL), a fresh app per test."""
+"""Fixtures: a real database (SQLite file, or PostgreSQL from AUDIT_TEST_DATABASE_URL) and the app.
+
+The suite runs in parallel (pytest-xdist): every worker migrates a database of its own once (an SQLite file,
+or a PostgreSQL database named after the worker) and reuses one application for every test that does not
+change the configuration. After each test the rows it wrote are deleted (ids start again at 1), its files
+are removed and the configuration is put back, so each test still starts from an empty database.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +19,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
 
 from audit_app import create_app
 from audit_app.extensions import db
@@ -22,6 +30,8 @@ from audit_app.services.library import checklists
 pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.planning"]
 
 PASSWORD = "correct horse battery staple"
+#: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
 _seq = itertools.count(1)
 
 
@@ -34,15 +44,32 @@ def _base_config(url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH,
         "INSTANCE_PATH": str(instance),
     }
 
 
+def _worker_database(base_url: str, worker: str) -> str:
+    """A PostgreSQL database of this worker's own on the server of `base_url`, created empty."""
+    url = make_url(base_url)
+    name = f"{url.database}_{worker}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Migrate a real database to head once per session (this also tests the migrations)."""
-    url = os.environ.get("AUDIT_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = create_app(_base_config(url, tmp_path_factory.mktemp("instance")))
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """Migrate a real database to head once per worker (this also tests the migrations)."""
+    base = os.environ.get("AUDIT_TEST_DATABASE_URL")
+    if base:
+        url = _worker_database(base, worker_id) if worker_id != "master" else base
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    app = create_app(_base_config(url, tmp_path_factory.mktemp("migrate-instance")))
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
@@ -54,29 +81,54 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def config_overrides() -> dict:
-    """Override in a test module to change the app's configuration."""
+    """Override in a test module to change the app's configuration (the test then gets an app of its own)."""
     return {}
 
 
+@pytest.fixture(scope="session")
+def _shared_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    return create_app(_base_config(database_url, tmp_path_factory.mktemp("shared") / "instance"))
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path, config_overrides: dict) -> Iterator[Flask]:
-    app = create_app({**_base_config(database_url, tmp_path / "instance"), **config_overrides})
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path, config_overrides: dict) -> Iterator[Flask]:
+    if config_overrides:
+        app = create_app({**_base_config(database_url, tmp_path / "instance"), **config_overrides})
+    else:
+        app = request.getfixturevalue("_shared_app")
+    saved = dict(app.config)
     yield app
     with app.app_context():
         db.session.remove()
         _empty_tables()
-        db.engine.dispose()
+    if config_overrides:
+        with app.app_context():
+            db.engine.dispose()
+    else:
+        app.config.clear()
+        app.config.update(saved)
+        shutil.rmtree(app.instance_path, ignore_errors=True)
+        Path(app.instance_path).mkdir(parents=True)
 
 
 def _empty_tables() -> None:
+    """Delete the rows of every table that has any (children first) and start their ids at 1 again."""
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
+        probe = " UNION ALL ".join(
+            f"SELECT '{t.name}' AS name WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"  # noqa: S608  (our own table names)
+            for t in tables
+        )
+        used = {row[0] for row in connection.execute(sa.text(probe))}
+        for table in tables:
+            if table.name in used:
                 connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            for table in tables:
+                if table.name in used and "id" in table.c and table.c.id.autoincrement:
+                    connection.execute(
+                        sa.text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), 1, false)")
+                    )
 
 
 @pytest.fixture

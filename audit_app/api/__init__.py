@@ -1,10 +1,16 @@
-"""JSON API under /api/v1: bearer tokens, marshmallow schemas, OpenAPI 3 from the same schemas."""
+"""JSON API under /api/v1: bearer tokens, marshmallow schemas, OpenAPI 3 from the same schemas.
+
+The API is its own face of the request pipeline: it authenticates its requests (api/auth.py) and answers
+every error as JSON (api/errors.py); routes call a service and return what the schema dumps.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, request
 from flask_smorest import Api
 
+from audit_app import authz
+from audit_app.api import auth, errors
 from audit_app.extensions import csrf
 
 api = Api()
@@ -38,6 +44,16 @@ def init_app(app: Flask) -> None:
         users,
     )
 
+    names = set()
     for module in (me, users, org, checklists, programmes, audits, planning, fieldwork, samples, sampling):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
+        authz.authenticates_itself(module.blp.name)
+        names.add(module.blp.name)
+    names.add("api-docs")
+    blueprints = frozenset(names)
+    errors.init_app(app, blueprints)
+
+    @app.before_request
+    def _authenticate() -> Response | None:
+        return auth.authenticate_bearer() if request.blueprint in blueprints else None

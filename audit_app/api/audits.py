@@ -28,7 +28,8 @@ from audit_app.authz import PLANNERS, get_actor, require_role
 from audit_app.errors import Conflict, DomainError, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditTransition, ChecklistItem
-from audit_app.services.access import can_manage_audit
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.planning import audits, lifecycle, programmes
 from audit_app.services.planning.lifecycle import LOCKED, Locked
 from audit_app.services.planning.team import NotImpartial
@@ -159,7 +160,7 @@ def list_transitions(audit_id: int) -> dict[str, Any]:
     return {
         "status": audit.status,
         "locked": sorted(LOCKED[audit.status]),
-        "can_transition": can_manage_audit(get_actor(), audit),
+        "can_transition": access.may(get_actor(), audit, Need.MANAGE),
         "options": lifecycle.options(audit),
         "transitions": audit.transitions,
     }

@@ -1,11 +1,13 @@
-"""Bearer-token authentication for every API request."""
+"""Bearer-token authentication for every API request (the API's own login gate)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, request
 
+from audit_app.api.errors import unauthorised
+from audit_app.authz import PUBLIC_ENDPOINTS
 from audit_app.extensions import db
 from audit_app.models import utcnow
 from audit_app.services import accounts
@@ -14,15 +16,10 @@ from audit_app.services import accounts
 LAST_USED_GRANULARITY = timedelta(minutes=10)
 
 
-def unauthorised(message: str) -> Response:
-    response = jsonify(code=401, status="Unauthorized", message=message)
-    response.status_code = 401
-    response.headers["WWW-Authenticate"] = 'Bearer realm="aims-audit"'
-    return response
-
-
 def authenticate_bearer() -> Response | None:
-    """Set g.api_user from the Authorization header, or answer 401."""
+    """Set g.actor from the Authorization header, or answer 401 (public endpoints need no token)."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
@@ -33,6 +30,6 @@ def authenticate_bearer() -> Response | None:
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
         token.last_used_at = now
-        db.session.commit()
-    g.api_user = token.user
+        db.session.commit()  # recorded even when the request itself is refused
+    g.actor = token.user
     return None

@@ -11,8 +11,8 @@ from audit_app.authz import get_actor
 from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit
-from audit_app.services.fieldwork import responses
-from audit_app.services.planning import audits
+from audit_app.services import access
+from audit_app.services.access import Need
 
 
 def fail(exc: DomainError) -> NoReturn:
@@ -49,18 +49,18 @@ def guard(action: Callable[[], Any]) -> Any:
 
 def load_audit(audit_id: int) -> Audit:
     """The audit if the caller may see it; 404 otherwise."""
-    return guard(lambda: audits.get_visible_audit(audit_id, get_actor()))
+    return guard(lambda: access.load_audit(get_actor(), audit_id))
 
 
 def viewable_audit(audit_id: int) -> Audit:
     """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
     audit = load_audit(audit_id)
-    guard(lambda: responses.ensure_can_view(get_actor(), audit))
+    guard(lambda: access.ensure(get_actor(), audit, Need.WORKING_PAPERS))
     return audit
 
 
 def workable_audit(audit_id: int) -> Audit:
     """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
     audit = load_audit(audit_id)
-    guard(lambda: responses.ensure_can_work(get_actor(), audit))
+    guard(lambda: access.ensure(get_actor(), audit, Need.WORK))
     return audit

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from audit_app.extensions import db
-from audit_app.models import AIRole, AISystem, LifecycleStage, OrgUnit, RiskLevel, Role, UnitKind, User
+from audit_app.models import AIRole, AISystem, LifecycleStage, OrgUnit, RiskLevel, Role, UnitKind
 from audit_app.services import accounts, org
 
 ORG_NAME = "Northbridge Lending plc"
@@ -155,8 +155,3 @@ def _read_credentials(path: Path) -> dict[str, str]:
 def _write_credentials(path: Path, saved: dict[str, str]) -> None:
     path.write_text("".join(f"{e} {p}\n" for e, p in saved.items()), encoding="utf-8")
     path.chmod(0o600)
-
-
-def demo_user_ids() -> dict[Role, int]:
-    rows = db.session.execute(sa.select(User.role, User.id).where(User.email.in_([u[0] for u in USERS])))
-    return dict(rows)

@@ -43,6 +43,10 @@ def normalise_email(email: str) -> str:
     return value
 
 
+def _hash_method() -> str:
+    return str(current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
     """Refuse passwords that are short, blank-padded or equal to the account's own names."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
@@ -93,7 +97,7 @@ def create_user(data: UserData, password: str, *, actor: User | None) -> User:
     _check_unit(data.role, data.org_unit_id)
     check_password_rules(password, email=email, name=name)
     user = User(email=email, name=name, role=data.role, org_unit_id=data.org_unit_id)
-    user.set_password(password)
+    user.set_password(password, _hash_method())
     db.session.add(user)
     activity.record(actor, "user.created", user, email=email, role=data.role.value)
     return user
@@ -172,7 +176,7 @@ def change_password(user: User, current: str, new: str) -> None:
             "Choose a new password.", {"password": ["The new password must differ from the current one."]}
         )
     check_password_rules(new, email=user.email, name=user.name)
-    user.set_password(new)
+    user.set_password(new, _hash_method())
     user.session_version += 1
     activity.record(user, "user.password_changed", user)
 
@@ -180,7 +184,7 @@ def change_password(user: User, current: str, new: str) -> None:
 def set_password(user: User, new: str, *, actor: User | None) -> None:
     """Set a password from the command line or by an administrator."""
     check_password_rules(new, email=user.email, name=user.name)
-    user.set_password(new)
+    user.set_password(new, _hash_method())
     user.session_version += 1
     user.failed_logins = 0
     user.locked_until = None

@@ -1,40 +1,15 @@
-"""The HTML user interface: blueprints, navigation and error pages."""
+"""The HTML user interface: blueprints, navigation, and the web face of the request pipeline (errors.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
 
-from audit_app.extensions import db
 from audit_app.services.notifications import inbox
+from audit_app.web import errors
 from audit_app.web.nav import nav_for
-
-
-def api_error(exc: HTTPException) -> Any:
-    """Answer an API error as JSON with a message a person can act on."""
-    data = getattr(exc, "data", None) or {}
-    errors = data.get("errors") or data.get("messages")
-    message = data.get("message") or exc.description
-    if exc.code in (400, 422) and errors and not data.get("message"):
-        flat = [
-            f"{name}: {'; '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
-            for location in errors.values()
-            if isinstance(location, dict)
-            for name, msgs in location.items()
-        ]
-        flat += [str(msg) for location in errors.values() if isinstance(location, list) for msg in location]
-        message = "Invalid input. " + " ".join(flat)
-    body: dict[str, Any] = {"code": exc.code, "status": exc.name, "message": message}
-    if errors:
-        body["errors"] = errors
-    response = jsonify(body)
-    response.status_code = exc.code or 500
-    if exc.code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="aims-audit"'
-    return response
 
 
 def init_app(app: Flask) -> None:
@@ -75,23 +50,4 @@ def init_app(app: Flask) -> None:
         unread = inbox.unread_count(user) if user else 0
         return {"nav_items": nav_for(user.role) if user else [], "app_name": "AIMS Audit", "unread_count": unread}
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Any:
-        if request.path.startswith("/api/"):
-            return api_error(exc)
-        template = f"errors/{exc.code}.html" if exc.code in (403, 404) else "errors/generic.html"
-        return render_template(template, error=exc), exc.code
-
-    @app.errorhandler(Exception)
-    def _server_error(exc: Exception) -> Any:
-        if isinstance(exc, HTTPException):
-            return _http_error(exc)
-        app.logger.exception("unhandled error on %s", request.path)
-        db.session.rollback()
-        if request.path.startswith("/api/"):
-            return jsonify(
-                code=500,
-                status="Internal Server Error",
-                message="Something went wrong on our side; the error has been logged.",
-            ), 500
-        return render_template("errors/500.html"), 500
+    errors.init_app(app)

@@ -15,7 +15,8 @@ from audit_app.models import ChecklistItem, ChecklistVersion
 from audit_app.services.library.checklist_files import EVIDENCE_KINDS, ParsedChecklist, parse_path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STRUCTURE = REPO_ROOT.parent / "shared" / "iso42001_structure.json"
+#: The reference list of clause and control ids and titles (a copy of the published structure, kept in the repo).
+STRUCTURE = REPO_ROOT / "tests" / "data" / "iso42001_structure.json"
 LIBRARY = REPO_ROOT / "checklists" / "iso42001"
 
 

@@ -8,6 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from audit_app.config import DefaultConfig
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Role, User, utcnow
@@ -234,7 +235,9 @@ def test_password_rules_accept_a_passphrase(app_ctx):
     accounts.check_password_rules(NEW_PASSWORD, email="ann@example.test", name="Ann")
 
 
+@pytest.mark.parametrize("config_overrides", [{"PASSWORD_HASH_METHOD": DefaultConfig.PASSWORD_HASH_METHOD}])
 def test_no_plaintext_password_is_stored(app, auditor):
+    """With the production setting (the suite itself uses a cheap hash): scrypt, never the password."""
     user_id, _ = auditor
     stored = _hash(app, user_id)
     assert stored.startswith("scrypt:")

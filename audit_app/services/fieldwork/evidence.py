@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
-import secrets
 import zipfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,8 +23,8 @@ from audit_app.models import (
     EvidenceMode,
     User,
 )
-from audit_app.services import activity
-from audit_app.services.fieldwork.responses import can_view, ensure_can_work
+from audit_app.services import access, activity, storage
+from audit_app.services.access import Need
 from audit_app.services.text import clean
 
 #: Extension -> (MIME type, how the content is recognised).
@@ -63,10 +62,9 @@ def allowed_extensions() -> list[str]:
     return [e for e in current_app.config["EVIDENCE_ALLOWED_EXTENSIONS"] if e in KNOWN_TYPES]
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads" / "evidence"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def files() -> storage.Storage:
+    """Where evidence files are kept (write-once; a refused or failed request leaves none behind)."""
+    return storage.area("evidence")
 
 
 def _safe_name(name: str) -> str:
@@ -147,7 +145,7 @@ def add_evidence(
     response: ChecklistResponse, data: EvidenceData, *, actor: User, files: list[tuple[str, bytes]] | None = None
 ) -> Evidence:
     """Record an evidence entry for a checklist item, with any files (all checked before anything is stored)."""
-    ensure_can_work(actor, response.audit)
+    access.ensure(actor, response.audit, Need.WORK)
     source = clean(data.source, field="source", max_length=300, required=True)
     description = clean(data.description, field="description", max_length=20000, multiline=True)
     checked = [(check_upload(name, content), content) for name, content in files or []]
@@ -177,7 +175,7 @@ def add_evidence(
 
 def add_file(evidence: Evidence, name: str, content: bytes, *, actor: User) -> EvidenceFile:
     """Attach a file; the same name again is stored as a new version, never over the old one."""
-    ensure_can_work(actor, evidence.response.audit)
+    access.ensure(actor, evidence.response.audit, Need.WORK)
     display, mime = check_upload(name, content)
     stored = _store(evidence, display, mime, content, actor)
     activity.record(actor, "evidence.file_added", evidence, name=display, version=stored.version, sha256=stored.sha256)
@@ -193,9 +191,7 @@ def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: U
         )
         or 0
     ) + 1
-    stored_name = secrets.token_hex(20)
-    with (upload_dir() / stored_name).open("xb") as handle:  # "x": never overwrite
-        handle.write(content)
+    stored_name = files().put(content)
     record = EvidenceFile(
         evidence_id=evidence.id,
         name=display,
@@ -223,15 +219,16 @@ def can_download(user: User, record: EvidenceFile) -> bool:
 
     Auditees will also get the files supporting a finding issued to their unit, once findings exist.
     """
-    return can_view(user, record.evidence.response.audit)
+    return access.may(user, record.evidence.response.audit, Need.WORKING_PAPERS)
 
 
-def open_download(record: EvidenceFile, *, actor: User) -> Path:
-    """Authorize and log a download; return the stored file's path."""
+def open_download(record: EvidenceFile, *, actor: User) -> IO[bytes]:
+    """Authorize and log a download; return the stored file, open for reading."""
     if not can_download(actor, record):
         raise NotAllowed("You may not download this evidence file.")
-    path = upload_dir() / record.stored_name
-    if not path.is_file():
-        raise NotFound("The stored file is missing; tell your administrator.")
+    try:
+        handle = files().open(record.stored_name)
+    except FileNotFoundError as exc:
+        raise NotFound("The stored file is missing; tell your administrator.") from exc
     db.session.add(EvidenceDownload(file_id=record.id, user_id=actor.id))
-    return path
+    return handle

@@ -7,28 +7,22 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import Conflict, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
     AuditSession,
-    AuditStatus,
     ChecklistItem,
     ChecklistResponse,
     Evidence,
     ResponseResult,
-    Role,
-    TeamRole,
     User,
     utcnow,
 )
-from audit_app.services import activity
+from audit_app.services import access, activity
+from audit_app.services.access import Need
 from audit_app.services.text import clean
 
-#: Team roles that record conclusions and evidence (observers watch only).
-WORKING_ROLES = frozenset(
-    {TeamRole.LEAD_AUDITOR, TeamRole.AUDITOR, TeamRole.TECHNICAL_EXPERT, TeamRole.AUDITOR_IN_TRAINING}
-)
 FILTERS = ("all", "not_assessed", "nonconformities", "mine")
 
 
@@ -42,25 +36,6 @@ class EditConflict(Conflict):
             "Your text is kept below: compare it with their version, then save again."
         )
         self.current = current
-
-
-def can_view(user: User, audit: Audit) -> bool:
-    """Working papers are for the audit team and administrators; auditees never see drafts."""
-    return user.role is Role.ADMIN or any(m.user_id == user.id for m in audit.team)
-
-
-def ensure_can_view(user: User, audit: Audit) -> None:
-    if not can_view(user, audit):
-        raise NotAllowed("Only the audit team sees the working checklist and its evidence.")
-
-
-def ensure_can_work(user: User, audit: Audit) -> None:
-    """Recording needs an auditing role on the team, during fieldwork."""
-    member = next((m for m in audit.team if m.user_id == user.id), None)
-    if member is None or member.role not in WORKING_ROLES:
-        raise NotAllowed("Only auditors on this audit's team record results and evidence.")
-    if audit.status is not AuditStatus.FIELDWORK:
-        raise Conflict(f"Results and evidence are recorded during fieldwork; the audit is {audit.status.in_words}.")
 
 
 def materialise_responses(audit: Audit) -> int:
@@ -114,7 +89,7 @@ class ResponseData:
 
 def save_response(response: ChecklistResponse, data: ResponseData, *, actor: User) -> ChecklistResponse:
     """Record a result; refuse a save based on an outdated version so no edit is lost silently."""
-    ensure_can_work(actor, response.audit)
+    access.ensure(actor, response.audit, Need.WORK)
     if data.expected_version != response.version:
         raise EditConflict(response)
     notes = clean(data.notes, field="notes", max_length=20000, multiline=True)

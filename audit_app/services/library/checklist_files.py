@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import jsonschema
 import yaml
 
 from audit_app.config import PROJECT_ROOT
+from audit_app.errors import ValidationFailed
 
 MANIFEST_NAMES = ("checklist.yaml", "checklist.yml", "checklist.json")
 EVIDENCE_KINDS = ("documents", "records", "interviews", "observations")
@@ -34,11 +36,14 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-class ChecklistInvalid(Exception):
+class ChecklistInvalid(ValidationFailed):
     """The checklist was refused; `problems` names every error found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the checklist: " + "; ".join(map(str, problems[:5])))
+        super().__init__(
+            f"{len(problems)} problem(s) in the checklist: " + "; ".join(map(str, problems[:5])),
+            {"checklist": [str(p) for p in problems]},
+        )
         self.problems = problems
 
 
@@ -89,7 +94,17 @@ def parse_path(path: Path, *, max_bytes: int) -> ParsedChecklist:
 
 
 def parse_documents(files: dict[str, bytes], *, max_bytes: int, manifest: str) -> ParsedChecklist:
-    """Validate raw file contents (name -> bytes); `manifest` names the one holding the header."""
+    """Validate raw file contents (name -> bytes); `manifest` names the one holding the header.
+
+    The same bytes always parse the same way, so a parse is remembered (the built-in library is read on
+    every `init` and parsing its YAML is the slow part); each caller gets its own copy.
+    """
+    return copy.deepcopy(_parse_documents(tuple(files.items()), max_bytes, manifest))
+
+
+@lru_cache(maxsize=8)
+def _parse_documents(contents: tuple[tuple[str, bytes], ...], max_bytes: int, manifest: str) -> ParsedChecklist:
+    files = dict(contents)
     problems: list[Problem] = []
     total = sum(len(data) for data in files.values())
     if total > max_bytes:

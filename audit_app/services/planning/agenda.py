@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User, utcnow
-from audit_app.services import activity
-from audit_app.services.planning.audits import ensure_can_manage
+from audit_app.services import access, activity
+from audit_app.services.access import Need
 from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
@@ -44,7 +44,7 @@ def get_session(audit: Audit, session_id: int) -> AuditSession:
 
 def save_session(audit: Audit, data: SessionData, *, actor: User, session: AuditSession | None = None) -> AuditSession:
     """Add or change an agenda session; auditors must be on the team, items in the audit's scope."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "agenda")
     errors: dict[str, list[str]] = {}
     if not 5 <= data.duration_minutes <= MAX_SESSION_MINUTES:
@@ -88,7 +88,7 @@ def save_session(audit: Audit, data: SessionData, *, actor: User, session: Audit
 
 def delete_session(audit: Audit, session: AuditSession, *, actor: User) -> None:
     """Take a session off the agenda; the row is kept (never deleted) and the change logged."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "agenda")
     activity.record(
         actor,

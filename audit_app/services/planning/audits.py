@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from audit_app.errors import NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import NotAllowed, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     AISystem,
@@ -22,13 +22,12 @@ from audit_app.models import (
     ChecklistItem,
     ChecklistVersion,
     OrgUnit,
-    Role,
     TeamRole,
     User,
 )
-from audit_app.services import activity
-from audit_app.services.access import PLANNERS, can_manage_audit, can_view_audit
-from audit_app.services.planning import impartiality
+from audit_app.services import access, activity
+from audit_app.services.access import PLANNERS, Need
+from audit_app.services.planning import impartiality, team
 from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
@@ -60,26 +59,6 @@ class AuditFilters:
     unit_id: int | None = None
 
 
-def get_audit(audit_id: int) -> Audit:
-    audit = db.session.get(Audit, audit_id)
-    if audit is None:
-        raise NotFound(f"Audit {audit_id} does not exist.")
-    return audit
-
-
-def get_visible_audit(audit_id: int, user: User) -> Audit:
-    """Load an audit the user may see; others are reported as missing, not forbidden."""
-    audit = get_audit(audit_id)
-    if not can_view_audit(user, audit):
-        raise NotFound(f"Audit {audit_id} does not exist.")
-    return audit
-
-
-def ensure_can_manage(user: User, audit: Audit) -> None:
-    if not can_manage_audit(user, audit):
-        raise NotAllowed("Only the audit's lead auditor or an administrator can change this audit.")
-
-
 def list_audits(user: User, filters: AuditFilters | None = None) -> list[Audit]:
     """Audits the user may see, newest first, narrowed by the filters."""
     f = filters or AuditFilters()
@@ -100,13 +79,7 @@ def list_audits(user: User, filters: AuditFilters | None = None) -> list[Audit]:
         stmt = stmt.where(Audit.lead_auditor_id == f.lead_auditor_id)
     if f.unit_id:
         stmt = stmt.where(Audit.scope_units.any(OrgUnit.id == f.unit_id))
-    if user.role is Role.AUDITEE:
-        stmt = stmt.where(
-            sa.or_(
-                Audit.auditees.any(AuditAuditee.user_id == user.id),
-                Audit.scope_units.any(OrgUnit.id == (user.org_unit_id or -1)),
-            )
-        )
+    stmt = stmt.where(access.VIEW.where(user))
     return list(db.session.scalars(stmt.order_by(Audit.start_date.desc(), Audit.id.desc())))
 
 
@@ -189,12 +162,10 @@ def create_audit(programme: AuditProgramme, details: AuditDetails, *, actor: Use
 
 def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit:
     """Change the audit's details and dates; a new lead auditor joins the team as lead."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "details")
     texts = _check_details(details, audit.programme)
     if details.lead_auditor_id != audit.lead_auditor_id:
-        from audit_app.services.planning import team
-
         team.change_lead(audit, details.lead_auditor_id, actor=actor)
     for name, value in texts.items():
         setattr(audit, name, value)
@@ -207,7 +178,7 @@ def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit
 
 def set_scope(audit: Audit, *, unit_ids: list[int], system_ids: list[int], actor: User) -> Audit:
     """Set the org units and AI systems in scope; refused if a team member would lose impartiality."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "scope")
     units = list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))) if unit_ids else []
     systems = list(db.session.scalars(sa.select(AISystem).where(AISystem.id.in_(system_ids)))) if system_ids else []
@@ -236,7 +207,7 @@ def set_criteria(
     audit: Audit, *, version_ids: list[int], item_ids: list[int], other_criteria: str, actor: User
 ) -> Audit:
     """Pin checklist versions (locking them) and choose the clauses and controls in scope."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "criteria")
     versions = list(db.session.scalars(sa.select(ChecklistVersion).where(ChecklistVersion.id.in_(version_ids))))
     if len(versions) != len(set(version_ids)):

@@ -1,31 +1,27 @@
-"""The audit life cycle: allowed moves, their gates, and what each state locks."""
+"""The audit life cycle as a transition table: the moves, who makes them, their gates, and what each state locks.
+
+Every move is made by the audit's own lead auditor or an administrator (access.Party), recorded as an
+AuditTransition with who, when and why, and in the activity trail. Going back and cancelling need a reason.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_app.errors import Conflict, NotAllowed
+from audit_app.errors import Conflict, InvalidTransition
 from audit_app.models import Audit, AuditStatus, AuditTransition, MeetingKind, User
-from audit_app.services import activity
-from audit_app.services.access import can_manage_audit
+from audit_app.services import access, activity
+from audit_app.services.access import Party
+from audit_app.services.fieldwork.responses import materialise_responses
+from audit_app.workflow import Option, Transition, Wording, Workflow, move
+
+__all__ = ["InvalidTransition", "Locked"]
 
 S = AuditStatus
-
-#: Allowed moves. Cancelling is possible from every open state and needs a reason.
-TRANSITIONS: dict[AuditStatus, tuple[AuditStatus, ...]] = {
-    S.PLANNED: (S.PREPARATION, S.CANCELLED),
-    S.PREPARATION: (S.FIELDWORK, S.PLANNED, S.CANCELLED),
-    S.FIELDWORK: (S.REPORTING, S.CANCELLED),
-    S.REPORTING: (S.FOLLOW_UP, S.CLOSED, S.FIELDWORK, S.CANCELLED),
-    S.FOLLOW_UP: (S.CLOSED, S.CANCELLED),
-    S.CLOSED: (),
-    S.CANCELLED: (),
-}
-
-#: Moves that must say why (going back, or stopping).
-NEEDS_REASON = {(S.PREPARATION, S.PLANNED), (S.REPORTING, S.FIELDWORK)} | {
-    (source, S.CANCELLED) for source in TRANSITIONS
-}
+#: Who may move an audit through its life cycle.
+MOVERS = (Party.ADMIN, Party.AUDIT_LEAD)
+#: Every state an audit can still be cancelled from.
+OPEN = (S.PLANNED, S.PREPARATION, S.FIELDWORK, S.REPORTING, S.FOLLOW_UP)
 
 #: Parts of an audit that can no longer change in each state.
 LOCKED: dict[AuditStatus, frozenset[str]] = {
@@ -60,17 +56,6 @@ class Locked(Conflict):
     """That part of the audit is frozen in its current state."""
 
 
-class InvalidTransition(Conflict):
-    """The move is not allowed from the current state, or a gate is not met."""
-
-
-@dataclass(frozen=True)
-class TransitionOption:
-    target: AuditStatus
-    needs_reason: bool
-    blockers: tuple[str, ...]
-
-
 def ensure_unlocked(audit: Audit, section: str) -> None:
     """Refuse changes to a part of the audit that its state freezes."""
     if section in LOCKED[audit.status]:
@@ -80,58 +65,123 @@ def ensure_unlocked(audit: Audit, section: str) -> None:
         )
 
 
-def gate_blockers(audit: Audit, target: AuditStatus) -> list[str]:
-    """What must be done before `audit` may move to `target` (empty when nothing blocks)."""
+def lock_message(audit: Audit, section: str) -> str | None:
+    """Why a section is frozen now, or None (pages show it above a read-only form)."""
+    try:
+        ensure_unlocked(audit, section)
+    except Locked as exc:
+        return str(exc)
+    return None
+
+
+def locked_sections(audit: Audit) -> list[str]:
+    """The labels of the frozen sections, in the order the overview lists them."""
+    order = list(SECTION_LABELS)
+    return [SECTION_LABELS[s] for s in sorted(LOCKED[audit.status], key=order.index)]
+
+
+# --- gates and effects ------------------------------------------------------------------------------------------
+
+
+def _ready_for_fieldwork(audit: Audit) -> list[str]:
     blockers: list[str] = []
-    if target is S.FIELDWORK and audit.status is S.PREPARATION:
-        if not audit.criteria:
-            blockers.append("Pin at least one checklist version as audit criteria.")
-        if not audit.scope_items:
-            blockers.append("Choose the clauses and controls in scope.")
-        pending = [m.user.name for m in audit.team if not m.has_declared]
-        if pending:
-            blockers.append("Declarations of independence are still missing from: " + ", ".join(pending) + ".")
-        if not audit.sessions:
-            blockers.append("Plan at least one agenda session.")
-    if target is S.REPORTING:
-        recorded = {m.kind for m in audit.meetings}
-        for kind in (MeetingKind.OPENING, MeetingKind.CLOSING):
-            if kind not in recorded:
-                blockers.append(f"Record the {kind.label.lower()}.")
+    if not audit.criteria:
+        blockers.append("Pin at least one checklist version as audit criteria.")
+    if not audit.scope_items:
+        blockers.append("Choose the clauses and controls in scope.")
+    pending = [m.user.name for m in audit.team if not m.has_declared]
+    if pending:
+        blockers.append("Declarations of independence are still missing from: " + ", ".join(pending) + ".")
+    if not audit.sessions:
+        blockers.append("Plan at least one agenda session.")
     return blockers
 
 
-def options(audit: Audit) -> list[TransitionOption]:
+def _meetings_recorded(audit: Audit) -> list[str]:
+    recorded = {m.kind for m in audit.meetings}
     return [
-        TransitionOption(t, (audit.status, t) in NEEDS_REASON, tuple(gate_blockers(audit, t)))
-        for t in TRANSITIONS[audit.status]
+        f"Record the {kind.label.lower()}."
+        for kind in (MeetingKind.OPENING, MeetingKind.CLOSING)
+        if kind not in recorded
     ]
+
+
+def _open_working_checklist(audit: Audit, actor: User, reason: str) -> None:
+    materialise_responses(audit)  # the working checklist starts now
+
+
+def _keep_cancel_reason(audit: Audit, actor: User, reason: str) -> None:
+    audit.cancel_reason = reason
+
+
+def _record(audit: Audit, transition: Transition[AuditStatus], source: AuditStatus, actor: User, reason: str) -> None:
+    audit.transitions.append(
+        AuditTransition(from_status=source, to_status=transition.target, actor_id=actor.id, reason=reason)
+    )
+    activity.record(
+        actor, "audit.status_changed", audit, source=source.value, target=transition.target.value, reason=reason
+    )
+
+
+def _to(target: AuditStatus, *sources: AuditStatus, **kwargs: object) -> Transition[AuditStatus]:
+    """A move named after its target state ("move to fieldwork")."""
+    return move(sources, target.value, target, roles=MOVERS, **kwargs)  # type: ignore[arg-type]
+
+
+#: The audit life cycle (ISO 19011 6.2 to 6.6): planned → preparation → fieldwork → reporting → follow-up → closed.
+AUDIT_LIFECYCLE: Workflow[AuditStatus] = Workflow(
+    "audit",
+    [
+        _to(S.PREPARATION, S.PLANNED),
+        _to(S.FIELDWORK, S.PREPARATION, gates=[_ready_for_fieldwork], effects=[_open_working_checklist]),
+        _to(S.PLANNED, S.PREPARATION, needs_reason=True),
+        _to(S.REPORTING, S.FIELDWORK, gates=[_meetings_recorded]),
+        _to(S.FOLLOW_UP, S.REPORTING),
+        _to(S.CLOSED, S.REPORTING, S.FOLLOW_UP),
+        _to(S.FIELDWORK, S.REPORTING, needs_reason=True),
+        _to(S.CANCELLED, *OPEN, needs_reason=True, effects=[_keep_cancel_reason]),
+    ],
+    states=AuditStatus,
+    wording=Wording(
+        not_allowed="Only the audit's lead auditor or an administrator can change its status.",
+        not_in_table=lambda noun, state, action, moves: (
+            f"An audit in {state.label.lower()} cannot move to {S(action).label.lower()}. "
+            f"Allowed: {', '.join(t.target.label.lower() for t in moves) or 'none: it is final'}."
+        ),
+        needs_reason=lambda noun, t: f"Give a reason for moving the audit to {t.target.label.lower()}.",
+        blocked=lambda noun, t, blockers: f"Not ready for {t.target.label.lower()}: " + " ".join(blockers),
+    ),
+    record=_record,
+)
+
+#: The table read as "state → the states it may move to" (in the table's order).
+TRANSITIONS: dict[AuditStatus, tuple[AuditStatus, ...]] = {
+    state: tuple(t.target for t in AUDIT_LIFECYCLE.from_state(state)) for state in AuditStatus
+}
+#: Moves that must say why (going back, or stopping).
+NEEDS_REASON = {(s, t.target) for t in AUDIT_LIFECYCLE.transitions if t.needs_reason for s in t.sources}
+
+
+@dataclass(frozen=True)
+class TransitionOption:
+    target: AuditStatus
+    needs_reason: bool
+    blockers: tuple[str, ...]
+
+
+def options(audit: Audit) -> list[TransitionOption]:
+    """Every move from the audit's state, with what still blocks it (for those who may move it)."""
+    moves: list[Option[AuditStatus]] = AUDIT_LIFECYCLE.options(audit, MOVERS)
+    return [TransitionOption(o.target, o.needs_reason, o.blockers) for o in moves]
+
+
+def gate_blockers(audit: Audit, target: AuditStatus) -> list[str]:
+    """What must be done before `audit` may move to `target` (empty when nothing blocks)."""
+    transition = AUDIT_LIFECYCLE.find(audit.status, target.value)
+    return AUDIT_LIFECYCLE.blockers(audit, transition) if transition is not None else []
 
 
 def transition(audit: Audit, target: AuditStatus, *, actor: User, reason: str = "") -> AuditTransition:
     """Move the audit to `target` if the actor may and the gates are met; record who, when and why."""
-    if not can_manage_audit(actor, audit):
-        raise NotAllowed("Only the audit's lead auditor or an administrator can change its status.")
-    if target not in TRANSITIONS[audit.status]:
-        allowed = ", ".join(t.label.lower() for t in TRANSITIONS[audit.status]) or "none: it is final"
-        raise InvalidTransition(
-            f"An audit in {audit.status.label.lower()} cannot move to {target.label.lower()}. Allowed: {allowed}."
-        )
-    reason = (reason or "").strip()
-    if (audit.status, target) in NEEDS_REASON and not reason:
-        raise InvalidTransition(f"Give a reason for moving the audit to {target.label.lower()}.")
-    blockers = gate_blockers(audit, target)
-    if blockers:
-        raise InvalidTransition(f"Not ready for {target.label.lower()}: " + " ".join(blockers))
-    record = AuditTransition(from_status=audit.status, to_status=target, actor_id=actor.id, reason=reason)
-    audit.transitions.append(record)
-    if target is S.CANCELLED:
-        audit.cancel_reason = reason
-    source = audit.status
-    audit.status = target
-    if target is S.FIELDWORK:
-        from audit_app.services.fieldwork.responses import materialise_responses
-
-        materialise_responses(audit)
-    activity.record(actor, "audit.status_changed", audit, source=source.value, target=target.value, reason=reason)
-    return record
+    AUDIT_LIFECYCLE.apply(audit, target.value, roles=access.parties(actor, audit), actor=actor, reason=reason)
+    return audit.transitions[-1]

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from audit_app.errors import Conflict, ValidationFailed
 from audit_app.models import MEETING_POINTS, Audit, AuditMeeting, AuditStatus, MeetingKind, User
-from audit_app.services import activity
-from audit_app.services.planning.audits import ensure_can_manage
+from audit_app.services import access, activity
+from audit_app.services.access import Need
 from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
@@ -28,7 +28,7 @@ def get_meeting(audit: Audit, kind: MeetingKind) -> AuditMeeting | None:
 
 def record_meeting(audit: Audit, kind: MeetingKind, data: MeetingData, *, actor: User) -> AuditMeeting:
     """Record or update a meeting; only once fieldwork has started, with at least one attendee."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     if audit.status in (AuditStatus.PLANNED, AuditStatus.PREPARATION):
         raise Conflict(f"The {kind.label.lower()} is recorded once fieldwork has started.")
     ensure_unlocked(audit, "meetings")

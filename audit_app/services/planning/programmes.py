@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from audit_app.errors import NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     DUE_STEPS,
@@ -20,8 +20,7 @@ from audit_app.models import (
     User,
 )
 from audit_app.models.programme import default_due_policy, default_grades
-from audit_app.services import activity
-from audit_app.services.access import can_manage_programme
+from audit_app.services import access, activity
 from audit_app.services.text import clean
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
@@ -121,8 +120,7 @@ def validate_due_policy(policy: dict[str, dict[str, Any]], grades: list[dict[str
 
 def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramme | None = None) -> AuditProgramme:
     """Create or change a programme after checking its period, reference checklist and grade scheme."""
-    if not can_manage_programme(actor, programme):
-        raise NotAllowed("Only lead auditors and administrators manage audit programmes.")
+    access.ensure_can_manage_programme(actor, programme)
     code = (data.code or "").strip()
     if not CODE_RE.match(code):
         raise ValidationFailed(

@@ -12,7 +12,8 @@ from sqlalchemy.orm import contains_eager
 
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditAuditee, AuditSession, AuditStatus, OrgUnit, Role, User
+from audit_app.models import Audit, AuditSession, AuditStatus, User
+from audit_app.services import access
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -72,13 +73,7 @@ def sessions_between(user: User, first: date, last: date) -> list[AuditSession]:
         )
         .order_by(AuditSession.day, AuditSession.start_time, AuditSession.id)
     )
-    if user.role is Role.AUDITEE:  # the same visibility as audits.list_audits and permissions.can_view_audit
-        stmt = stmt.where(
-            sa.or_(
-                Audit.auditees.any(AuditAuditee.user_id == user.id),
-                Audit.scope_units.any(OrgUnit.id == (user.org_unit_id or -1)),
-            )
-        )
+    stmt = stmt.where(access.VIEW.where(user))  # the sessions of audits the user may see
     return list(db.session.scalars(stmt))
 
 

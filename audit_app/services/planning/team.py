@@ -17,9 +17,9 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import activity
+from audit_app.services import access, activity
+from audit_app.services.access import Need
 from audit_app.services.planning import impartiality
-from audit_app.services.planning.audits import ensure_can_manage
 from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
 
@@ -58,14 +58,14 @@ def _exception_text(reason: str) -> str:
 
 def add_member(audit: Audit, user_id: int, role: TeamRole, *, actor: User, exception: str = "") -> AuditTeamMember:
     """Put a user on the team; refused with the reason when they would audit their own work."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "team")
     if role is TeamRole.LEAD_AUDITOR:
         raise ValidationFailed("Change the lead auditor in the audit details.", {"role": ["Choose another role."]})
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.role not in TEAM_ACCOUNT_ROLES:
         raise ValidationFailed("Choose an active auditor.", {"user_id": ["Auditees cannot join the audit team."]})
-    if any(m.user_id == user.id for m in audit.team):
+    if access.membership(user, audit) is not None:
         raise ValidationFailed("Already on the team.", {"user_id": [f"{user.name} is already on this audit team."]})
     exception = _exception_text(exception)
     reasons = (
@@ -90,7 +90,7 @@ def add_member(audit: Audit, user_id: int, role: TeamRole, *, actor: User, excep
 
 
 def remove_member(audit: Audit, member: AuditTeamMember, *, actor: User) -> None:
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "team")
     if member.role is TeamRole.LEAD_AUDITOR:
         raise ValidationFailed(
@@ -115,7 +115,7 @@ def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
     for member in list(audit.team):
         if member.role is TeamRole.LEAD_AUDITOR:
             member.role = TeamRole.AUDITOR
-    existing = next((m for m in audit.team if m.user_id == user.id), None)
+    existing = access.membership(user, audit)
     if existing is not None:
         existing.role = TeamRole.LEAD_AUDITOR
     else:
@@ -125,7 +125,7 @@ def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
 
 def confirm_declaration(audit: Audit, *, actor: User) -> AuditTeamMember:
     """The actor confirms their own declaration of independence for this audit."""
-    member = next((m for m in audit.team if m.user_id == actor.id), None)
+    member = access.membership(actor, audit)
     if member is None:
         raise NotAllowed("Only members of the audit team confirm a declaration for it.")
     if not audit.is_open:
@@ -147,7 +147,7 @@ def add_auditee(
     org_unit_id: int | None = None,
 ) -> AuditAuditee:
     """Add an auditee representative: an auditee account, or a named person without one."""
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "team")
     user = None
     if user_id is not None:
@@ -169,7 +169,7 @@ def add_auditee(
 
 
 def remove_auditee(audit: Audit, auditee_id: int, *, actor: User) -> None:
-    ensure_can_manage(actor, audit)
+    access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "team")
     auditee = next((a for a in audit.auditees if a.id == auditee_id), None)
     if auditee is None:

@@ -22,6 +22,8 @@ from decimal import Decimal
 from fractions import Fraction
 from numbers import Integral
 
+from audit_app.errors import ValidationFailed
+
 MAX_SAMPLE_SIZE = 100_000  # the searches stop here rather than run away
 _TIE_RELATIVE = 1e-7  # float results this close to 1 - confidence are re-checked exactly
 _MAX_EXPONENT = 50  # larger decimal exponents are refused: exact fractions of them would be enormous
@@ -29,11 +31,11 @@ _DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,30}")
 
 
-class SamplingInputError(ValueError):
+class SamplingInputError(ValidationFailed, ValueError):
     """A sampling parameter is missing, malformed or out of range; `.parameter` names it."""
 
     def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
+        super().__init__(f"{parameter}: {message}", {parameter: [f"{parameter}: {message}"]})
         self.parameter = parameter
         self.message = message
 

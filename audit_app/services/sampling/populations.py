@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,25 +11,16 @@ from flask import current_app
 from audit_app.errors import Conflict, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AISystem, OrgUnit, PopulationSource, Sample, User
-from audit_app.services import activity
-from audit_app.services.fieldwork.responses import ensure_can_work
+from audit_app.services import access, activity, storage
+from audit_app.services.access import Need
 from audit_app.services.sampling import selection as sel
+from audit_app.services.sampling.lifecycle import ensure_draft
 from audit_app.services.text import clean
 
 
-def _invalid(parameter: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, {parameter: [message]})
-
-
-def _ensure_draft(sample: Sample) -> None:
-    if sample.status.value != "draft":
-        raise Conflict("The population cannot change once the sample has been drawn: a sample is never re-drawn.")
-
-
-def _snapshot_dir() -> Path:
-    path = Path(current_app.instance_path) / "uploads" / "populations"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def snapshots() -> storage.Storage:
+    """Where frozen populations are kept (write-once, like evidence files)."""
+    return storage.area("populations")
 
 
 @dataclass(frozen=True)
@@ -49,13 +38,13 @@ class PopulationData:
 def _parse(data: PopulationData) -> sel.Population:
     if data.source is PopulationSource.CSV:
         if len(data.csv_bytes) > current_app.config["POPULATION_MAX_BYTES"]:
-            raise _invalid(
+            raise ValidationFailed.on(
                 "csv",
                 "The CSV file is larger than the limit "
                 f"({current_app.config['POPULATION_MAX_BYTES'] // (1024 * 1024)} MB).",
             )
         if not data.id_column.strip():
-            raise _invalid("id_column", "Name the column that holds each unit's id.")
+            raise ValidationFailed.on("id_column", "Name the column that holds each unit's id.")
         return sel.parse_csv(
             data.csv_bytes,
             id_column=data.id_column.strip(),
@@ -78,18 +67,16 @@ def _parse(data: PopulationData) -> sel.Population:
 
 def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.Population:
     """Freeze the population: parse it, hash it and keep a snapshot so the draw can be re-performed."""
-    ensure_can_work(actor, sample.audit)
-    _ensure_draft(sample)
+    access.ensure(actor, sample.audit, Need.WORK)
+    ensure_draft(sample, "population")
     try:
         population = _parse(data)
     except sel.PopulationError as exc:
         raise ValidationFailed("The population was refused: nothing was stored.", {"population": exc.problems}) from exc
     if population.size == 0:
-        raise _invalid("population", "The population is empty.")
-    snapshot = secrets.token_hex(20)
+        raise ValidationFailed.on("population", "The population is empty.")
     lines = (json.dumps([u.key, u.label, u.stratum], ensure_ascii=False) for u in population.units)
-    with (_snapshot_dir() / snapshot).open("x", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
+    snapshot = snapshots().put("\n".join(lines).encode("utf-8"))
     sample.population_source = data.source
     sample.population_description = clean(data.description, field="description", max_length=4000, multiline=True)
     sample.completeness_check = clean(
@@ -118,7 +105,10 @@ def load_population(sample: Sample) -> sel.Population:
     """Rebuild the frozen population from its snapshot (and check it still has the recorded hash)."""
     if not sample.population_file:
         raise Conflict("Define the population first.")
-    rows = [json.loads(line) for line in (_snapshot_dir() / sample.population_file).read_text("utf-8").splitlines()]
+    with snapshots().open(sample.population_file) as handle:
+        text = handle.read().decode("utf-8")
+    # Joined with "\n" above; json.dumps escapes every other line break, so split only on "\n".
+    rows = [json.loads(line) for line in text.split("\n")]
     population = sel.from_records(
         ((k, label, stratum) for k, label, stratum in rows), sample.population_columns.get("source", "snapshot")
     )

@@ -26,16 +26,13 @@ from audit_app.models import (
     User,
     utcnow,
 )
-from audit_app.services import activity
-from audit_app.services.fieldwork.responses import ensure_can_work
+from audit_app.services import access, activity
+from audit_app.services.access import Need
 from audit_app.services.sampling import maths
 from audit_app.services.sampling import selection as sel
+from audit_app.services.sampling.lifecycle import DRAW, EVALUATE, SAMPLE_LIFECYCLE, ensure_draft
 from audit_app.services.sampling.populations import load_population
 from audit_app.services.text import clean
-
-
-def _invalid(parameter: str, message: str) -> ValidationFailed:
-    return ValidationFailed(message, {parameter: [message]})
 
 
 def get_sample(audit: Audit, sample_id: int) -> Sample:
@@ -59,13 +56,15 @@ class SampleData:
 
 def create_sample(audit: Audit, data: SampleData, *, actor: User) -> Sample:
     """Open a sample for one or more in-scope clauses or controls, with its objective and deviation definition."""
-    ensure_can_work(actor, audit)
+    access.ensure(actor, audit, Need.WORK)
     title = clean(data.title, field="title", max_length=200, required=True)
     attribute = clean(data.attribute, field="attribute", max_length=4000, required=True, multiline=True)
     unit = clean(data.sampling_unit, field="sampling_unit", max_length=120)
     scope = {i.id: i for i in audit.scope_items}
     if not data.checklist_item_ids or any(i not in scope for i in data.checklist_item_ids):
-        raise _invalid("checklist_item_ids", "Choose one or more of the audit's in-scope clauses or controls.")
+        raise ValidationFailed.on(
+            "checklist_item_ids", "Choose one or more of the audit's in-scope clauses or controls."
+        )
     sequence = (db.session.scalar(sa.select(sa.func.max(Sample.sequence)).where(Sample.audit_id == audit.id)) or 0) + 1
     sample = Sample(
         audit_id=audit.id,
@@ -79,11 +78,6 @@ def create_sample(audit: Audit, data: SampleData, *, actor: User) -> Sample:
     db.session.add(sample)
     activity.record(actor, "sample.created", sample, audit_id=audit.id, title=title)
     return sample
-
-
-def _ensure_draft(sample: Sample, what: str) -> None:
-    if sample.status is not SampleStatus.DRAFT:
-        raise Conflict(f"The {what} cannot change once the sample has been drawn: a sample is never re-drawn.")
 
 
 @dataclass(frozen=True)
@@ -103,8 +97,8 @@ class SizeData:
 
 def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
     """Choose the method and compute the sample size with its rationale."""
-    ensure_can_work(actor, sample.audit)
-    _ensure_draft(sample, "method and size")
+    access.ensure(actor, sample.audit, Need.WORK)
+    ensure_draft(sample, "method and size")
     if not sample.population_size:
         raise Conflict("Define the population before the size.")
     N = sample.population_size
@@ -139,12 +133,12 @@ def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
             why = f"IAF MD 1 site rule for {data.sites_kind} audits over {N} sites."
         else:
             if data.manual_size is None or not 1 <= data.manual_size <= N:
-                raise _invalid("manual_size", f"Give a sample size from 1 to {N}.")
+                raise ValidationFailed.on("manual_size", f"Give a sample size from 1 to {N}.")
             if not rationale:
-                raise _invalid("rationale", "Explain how the size was chosen.")
+                raise ValidationFailed.on("rationale", "Explain how the size was chosen.")
             size, why = data.manual_size, "Size set by the auditor's judgement."
     except maths.SamplingInputError as exc:
-        raise _invalid(exc.parameter, str(exc)) from exc
+        raise ValidationFailed.on(exc.parameter, str(exc)) from exc
     sample.method, sample.size_basis, sample.use_fpc = data.method, data.basis, data.use_fpc
     sample.sample_size, sample.size_parameters = size, params
     sample.size_rationale = f"{why} {rationale}".strip()
@@ -161,10 +155,10 @@ def draw(
     sample: Sample, *, actor: User, seed: int | None = None, picks: dict[str, str] | None = None
 ) -> list[SampleItem]:
     """Store the seed, then draw once; the record keeps seed, algorithm and library versions."""
-    ensure_can_work(actor, sample.audit)
-    _ensure_draft(sample, "selection")
-    if sample.method is None or sample.sample_size is None:
-        raise Conflict("Choose the method and size before drawing.")
+    access.ensure(actor, sample.audit, Need.WORK)
+    roles = access.parties(actor, sample.audit)
+    SAMPLE_LIFECYCLE.check(sample, DRAW, roles=roles)  # refused before anything is computed
+    assert sample.method is not None  # noqa: S101  (the draw's gate)
     population = load_population(sample)
     if sample.method.statistical:
         sample.seed = sel.new_seed() if seed is None else seed
@@ -178,10 +172,10 @@ def draw(
             picks={k.strip(): v for k, v in (picks or {}).items()} or None,
         )
     except sel.SelectionError as exc:
-        raise _invalid(exc.parameter, str(exc)) from exc
+        raise ValidationFailed.on(exc.parameter, str(exc)) from exc
+    SAMPLE_LIFECYCLE.apply(sample, DRAW, roles=roles, actor=actor)  # one winner if two draws race
     sample.algorithm = sel.ALGORITHM if sample.method.statistical else "none (not a random selection)"
     sample.library_versions, sample.selection_params = sel.library_versions(), selection.params
-    sample.status = SampleStatus.SELECTED
     for order, index in enumerate(selection.indices, start=1):
         unit = population.units[index]
         sample.items.append(
@@ -227,18 +221,18 @@ def record_result(
 ) -> SampleItem | None:
     """Record an item's result; a not-testable item gets a replacement from the same seeded stream (logged)."""
     sample = item.sample
-    ensure_can_work(actor, sample.audit)
+    access.ensure(actor, sample.audit, Need.WORK)
     if sample.status is not SampleStatus.SELECTED:
         raise Conflict("Results are recorded after the draw and before the evaluation.")
     if item.result is SampleItemResult.NOT_TESTABLE and any(i.replaces_id == item.id for i in sample.items):
         raise Conflict("This item was replaced; record the result on its replacement.")
     note = clean(note, field="note", max_length=4000, multiline=True)
     if result is SampleItemResult.NOT_TESTABLE and not note:
-        raise _invalid("note", "Say why the item cannot be tested (e.g. the record was voided).")
+        raise ValidationFailed.on("note", "Say why the item cannot be tested (e.g. the record was voided).")
     if evidence_id is not None:
         evidence = db.session.get(Evidence, evidence_id)
         if evidence is None or evidence.audit_id != sample.audit_id:
-            raise _invalid("evidence_id", "Choose evidence recorded in this audit.")
+            raise ValidationFailed.on("evidence_id", "Choose evidence recorded in this audit.")
     item.result, item.note, item.evidence_id = result, note, evidence_id
     item.tested_by_id, item.tested_at = actor.id, utcnow()
     activity.record(actor, "sample.item_result", sample, item=item.key, result=result.value)
@@ -282,15 +276,9 @@ def _replace(sample: Sample, item: SampleItem, actor: User) -> SampleItem | None
 
 def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
     """Count deviations, compute the upper limit when statistical, conclude, and propose a finding."""
-    ensure_can_work(actor, sample.audit)
-    if sample.status is not SampleStatus.SELECTED:
-        raise Conflict("Only a drawn sample that has not been evaluated yet can be evaluated.")
+    access.ensure(actor, sample.audit, Need.WORK)
+    SAMPLE_LIFECYCLE.apply(sample, EVALUATE, roles=access.parties(actor, sample.audit), actor=actor)
     tested = [i for i in sample.items if i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)]
-    pending = [i.key for i in sample.items if i.result is SampleItemResult.PENDING]
-    if pending:
-        raise Conflict("Record a result for every item first; still pending: " + ", ".join(pending[:10]) + ".")
-    if not tested:
-        raise Conflict("No item could be tested, so there is nothing to evaluate.")
     deviations = sum(i.result is SampleItemResult.DEVIATION for i in tested)
     statistical = is_statistical(sample)
     result = maths.evaluate(
@@ -302,7 +290,7 @@ def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
     )
     sample.deviations, sample.upper_limit, sample.conclusion = deviations, result.upper_limit, result.conclusion
     sample.proposed_finding = proposed_finding(sample, deviations, len(tested)) if deviations else ""
-    sample.status, sample.evaluated_at = SampleStatus.EVALUATED, utcnow()
+    sample.evaluated_at = utcnow()
     activity.record(
         actor, "sample.evaluated", sample, deviations=deviations, tested=len(tested), upper_limit=result.upper_limit
     )

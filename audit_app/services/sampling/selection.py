@@ -17,6 +17,8 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from audit_app.errors import ValidationFailed
+
 ALGORITHM = "Python random.Random (Mersenne Twister MT19937)"
 SELECTION_VERSION = 1
 ORDERING = "id ascending (text)"
@@ -27,20 +29,20 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";", "\t")
 
 
-class PopulationError(ValueError):
+class PopulationError(ValidationFailed, ValueError):
     """The population cannot be used; ``problems`` lists every problem found, each a sentence."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
-        super().__init__(" ".join(self.problems))
+        super().__init__(" ".join(self.problems), {"population": self.problems})
 
 
-class SelectionError(ValueError):
+class SelectionError(ValidationFailed, ValueError):
     """A selection parameter is invalid; ``parameter`` names it."""
 
     def __init__(self, parameter: str, message: str) -> None:
         self.parameter = parameter
-        super().__init__(message)
+        super().__init__(message, {parameter: [message]})
 
 
 @dataclass(frozen=True, slots=True)

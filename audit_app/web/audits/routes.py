@@ -13,8 +13,8 @@ from audit_app.authz import PLANNERS, require_role
 from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import MEETING_POINTS, Audit, AuditStatus, MeetingKind, Role
-from audit_app.services import org
-from audit_app.services.access import can_manage_audit
+from audit_app.services import access, org
+from audit_app.services.access import Need
 from audit_app.services.library import checklists
 from audit_app.services.notifications.reminders import local_now
 from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes
@@ -73,7 +73,7 @@ def _stages(audit: Audit) -> list[Stage]:
 
 def _visible(audit_id: int) -> Audit:
     try:
-        return audits.get_visible_audit(audit_id, current_user)
+        return access.load_audit(current_user, audit_id)
     except NotFound:
         abort(404)
 
@@ -81,7 +81,7 @@ def _visible(audit_id: int) -> Audit:
 def _manageable(audit_id: int) -> Audit:
     audit = _visible(audit_id)
     try:
-        audits.ensure_can_manage(current_user, audit)
+        access.ensure(current_user, audit, Need.MANAGE)
     except NotAllowed:
         abort(403)
     return audit
@@ -174,7 +174,7 @@ def new() -> tuple[str, int] | Response:
 def detail(audit_id: int) -> str:
     audit = _visible(audit_id)
     staff = current_user.role is not Role.AUDITEE
-    manage = can_manage_audit(current_user, audit)
+    manage = access.may(current_user, audit, Need.MANAGE)
     order = list(lifecycle.SECTION_LABELS)
     locked = sorted(lifecycle.LOCKED[audit.status], key=order.index)
     return render_template(

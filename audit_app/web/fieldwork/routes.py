@@ -19,6 +19,8 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.fieldwork import evidence, responses
 from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
@@ -53,7 +55,7 @@ def _filesize(size: int) -> str:
 @bp.app_context_processor
 def _fieldwork_links() -> dict[str, Any]:
     """Lets any page (e.g. the audit overview) ask whether to link to the working checklist."""
-    return {"can_view_fieldwork": responses.can_view}
+    return {"can_view_fieldwork": lambda user, audit: access.may(user, audit, Need.WORKING_PAPERS)}
 
 
 @bp.context_processor

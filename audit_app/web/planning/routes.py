@@ -16,8 +16,9 @@ from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, Valida
 from audit_app.extensions import db
 from audit_app.models import INDEPENDENCE_DECLARATION, Audit, AuditSession, AuditTeamMember, MeetingKind, Role
 from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.planning import agenda as agenda_service
-from audit_app.services.planning import audits, lifecycle, meetings
+from audit_app.services.planning import lifecycle, meetings
 from audit_app.services.planning import team as team_service
 from audit_app.services.planning.lifecycle import Locked
 from audit_app.web.forms import attempt, show_errors
@@ -42,14 +43,14 @@ def _planning_context() -> dict[str, bool]:
 
 def _audit_or_404(audit_id: int) -> Audit:
     try:
-        return audits.get_visible_audit(audit_id, current_user)
+        return access.load_audit(current_user, audit_id)
     except NotFound:
         abort(404)
 
 
 def _ensure_manager(audit: Audit) -> None:
     try:
-        audits.ensure_can_manage(current_user, audit)
+        access.ensure(current_user, audit, Need.MANAGE)
     except NotAllowed:
         abort(403)
 
@@ -104,7 +105,7 @@ def _team_page(
         member_form=member_form,
         auditee_form=auditee_form,
         not_impartial=not_impartial,
-        can_manage=access.can_manage_audit(current_user, audit),
+        can_manage=access.may(current_user, audit, Need.MANAGE),
         locked=_lock_message(audit, "team"),
         own=_own_membership(audit),
         declaration=INDEPENDENCE_DECLARATION,
@@ -223,7 +224,7 @@ def agenda(audit_id: int) -> str:
         audit=audit,
         conflicts=agenda_service.conflicts_for(audit) if staff else None,
         conflict_labels=CONFLICT_LABELS,
-        can_manage=access.can_manage_audit(current_user, audit),
+        can_manage=access.may(current_user, audit, Need.MANAGE),
         locked=_lock_message(audit, "agenda"),
         to_declare=own if own is not None and not own.has_declared and audit.is_open else None,
         declaration=INDEPENDENCE_DECLARATION,
@@ -339,7 +340,7 @@ def meeting(audit_id: int, kind: str) -> Page:
         kind=meeting_kind,
         form=form,
         recorded=meetings.get_meeting(audit, meeting_kind),
-        can_manage=access.can_manage_audit(current_user, audit),
+        can_manage=access.may(current_user, audit, Need.MANAGE),
         locked=_lock_message(audit, "meetings"),
     )
     return page, status

@@ -1,0 +1,65 @@
+"""The sample life cycle as a transition table: drawn once, then evaluated once.
+
+draft → selected (draw: the population is frozen and the method and size are set)
+selected → evaluated (evaluate: every item has a result and at least one could be tested)
+
+Only auditors on the audit team move a sample, during fieldwork (checked with access.Need.WORK first). The
+draw and the evaluation are compare-and-set moves, so two requests racing cannot both draw the same sample.
+"""
+
+from __future__ import annotations
+
+from audit_app.errors import Conflict
+from audit_app.models import Sample, SampleItemResult, SampleStatus
+from audit_app.services.access import Party
+from audit_app.workflow import Transition, Wording, Workflow, move
+
+DRAW, EVALUATE = "draw", "evaluate"
+#: Who moves a sample (the audit's fieldwork rule is checked before the table).
+MOVERS = (Party.TEAM_WORKER,)
+
+
+def ensure_draft(sample: Sample, what: str) -> None:
+    """Refuse a change to what the draw used (population, method, size) once the sample is drawn."""
+    if sample.status is not SampleStatus.DRAFT:
+        raise Conflict(f"The {what} cannot change once the sample has been drawn: a sample is never re-drawn.")
+
+
+def _ready_to_draw(sample: Sample) -> list[str]:
+    if not sample.population_file:
+        return ["Define the population first."]
+    if sample.method is None or sample.sample_size is None:
+        return ["Choose the method and size before drawing."]
+    return []
+
+
+def _ready_to_evaluate(sample: Sample) -> list[str]:
+    pending = [i.key for i in sample.items if i.result is SampleItemResult.PENDING]
+    if pending:
+        return ["Record a result for every item first; still pending: " + ", ".join(pending[:10]) + "."]
+    tested = [i for i in sample.items if i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)]
+    if not tested:
+        return ["No item could be tested, so there is nothing to evaluate."]
+    return []
+
+
+def _not_in_table(noun: str, state: SampleStatus, action: str, moves: list[Transition[SampleStatus]]) -> str:
+    if action == DRAW:
+        return "The selection cannot change once the sample has been drawn: a sample is never re-drawn."
+    return "Only a drawn sample that has not been evaluated yet can be evaluated."
+
+
+SAMPLE_LIFECYCLE: Workflow[SampleStatus] = Workflow(
+    "sample",
+    [
+        move(SampleStatus.DRAFT, DRAW, SampleStatus.SELECTED, roles=MOVERS, gates=[_ready_to_draw]),
+        move(SampleStatus.SELECTED, EVALUATE, SampleStatus.EVALUATED, roles=MOVERS, gates=[_ready_to_evaluate]),
+    ],
+    states=SampleStatus,
+    wording=Wording(
+        not_allowed="Only auditors on this audit's team record results and evidence.",
+        not_in_table=_not_in_table,
+        blocked=lambda noun, t, blockers: " ".join(blockers),
+        changed_meanwhile="Someone else moved this sample on at the same moment; nothing was changed. Reload it.",
+    ),
+)
