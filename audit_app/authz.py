@@ -54,7 +54,7 @@ def get_actor() -> User:
     actor: User | None = g.get("actor")
     if actor is not None:
         return actor
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    return current_user._get_current_object()
 
 
 def require_role(*roles: Role) -> Callable[[F], F]:

@@ -78,7 +78,7 @@ def _status_of(response: Response) -> int:
     return response.status_code
 
 
-def transactional(view: Callable[..., ResponseReturnValue]) -> Callable[..., Response]:
+def transactional(view: Callable[..., Any]) -> Callable[..., Response]:
     """Run a view; commit if it answered with success, roll back otherwise (the request's one commit)."""
 
     @functools.wraps(view)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import attributes, object_session
 
 from audit_app.errors import ChangedMeanwhile, InvalidTransition, NotAllowed
@@ -205,6 +206,6 @@ class Workflow(Generic[S]):
             .where(key_column == identity[0], state_column == source)
             .values({state_column.key: target})
         )
-        if result.rowcount != 1:
+        if cast("CursorResult[Any]", result).rowcount != 1:
             raise ChangedMeanwhile(self.wording.changed_meanwhile.format(noun=self.noun))
         attributes.set_committed_value(record, self.state, target)

@@ -127,11 +127,10 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
             units[name] = org.save_unit(org.UnitData(name, kind, description, parent_id), actor=None)  # type: ignore[arg-type]
             db.session.flush()
     existing = set(db.session.scalars(sa.select(AISystem.name)))
-    for name, purpose, role, risk, unit, stage, in_scope, note in SYSTEMS:
+    for name, purpose, ai_role, risk, unit, stage, in_scope, note in SYSTEMS:
         if name not in existing:
-            org.save_system(
-                org.SystemData(name, purpose, role, risk, units[unit].id, stage, in_scope, note), actor=None
-            )  # type: ignore[arg-type]
+            data = org.SystemData(name, purpose, ai_role, risk, units[unit].id, stage, in_scope, note)
+            org.save_system(data, actor=None)
     saved = _read_credentials(credentials_file)
     logins = []
     for email, name, role, unit in USERS:

@@ -140,7 +140,7 @@ class Need(enum.Enum):
     WORK = WORK
 
 
-def visible_audits(user: User) -> sa.Select[tuple[Audit]]:
+def visible_audits(user: User) -> sa.Select[Audit]:
     """A query for the audits the user may see (narrow it further with .where)."""
     return sa.select(Audit).where(VIEW.where(user))
 

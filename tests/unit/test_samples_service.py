@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,8 +19,6 @@ from audit_app.models import (
     PopulationSource,
     RiskLevel,
     Role,
-    Sample,
-    SampleItemResult,
     SampleMethod,
     SizeBasis,
     TeamRole,
@@ -29,16 +26,7 @@ from audit_app.models import (
 )
 from audit_app.services.sampling import populations, samples
 from audit_app.services.sampling import selection as sel
-
-KEYS = [f"TX-{i:03d}" for i in range(1, 121)]
-STRATA = {"high": 20, "medium": 40, "low": 60}
-OK, DEV, NT = SampleItemResult.CONFORMING, SampleItemResult.DEVIATION, SampleItemResult.NOT_TESTABLE
-
-
-def stratified_csv() -> bytes:
-    tiers = [tier for tier, count in STRATA.items() for _ in range(count)]
-    lines = ["id,label,tier", *(f"{key},Transaction {key},{tier}" for key, tier in zip(KEYS, tiers, strict=True))]
-    return "\n".join(lines).encode()
+from tests.fixtures.sampling import DEV, KEYS, NT, OK, STRATA, attribute, keys, make_sample, sized
 
 
 @pytest.fixture
@@ -51,34 +39,6 @@ def audit(plan):
 @pytest.fixture
 def auditor(plan, audit):
     return plan.member(audit, plan.user(Role.AUDITOR)).user
-
-
-def make_sample(audit, actor, source: PopulationSource = PopulationSource.CSV, **population) -> Sample:
-    data = samples.SampleData("Access reviews", "Each review is signed off.", "reviews", (audit.scope_items[0].id,))
-    sample = samples.create_sample(audit, data, actor=actor)
-    defaults = {"csv_bytes": stratified_csv(), "id_column": "id", "label_column": "label", "stratum_column": "tier"}
-    populations.set_population(
-        sample,
-        populations.PopulationData(source, **(defaults if source is PopulationSource.CSV else population)),
-        actor=actor,
-    )
-    return sample
-
-
-def sized(sample, actor, method=SampleMethod.SIMPLE_RANDOM, basis=SizeBasis.MANUAL, **kwargs) -> Sample:
-    if basis is SizeBasis.MANUAL:
-        kwargs = {"manual_size": 12, "rationale": "Twelve, one per month.", **kwargs}
-    samples.set_size(sample, samples.SizeData(method, basis, **kwargs), actor=actor)
-    return sample
-
-
-def attribute(sample, actor, method=SampleMethod.SIMPLE_RANDOM) -> Sample:
-    rates = {"confidence": Decimal("0.95"), "tolerable_rate": Decimal("0.10"), "expected_rate": Decimal("0")}
-    return sized(sample, actor, method, SizeBasis.ATTRIBUTE, **rates)
-
-
-def keys(sample) -> list[str]:
-    return [i.key for i in sample.items if i.replaces_id is None]
 
 
 # --- Seed and re-performance --------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def _fraction(value: object, name: str) -> Fraction:
             if not math.isfinite(value):
                 raise ValueError
             return Fraction(repr(value))  # the shortest decimal that reads back as this float: 0.1 -> 1/10
-        if isinstance(value, Decimal) and value.is_finite() and abs(value.as_tuple().exponent) > _MAX_EXPONENT:
+        if isinstance(value, Decimal) and value.is_finite() and abs(int(value.as_tuple().exponent)) > _MAX_EXPONENT:
             raise ValueError  # Fraction(Decimal("1e-9999999")) would build a ten-million-digit integer
         if isinstance(value, (int, Fraction, Decimal)):
             return Fraction(value)
@@ -184,7 +184,7 @@ def attribute_sample_size(
         raise SamplingInputError("expected_rate", "must be below the tolerable rate")
     big_n = None if population is None else _integer(population, "population", minimum=1)
     alpha = 1 - c
-    common = {"confidence": float(c), "tolerable_rate": float(p), "expected_rate": float(e), "population": big_n}
+    rates = {"confidence": float(c), "tolerable_rate": float(p), "expected_rate": float(e)}
     if big_n is None:
         n = _binomial_size(alpha, p, e, MAX_SAMPLE_SIZE)
         method, note = "binomial", "Large population (binomial, no finite-population correction)."
@@ -208,7 +208,12 @@ def attribute_sample_size(
             + (" or lower the expected rate (it is too close to the tolerable rate)" if e else ""),
         )
     return SizeResult(
-        sample_size=n, tolerable_deviations=tolerated_deviations(n, e), method=method, note=note, **common
+        sample_size=n,
+        tolerable_deviations=tolerated_deviations(n, e),
+        method=method,
+        note=note,
+        population=big_n,
+        **rates,
     )
 
 

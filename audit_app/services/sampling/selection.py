@@ -14,7 +14,7 @@ import math
 import random
 import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from audit_app.errors import ValidationFailed
@@ -326,17 +326,17 @@ def select(
         raise SelectionError("seed", "A seed is required for a random selection; record it before drawing.")
     if not _whole(seed, 0, MAX_SEED - 1):
         raise SelectionError("seed", f"The seed must be a whole number from 0 to {MAX_SEED - 1}.")
-    if not _whole(n, 1, size):
+    if n is None or not _whole(n, 1, size):
         raise SelectionError("sample_size", f"The sample size must be a whole number from 1 to N = {size}.")
     if method == "simple_random":
         return Selection(method, seed, tuple(draw_stream(size, seed)[:n]), {**base, "n": n})
     if method == "systematic":
         interval = size / n
         start = random.Random(seed).random() * interval
-        indices = tuple(min(size - 1, math.floor(start + i * interval)) for i in range(n))
-        params = {**base, "n": n, "interval": interval, "start": start, "start_position": indices[0] + 1}
+        picked = tuple(min(size - 1, math.floor(start + i * interval)) for i in range(n))
+        params = {**base, "n": n, "interval": interval, "start": start, "start_position": picked[0] + 1}
         params["rule"] = "start r = Random(seed).random() * k in [0, k); positions floor(r + i * k), i = 0..n-1"
-        return Selection(method, seed, indices, params)
+        return Selection(method, seed, picked, params)
     if strata_rule not in STRATA_RULES:
         raise SelectionError("strata_rule", f"Unknown allocation rule '{strata_rule}'; use proportional or equal.")
     members = {h: _members(population, h) for h in population.strata}
@@ -379,7 +379,7 @@ def next_replacement(
         if stratum is None or stratum not in population.strata:
             raise SelectionError("stratum", "Name the stratum of the item being replaced.")
         positions = _members(population, stratum)
-        stream = (positions[j] for j in draw_stream(len(positions), f"{selection.seed}:{stratum}"))
+        stream: Iterator[int] = (positions[j] for j in draw_stream(len(positions), f"{selection.seed}:{stratum}"))
     else:
         stream = iter(draw_stream(population.size, selection.seed))
     return next((i for i in stream if i not in taken), None)
