@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -17,10 +18,11 @@ def checklists_group() -> None:
     """Validate and import checklist files."""
 
 
-def _report(exc: ChecklistInvalid) -> None:
+def _report(exc: ChecklistInvalid) -> NoReturn:
+    """Name every problem on standard error, then exit non-zero."""
     for problem in exc.problems:
         click.echo(f"error: {problem}", err=True)
-    raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was loaded.")
+    raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was loaded.") from exc
 
 
 @checklists_group.command("validate")
@@ -31,7 +33,6 @@ def validate(path: Path) -> None:
         parsed = checklists.validate_path(path)
     except ChecklistInvalid as exc:
         _report(exc)
-        return
     header = parsed.header
     click.echo(
         f"OK: {header['code']} version {header['version']}, {len(parsed.items)} items, sha256 {parsed.content_hash}"
@@ -42,12 +43,11 @@ def validate(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 def import_(path: Path) -> None:
     """Validate and load a checklist; all or nothing, and safe to repeat."""
-    try:
-        with abort_on_domain_error():
+    with abort_on_domain_error():
+        try:
             result = checklists.load_path(path, actor=None)
-            db.session.commit()
-    except ChecklistInvalid as exc:
-        db.session.rollback()
-        _report(exc)
-        return
+        except ChecklistInvalid as exc:  # every problem on its own line, not the one-line summary of other refusals
+            db.session.rollback()
+            _report(exc)
+        db.session.commit()
     click.echo(f"Checklist {result}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
+from audit_app.cli.util import running_app
 from audit_app.extensions import db
 from audit_app.services import scheduling
 from audit_app.services.notifications import mail, reminders
@@ -14,7 +14,7 @@ from audit_app.services.notifications import mail, reminders
 @click.option("--once", is_flag=True, help="Run the reminder job once now and exit (for cron or checks).")
 def scheduler_command(once: bool) -> None:
     """Run the job scheduler: session and audit reminders, in-app and by e-mail when configured."""
-    app = current_app._get_current_object()
+    app = running_app()
     if once:
         created = reminders.run_reminders(app.config)
         db.session.commit()

@@ -13,6 +13,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from audit_app import demo
+from audit_app.cli.util import running_app
 from audit_app.demo import planning
 from audit_app.extensions import db, migrate
 from audit_app.models import ROLE_LABELS, utcnow
@@ -82,4 +83,4 @@ def demo_command(serve: bool, port: int) -> None:
         current_app.config["SESSION_COOKIE_SECURE"] = False
         current_app.config["REMEMBER_COOKIE_SECURE"] = False
         click.echo(f"Serving on {url} (press Ctrl+C to stop).")
-        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
+        run_simple("127.0.0.1", port, running_app(), threaded=True)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
+from typing import cast
 
 import click
+from flask import Flask, current_app
+from werkzeug.local import LocalProxy
 
 from audit_app.errors import DomainError, ValidationFailed
 from audit_app.extensions import db
+
+
+def running_app() -> Flask:
+    """The application object itself, for what outlives the command's context (a server, the scheduler)."""
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()  # Flask types the proxy as the app
 
 
 def read_password() -> str:

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import ApiToken, OrgUnit, Role, User, hash_token, utcnow
+from audit_app.models import Activity, ApiToken, OrgUnit, Role, User, hash_token, utcnow
 from audit_app.services import activity
 from audit_app.services.text import clean
 
@@ -71,6 +72,28 @@ def get_user(user_id: int) -> User:
     if user is None:
         raise NotFound(f"User {user_id} does not exist.")
     return user
+
+
+def list_users() -> list[User]:
+    """Every account, active ones first, then by e-mail."""
+    return list(
+        db.session.scalars(
+            sa.select(User).options(selectinload(User.org_unit)).order_by(User.active.desc(), User.email)
+        )
+    )
+
+
+def history(user: User, *, limit: int = 20) -> list[Activity]:
+    """The latest entries of the activity trail about an account, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Activity)
+            .options(selectinload(Activity.actor))
+            .where(Activity.subject_type == "User", Activity.subject_id == user.id)
+            .order_by(Activity.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def find_by_email(email: str) -> User | None:
@@ -212,6 +235,19 @@ def create_token(user: User, name: str, *, actor: User | None) -> tuple[ApiToken
     db.session.add(token)
     activity.record(actor, "token.created", token, user_id=user.id, name=name)
     return token, raw
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first (revoked ones included)."""
+    return list(db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def get_own_token(user: User, token_id: int) -> ApiToken:
+    """One of the user's own tokens; another user's token is not found (nobody manages someone else's)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(f"API token {token_id} does not exist.")
+    return token
 
 
 def revoke_token(token: ApiToken, *, actor: User | None) -> None:

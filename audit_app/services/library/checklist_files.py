@@ -170,7 +170,8 @@ def _decode(name: str, data: bytes, problems: list[Problem]) -> Any:
 
 
 def _schema_problems(name: str, doc: dict[str, Any], problems: list[Problem]) -> None:
-    items = doc.get("items") if isinstance(doc.get("items"), list) else []
+    listed = doc.get("items")
+    items: list[Any] = listed if isinstance(listed, list) else []
     for error in sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path)):
         path = list(error.absolute_path)
         item = None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import sqlalchemy as sa
+from sqlalchemy.engine import CursorResult
 
 from audit_app.extensions import db
 from audit_app.models import Notification, User, utcnow
@@ -32,4 +35,5 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
     stmt = sa.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
-    return db.session.execute(stmt.values(read_at=utcnow())).rowcount or 0
+    result = db.session.execute(stmt.values(read_at=utcnow()))
+    return cast("CursorResult[Any]", result).rowcount or 0  # an UPDATE's result is a cursor result

@@ -47,11 +47,15 @@ def delivery_report() -> DeliveryReport:
     return DeliveryReport(counts, list(problems))
 
 
-def retry(notification_id: int, *, actor: User) -> Notification:
-    """Put a failed message back in the queue (the next scheduler run sends it), keeping its last error."""
+def get_notification(notification_id: int) -> Notification:
     note = db.session.get(Notification, notification_id)
     if note is None:
         raise NotFound("No such notification.")
+    return note
+
+
+def retry(note: Notification, *, actor: User) -> Notification:
+    """Put a failed message back in the queue (the next scheduler run sends it), keeping its last error."""
     if note.email_status is not EmailStatus.FAILED:
         raise Conflict(f"Only a failed e-mail can be sent again; this one is {note.email_status.label.lower()}.")
     note.email_status, note.email_attempts = EmailStatus.PENDING, 0  # the last reply stays until it is sent
@@ -102,6 +106,7 @@ def send_pending_email(config: dict[str, Any]) -> int:
 
 def _refused(note: Notification, exc: smtplib.SMTPException, max_attempts: int) -> None:
     """Record a refusal: permanent ones fail now, temporary ones are retried until the attempts run out."""
+    replies: list[tuple[int, bytes | str]]
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         replies = list(exc.recipients.values())
     elif isinstance(exc, smtplib.SMTPResponseException):

@@ -6,7 +6,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Length
 
 from audit_app.models import Role
-from audit_app.services import org
+from audit_app.services import accounts, org
 from audit_app.web.forms import optional_id
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -34,6 +34,9 @@ class UserCreateForm(_UnitChoices, FlaskForm):
         "Initial password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "new-password"}
     )
     submit = SubmitField("Create user")
+
+    def to_data(self) -> accounts.UserData:
+        return accounts.UserData(self.email.data or "", self.name.data or "", Role(self.role.data), self.unit_id())
 
 
 class UserEditForm(_UnitChoices, FlaskForm):

@@ -9,11 +9,10 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import public, require_role
-from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.services import accounts
 from audit_app.web.auth.forms import LoginForm, PasswordChangeForm
-from audit_app.web.forms import show_errors
+from audit_app.web.forms import form_action, render_form
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -31,26 +30,22 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> str | Response:
+def login() -> Response | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.email.data or "", form.password.data or "")
         except accounts.LoginRefused as exc:
-            db.session.commit()  # keep the failure count and any lock
-            form.form_errors.append(str(exc))
-            status = 401
-        else:
+            # special: a refused sign-in answers 401, which the pipeline rolls back; keep the failure count and lock
             db.session.commit()
-            login_user(user)
-            flash(f"Signed in as {user.name}.", "success")
-            return redirect(safe_next(request.args.get("next")))
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/login.html", form=form), status
+            form.form_errors.append(str(exc))
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        flash(f"Signed in as {user.name}.", "success")
+        return redirect(safe_next(request.args.get("next")))
+    return render_form("auth/login.html", form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -63,17 +58,13 @@ def logout() -> Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @require_role()
-def password() -> str | Response:
+def password() -> Response | tuple[str, int]:
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_password(current_user, form.current_password.data or "", form.password.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_errors(form, exc)
-            return render_template("auth/password.html", form=form), 400
-        db.session.commit()
+    if form_action(
+        form,
+        lambda: accounts.change_password(current_user, form.current_password.data or "", form.password.data or ""),
+    ):
         login_user(current_user._get_current_object())  # the session id carries the new session version
         flash("Your password has been changed. Other sessions have been signed out.", "success")
         return redirect(url_for("main.index"))
-    return render_template("auth/password.html", form=form), 400 if form.errors else 200
+    return render_form("auth/password.html", form)

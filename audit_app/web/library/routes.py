@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 
 from audit_app.authz import require_role
-from audit_app.errors import NotFound
-from audit_app.models import ChecklistVersion
 from audit_app.services.library import checklists
 
 bp = Blueprint("library", __name__, url_prefix="/library")
-
-
-def _version_or_404(version_id: int) -> ChecklistVersion:
-    try:
-        return checklists.get_version(version_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/")
@@ -30,18 +21,15 @@ def index() -> str:
 @bp.route("/<int:version_id>/")
 @require_role()
 def version(version_id: int) -> str:
-    version = _version_or_404(version_id)
+    version = checklists.get_version(version_id)
     return render_template("library/version.html", version=version, items=checklists.version_items(version))
 
 
 @bp.route("/<int:version_id>/items/<string:ref>")
 @require_role()
 def item(version_id: int, ref: str) -> str:
-    version = _version_or_404(version_id)
-    try:
-        item = checklists.get_item(version, ref)
-    except NotFound:
-        abort(404)
+    version = checklists.get_version(version_id)
+    item = checklists.get_item(version, ref)
     items = {i.ref: i for i in checklists.version_items(version)}
     children = [i for i in items.values() if i.parent_ref == item.ref]
     related = [items[r] for r in item.related if r in items]

@@ -7,7 +7,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import require_role
-from audit_app.extensions import db
 from audit_app.services.notifications import inbox
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -27,7 +26,6 @@ def mark_read() -> Response:
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         abort(400, description="notification_id must be a notification number.")
     changed = inbox.mark_read(current_user, int(raw) if raw else None)
-    db.session.commit()
     if changed:
         flash(f"{changed} notification{'s' if changed != 1 else ''} marked as read.", "success")
     else:
