@@ -24,8 +24,7 @@ def init_app(app: Flask) -> None:
     from audit_app.web.org.routes import bp as org_bp
     from audit_app.web.planning.routes import bp as planning_bp
     from audit_app.web.programmes.routes import bp as programmes_bp
-    from audit_app.web.samples import calculator, results  # noqa: F401  (views on the samples blueprint)
-    from audit_app.web.samples.routes import bp as samples_bp
+    from audit_app.web.samples import bp as samples_bp
 
     blueprints = (
         auth_bp,

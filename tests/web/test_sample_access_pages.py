@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, PopulationSource, Sample, SampleMethod, SizeBasis, User
 from audit_app.services.sampling import maths, populations, samples
-from audit_app.web.samples.routes import limit_percent
+from audit_app.services.sampling.samples import limit_percent
 from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
     World,
     base,

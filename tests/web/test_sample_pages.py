@@ -40,7 +40,7 @@ from audit_app.models import (
 from audit_app.services.fieldwork import evidence
 from audit_app.services.sampling import maths
 from audit_app.services.sampling.maths import FREQUENCY_TABLE_NOTE
-from audit_app.web.samples.routes import limit_percent
+from audit_app.services.sampling.samples import limit_percent
 from tests.fixtures.planning import Planning
 
 

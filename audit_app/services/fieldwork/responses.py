@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -143,6 +144,25 @@ class WorkingChecklist:
     def assessed(self) -> int:
         return sum(g.assessed for g in self.groups)
 
+    @property
+    def percent(self) -> int:
+        """The share of items assessed, in whole percent."""
+        return round(100 * self.assessed / self.total) if self.total else 0
+
+    def sections(self) -> list[tuple[GroupProgress, list[Row]]]:
+        """The rows under their clause or objective, in checklist order (groups left empty are dropped)."""
+        sections: list[tuple[GroupProgress, list[Row]]] = [(g, []) for g in self.groups]
+        index, previous = -1, None
+        for row in self.rows:
+            key = (row.item.version_id, row.group)
+            if key != previous:
+                index += 1
+                while sections[index][0].ref != row.group:
+                    index += 1
+                previous = key
+            sections[index][1].append(row)
+        return [s for s in sections if s[1]]
+
 
 def _group_of(item: ChecklistItem, by_ref: dict[str, ChecklistItem]) -> ChecklistItem:
     """The top-level clause, or the Annex A objective (A.6.1/A.6.2 roll up to A.6)."""
@@ -167,7 +187,7 @@ def working_checklist(audit: Audit, user: User, view: str = "all") -> WorkingChe
         )
     )
     version_ids = {r.item.version_id for r in responses}
-    all_items = (
+    all_items: Iterable[ChecklistItem] = (
         db.session.scalars(sa.select(ChecklistItem).where(ChecklistItem.version_id.in_(version_ids)))
         if version_ids
         else []
@@ -190,7 +210,8 @@ def working_checklist(audit: Audit, user: User, view: str = "all") -> WorkingChe
             .where(AuditSession.audit_id == audit.id, AuditSession.removed_at.is_(None), User.id == user.id)
         )
     )
-    rows, groups = [], {}
+    rows: list[Row] = []
+    groups: dict[tuple[int, str], GroupProgress] = {}
     for response in sorted(responses, key=lambda r: (r.item.version_id, r.item.position)):
         item = response.item
         top = _group_of(item, by_version[item.version_id])

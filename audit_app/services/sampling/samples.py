@@ -7,12 +7,13 @@ never re-drawn, replacements come from the same seeded stream and are logged.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from audit_app.errors import Conflict, NotFound, ValidationFailed
+from audit_app.errors import Conflict, DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
@@ -119,8 +120,8 @@ def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
             sample.expected_rate = data.expected_rate or Decimal(0)
             params = {"tolerable_deviations": result.tolerable_deviations, "distribution": result.method}
             why = (
-                f"Attribute sampling ({result.method}): {float(data.confidence):.0%} confidence, tolerable "
-                f"rate {float(data.tolerable_rate):.1%}, expected rate {float(data.expected_rate or 0):.1%}; "
+                f"Attribute sampling ({result.method}): {result.confidence:.0%} confidence, tolerable "
+                f"rate {result.tolerable_rate:.1%}, expected rate {result.expected_rate:.1%}; "
                 f"tolerates {result.tolerable_deviations} deviation(s). {result.note}"
             ).strip()
         elif data.basis is SizeBasis.FREQUENCY:
@@ -216,6 +217,20 @@ def reperform(sample: Sample) -> bool:
     return selection.indices == tuple(index for index, _, _ in drawn)
 
 
+def reperformance(sample: Sample) -> tuple[bool | None, str]:
+    """The re-performance check as a page or report shows it: (same selection?, what went wrong).
+
+    None while the sample is a draft (nothing drawn yet); False with the reason when the snapshot cannot be read or
+    re-drawn.
+    """
+    if sample.status is SampleStatus.DRAFT:
+        return None, ""
+    try:
+        return reperform(sample), ""
+    except (DomainError, OSError, ValueError) as exc:
+        return False, str(exc)
+
+
 def record_result(
     item: SampleItem, result: SampleItemResult, *, actor: User, note: str = "", evidence_id: int | None = None
 ) -> SampleItem | None:
@@ -306,3 +321,20 @@ def proposed_finding(sample: Sample, deviations: int, tested: int) -> str:
         f"{deviations} of {tested} sampled {unit} did not meet the tested attribute: {sample.attribute.rstrip('.')} "
         f"(criteria: {refs}; sample {sample.reference}; deviating items: {keys})."
     )
+
+
+# --- Figures as a page or report prints them --------------------------------------------------------------------
+
+
+def limit_percent(value: float | None) -> str:
+    """An upper limit as a percentage rounded up to 0.1% (as the AICPA evaluation tables show it)."""
+    if value is None:
+        return ""
+    return f"{math.ceil(value * 1000 - 1e-9) / 10:.1f}%"
+
+
+def percent(value: Decimal | None) -> str:
+    """A stored fraction as a percentage: Decimal("0.95") -> "95%", Decimal("0.025") -> "2.5%"."""
+    if value is None:
+        return ""
+    return f"{(Decimal(value) * 100).normalize():f}%"

@@ -1,8 +1,9 @@
 """Fieldwork: the working checklist, results per item, evidence entries and files.
 
-Each view loads the audit, checks the object rule (services.fieldwork) before reading input, calls one service,
-then commits and redirects. Refusals come back as pages: 403 (not on the team, or not an auditing role), 409 (the
-audit is not in fieldwork, or someone else saved the item meanwhile) and 400 (input refused, shown by the field).
+Each view loads the audit with the access it needs (the team's working papers to read; an auditing role during
+fieldwork before any input is read), calls one service and redirects; the request pipeline commits and answers
+refusals (403, 404, 409 on its refused page). Input the services refuse comes back on the item page, next to the
+field or file it concerns (400).
 """
 
 from __future__ import annotations
@@ -11,20 +12,20 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.fieldwork import evidence, responses
-from audit_app.web.fieldwork.access import read_only_reason, viewable_audit, work_refusal
 from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
-from audit_app.web.forms import show_errors
+from audit_app.web.forms import form_action, form_status, show_errors
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/audits")
 
@@ -45,11 +46,10 @@ EVIDENCE_HINTS = {
 
 
 def _filesize(size: int) -> str:
-    for unit in ("bytes", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return f"{size} bytes"  # pragma: no cover
+    if size < 1024:
+        return f"{size} bytes"
+    kilobytes = size / 1024
+    return f"{kilobytes:.1f} KB" if kilobytes < 1024 else f"{kilobytes / 1024:.1f} MB"
 
 
 @bp.app_context_processor
@@ -63,49 +63,19 @@ def _helpers() -> dict[str, Any]:
     return {"filesize": _filesize, "views": VIEWS, "evidence_hints": EVIDENCE_HINTS}
 
 
-# --- Loading and authorizing ------------------------------------------------------------------------------------
-
-
-def _response_or_404(audit: Audit, response_id: int) -> ChecklistResponse:
-    try:
-        return responses.get_response(audit, response_id)
-    except NotFound:
-        abort(404)
-
-
 # --- The working checklist --------------------------------------------------------------------------------------
-
-
-def _sections(checklist: responses.WorkingChecklist) -> list[tuple[responses.GroupProgress, list[responses.Row]]]:
-    """The rows of the view under their clause or objective, in checklist order (groups left empty are dropped)."""
-    sections: list[tuple[responses.GroupProgress, list[responses.Row]]] = [(g, []) for g in checklist.groups]
-    index, previous = -1, None
-    for row in checklist.rows:
-        key = (row.item.version_id, row.group)
-        if key != previous:
-            index += 1
-            while sections[index][0].ref != row.group:
-                index += 1
-            previous = key
-        sections[index][1].append(row)
-    return [s for s in sections if s[1]]
 
 
 @bp.get("/<int:audit_id>/checklist")
 @require_role(*STAFF)
 def checklist(audit_id: int) -> Page:
-    audit = viewable_audit(audit_id)
+    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
     view = request.args.get("view", "all")
     if view not in VIEWS:
         abort(400, description=f"There is no view called {view!r}. Choose one of: {', '.join(VIEWS.values())}.")
     working = responses.working_checklist(audit, current_user, view)
     return render_template(
-        "fieldwork/checklist.html",
-        audit=audit,
-        checklist=working,
-        sections=_sections(working),
-        view=view,
-        percent=round(100 * working.assessed / working.total) if working.total else 0,
+        "fieldwork/checklist.html", audit=audit, checklist=working, sections=working.sections(), view=view
     )
 
 
@@ -128,28 +98,24 @@ def _item_page(
     evidence_form: EvidenceForm | None = None,
     file_errors: dict[int, list[str]] | None = None,
     conflict: responses.EditConflict | None = None,
-    message: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    refusal = read_only_reason(audit)
+    """The item with its result form, evidence and files; a refused submission comes back in its own form."""
+    refusal = access.refusal(current_user, audit, Need.WORK)
     response = responses.load_for_page(response)
-    if response_form is None:
-        response_form = ResponseForm.for_response(response)
-    if evidence_form is None:
-        evidence_form = EvidenceForm(formdata=None)
     previous, following = _neighbours(audit, response)
     page = render_template(
         "fieldwork/item.html",
         audit=audit,
         response=response,
         item=response.item,
-        form=response_form,
-        evidence_form=evidence_form,
+        form=response_form or ResponseForm.for_response(response),
+        evidence_form=evidence_form or EvidenceForm(formdata=None),
         file_errors=file_errors or {},
         can_work=refusal is None,
         refusal=refusal,
         conflict=conflict.current if conflict else None,
-        message=message or (str(conflict) if conflict else None),
+        message=str(conflict) if conflict else None,
         previous=previous,
         following=following,
         allowed=evidence.allowed_extensions(),
@@ -161,41 +127,36 @@ def _item_page(
 @bp.get("/<int:audit_id>/checklist/<int:response_id>")
 @require_role(*STAFF)
 def item(audit_id: int, response_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    return _item_page(audit, _response_or_404(audit, response_id))
+    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
+    return _item_page(audit, responses.get_response(audit, response_id))
+
+
+def _save(response: ChecklistResponse, data: responses.ResponseData) -> responses.EditConflict | None:
+    """Save the result; an edit conflict is returned, not raised, for the page that shows both versions."""
+    try:
+        responses.save_response(response, data, actor=current_user)
+        db.session.flush()  # a write that raced ours fails here (StaleDataError), not at the pipeline's commit
+    except responses.EditConflict as exc:
+        db.session.rollback()
+        return exc
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(response)
+        return responses.EditConflict(response)
+    return None
 
 
 @bp.post("/<int:audit_id>/checklist/<int:response_id>/save")
 @require_role(*WORKERS)
 def save_response(audit_id: int, response_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    response = _response_or_404(audit, response_id)
-    refused = work_refusal(audit)
-    if refused is not None:
-        return _item_page(audit, response, message=str(refused), status=409)
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    response = responses.get_response(audit, response_id)
     form = ResponseForm()
-    if not form.validate_on_submit():
-        return _item_page(audit, response, response_form=form, status=400)
-    try:
-        responses.save_response(response, form.to_data(), actor=current_user)
-        db.session.commit()
-    except responses.EditConflict as exc:
-        db.session.rollback()  # nothing was changed; their values are reloaded for the page
-        return _conflict_page(audit, response, form, exc)
-    except StaleDataError:  # saved by someone else between our read and our write
-        db.session.rollback()
-        db.session.refresh(response)
-        return _conflict_page(audit, response, form, responses.EditConflict(response))
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _item_page(audit, response, response_form=form, status=400)
-    except Conflict as exc:
-        db.session.rollback()
-        return _item_page(audit, response, message=str(exc), status=409)
+    if not (done := form_action(form, lambda: _save(response, form.to_data()))):
+        return _item_page(audit, response, response_form=form, status=form_status(form))
+    if (conflict := done.value) is not None:  # saved meanwhile: the item page shows theirs and keeps the user's text
+        form.version.data = str(conflict.current.version)  # a deliberate re-save replaces their version
+        return _item_page(audit, response, response_form=form, conflict=conflict, status=409)
     flash(f"{response.item.ref} saved: {response.result.label}.", "success")
     if form.save_next.data:
         _, following = _neighbours(audit, response)
@@ -206,14 +167,6 @@ def save_response(audit_id: int, response_id: int) -> Page:
     return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id))
 
 
-def _conflict_page(
-    audit: Audit, response: ChecklistResponse, form: ResponseForm, exc: responses.EditConflict
-) -> tuple[str, int]:
-    """Keep what the user typed, base the form on the current version, and show the other user's values."""
-    form.version.data = str(exc.current.version)
-    return _item_page(audit, response, response_form=form, conflict=exc, status=409)
-
-
 # --- Evidence ---------------------------------------------------------------------------------------------------
 
 
@@ -222,94 +175,64 @@ def _read(upload: FileStorage) -> tuple[str, bytes]:
     return upload.filename or "", upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
 
 
-def _file_messages(exc: ValidationFailed) -> list[str]:
-    return exc.errors.get("file") or [str(exc)]
+def _show_entry_errors(form: FlaskForm, exc: ValidationFailed) -> None:
+    """A refused upload is shown by the files field (the service names it `file`); other errors by their field."""
+    if isinstance(exc, evidence.UploadRefused):
+        form.files.errors = [*form.files.errors, *(exc.errors.get("file") or [str(exc)])]
+    else:
+        show_errors(form, exc)
 
 
 @bp.post("/<int:audit_id>/checklist/<int:response_id>/evidence")
 @require_role(*WORKERS)
 def add_evidence(audit_id: int, response_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    response = _response_or_404(audit, response_id)
-    refused = work_refusal(audit)
-    if refused is not None:
-        return _item_page(audit, response, message=str(refused), status=409)
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    response = responses.get_response(audit, response_id)
     form = EvidenceForm()
-    if not form.validate_on_submit():
-        return _item_page(audit, response, evidence_form=form, status=400)
-    try:
-        entry = evidence.add_evidence(
-            response, form.to_data(), actor=current_user, files=[_read(u) for u in form.uploads()]
-        )
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except evidence.UploadRefused as exc:
-        db.session.rollback()
-        form.files.errors = [*form.files.errors, *_file_messages(exc)]
-        return _item_page(audit, response, evidence_form=form, status=400)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _item_page(audit, response, evidence_form=form, status=400)
-    except Conflict as exc:
-        db.session.rollback()
-        return _item_page(audit, response, message=str(exc), status=409)
-    count = len(entry.files)
-    db.session.commit()
+
+    def add() -> Evidence:
+        files = [_read(upload) for upload in form.uploads()]
+        return evidence.add_evidence(response, form.to_data(), actor=current_user, files=files)
+
+    if not (added := form_action(form, add, show=_show_entry_errors)):
+        return _item_page(audit, response, evidence_form=form, status=form_status(form))
+    count = len(added.value.files)
     flash(f"Evidence added to {response.item.ref} with {count} file{'' if count == 1 else 's'}.", "success")
     return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id) + "#evidence")
+
+
+def _entry(audit: Audit, evidence_id: int) -> Evidence:
+    entry = db.session.get(Evidence, evidence_id)
+    if entry is None or entry.audit_id != audit.id:
+        raise NotFound("That evidence entry is not part of this audit.")
+    return entry
 
 
 @bp.post("/<int:audit_id>/evidence/<int:evidence_id>/files")
 @require_role(*WORKERS)
 def add_file(audit_id: int, evidence_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    entry = db.session.get(Evidence, evidence_id)
-    if entry is None or entry.audit_id != audit.id:
-        abort(404)
-    response = entry.response
-    refused = work_refusal(audit)
-    if refused is not None:
-        return _item_page(audit, response, message=str(refused), status=409)
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    entry = _entry(audit, evidence_id)
     form = FileForm()
-    if not form.validate_on_submit():
+    if not (done := form_action(form, lambda: evidence.add_file(entry, *_read(form.file.data), actor=current_user))):
+        # The errors go next to this entry's file input, one of several on the item page.
         messages = [m for msgs in form.errors.values() for m in msgs]
-        return _item_page(audit, response, file_errors={entry.id: messages}, status=400)
-    name, content = _read(form.file.data)
-    try:
-        stored = evidence.add_file(entry, name, content, actor=current_user)
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return _item_page(audit, response, file_errors={entry.id: _file_messages(exc)}, status=400)
-    except Conflict as exc:
-        db.session.rollback()
-        return _item_page(audit, response, message=str(exc), status=409)
-    label = f"{stored.name} (version {stored.version})"
-    db.session.commit()
-    flash(f"{label} added to the evidence.", "success")
-    return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id) + f"#evidence-{entry.id}")
+        return _item_page(audit, entry.response, file_errors={entry.id: messages}, status=form_status(form))
+    stored = done.value
+    flash(f"{stored.name} (version {stored.version}) added to the evidence.", "success")
+    url = url_for("fieldwork.item", audit_id=audit.id, response_id=entry.response_id)
+    return redirect(f"{url}#evidence-{entry.id}")
 
 
 @bp.get("/<int:audit_id>/evidence/files/<int:file_id>")
 @require_role(*STAFF)
 def download(audit_id: int, file_id: int) -> Response:
-    audit = viewable_audit(audit_id)
-    try:
-        record = evidence.get_file(file_id)
-    except NotFound:
-        abort(404)
+    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
+    record = evidence.get_file(file_id)
     if record.evidence.audit_id != audit.id:
-        abort(404)
-    try:
-        path = evidence.open_download(record, actor=current_user)
-    except NotAllowed:
-        abort(403)
+        raise NotFound("That evidence file is not part of this audit.")
+    try:  # the 404 page says the stored file is missing (it shows no message for a domain NotFound)
+        handle = evidence.open_download(record, actor=current_user)
     except NotFound as exc:
         abort(404, description=str(exc))
-    mimetype, name = record.content_type, record.name
-    db.session.commit()
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=name)
+    return send_file(handle, mimetype=record.content_type, as_attachment=True, download_name=record.name)

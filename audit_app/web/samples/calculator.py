@@ -1,7 +1,8 @@
-"""The standalone sampling calculator page (endpoint samples.calculator)."""
+"""The standalone sampling calculator page (endpoint samples.calculator; registered in the package's __init__)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import render_template, request
@@ -10,24 +11,21 @@ from audit_app.authz import STAFF, require_role
 from audit_app.services.sampling import maths
 from audit_app.web.samples.calculator_forms import AttributeCalcForm, CalculatorForm, SitesCalcForm, UpperLimitCalcForm
 from audit_app.web.samples.forms import SITE_KIND_LABELS
-from audit_app.web.samples.routes import Page, bp
-
-# --- Calculator -------------------------------------------------------------------------------------------------
+from audit_app.web.samples.pages import Page
 
 
-def _calculate(form: CalculatorForm, compute: Any) -> Any:
+def _calculate(form: CalculatorForm, compute: Callable[..., Any]) -> Any:
     """Run a calculation on valid input; the maths' refusals go next to the field they name."""
     if not form.validate():
         return None
     try:
-        return compute(*form.values())  # type: ignore[attr-defined]
+        return compute(*form.values())
     except maths.SamplingInputError as exc:
-        field = form.field_for(exc.parameter) or form.calc  # type: ignore[attr-defined]
+        field = form.field_for(exc.parameter) or form.calc
         field.errors = [*field.errors, exc.message[:1].upper() + exc.message[1:] + "."]
         return None
 
 
-@bp.get("/sampling/calculator")
 @require_role(*STAFF)
 def calculator() -> Page:
     args = request.args
@@ -36,7 +34,7 @@ def calculator() -> Page:
         "upper": UpperLimitCalcForm(args if "u-calc" in args else None, prefix="u"),
         "sites": SitesCalcForm(args if "s-calc" in args else None, prefix="s"),
     }
-    computes = {
+    computes: dict[str, Callable[..., Any]] = {
         "attribute": maths.attribute_sample_size,
         "upper": maths.upper_deviation_limit,
         "sites": maths.site_sample_size,

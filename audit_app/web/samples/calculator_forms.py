@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from audit_app.web.samples.forms import _site_kinds, check_percent, parse_percent, parse_whole
+from audit_app.web.samples.forms import check_percent, parse_percent, parse_whole, site_kind_choices
 
 # --- Calculator page (GET forms, no CSRF: they change nothing) ---------------------------------------------------
 
@@ -83,7 +83,7 @@ class SitesCalcForm(CalculatorForm):
     sites = StringField(
         "Sites, not counting the central function (n)", default="10", validators=[_whole_validator(True)]
     )
-    kind = SelectField("Kind of audit", choices=_site_kinds())
+    kind = SelectField("Kind of audit", choices=site_kind_choices())
 
     def values(self) -> tuple[int, str]:
         return parse_whole(self.sites.data) or 0, self.kind.data

@@ -59,7 +59,7 @@ SITE_KIND_LABELS = {
 }
 
 
-def _site_kinds() -> list[SelectChoice]:
+def site_kind_choices() -> list[SelectChoice]:
     return [SelectChoice(k, label) for k, label in SITE_KIND_LABELS.items()]
 
 
@@ -219,7 +219,7 @@ class SizeForm(FlaskForm):
         validate_choice=False,
     )
     kind = SelectField(
-        "Kind of audit", choices=[SelectChoice("", "Choose a kind"), *_site_kinds()], validate_choice=False
+        "Kind of audit", choices=[SelectChoice("", "Choose a kind"), *site_kind_choices()], validate_choice=False
     )
     manual_size = StringField("Sample size", render_kw={"inputmode": "numeric"})
     rationale = TextAreaField("Rationale", validators=[Length(max=4000)], render_kw={"rows": 3})

@@ -1,61 +1,49 @@
-"""Sample draw, per-item results, evaluation and export (endpoints on the samples blueprint)."""
+"""Working a sample: the draw, per-item results, the evaluation and the export of the items.
+
+The draw and the item results are forms of the sample page: input the services refuse comes back on that page
+(the draw form, or the item's own row), while a refusal of the sample's stage goes to the pipeline's refused page
+(409). The views are registered in the package's __init__.
+"""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request
+from flask import Response, flash, redirect, request
 from flask_login import current_user
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.errors import DomainError, ValidationFailed
+from audit_app.errors import NotFound
 from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.sampling import sample_items, samples
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.sample_items import ItemFilter
-from audit_app.web.fieldwork.access import viewable_audit, work_refusal
-from audit_app.web.forms import show_errors
+from audit_app.web.forms import form_status
 from audit_app.web.samples.forms import DrawForm, ItemForm, evidence_choices
-from audit_app.web.samples.routes import (
-    EXPORT_HEADER,
-    Page,
-    _detail_page,
-    _detail_url,
-    _refused,
-    _sample,
-    bp,
-)
+from audit_app.web.samples.pages import Page, detail_page, detail_url, page_action
 
-# --- Draw, results, evaluation ----------------------------------------------------------------------------------
+EXPORT_HEADER = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
 
 
-@bp.post("/<int:audit_id>/samples/<int:sample_id>/draw")
 @require_role(*WORKERS)
 def draw(audit_id: int, sample_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    sample = _sample(audit, sample_id)
-    if (refused := work_refusal(audit)) is not None:
-        return _refused(audit, refused, _detail_url(sample), sample)
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    sample = samples.get_sample(audit, sample_id)
     form = DrawForm()
-    if not form.validate_on_submit():
-        return _detail_page(audit, sample, draw_form=form, status=400)
-    try:
-        drawn = samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _detail_page(audit, sample, draw_form=form, status=400)
-    except DomainError as exc:
-        return _refused(audit, exc, _detail_url(sample), sample)
-    count, seed = len(drawn), sample.seed
-    db.session.commit()
-    flash(f"{count} items drawn" + (f" with seed {seed}." if seed is not None else "."), "success")
-    return redirect(_detail_url(sample, "items"))
+    if not page_action(
+        form, lambda: samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
+    ):
+        return detail_page(audit, sample, draw_form=form, status=form_status(form))
+    seed = f" with seed {sample.seed}." if sample.seed is not None else "."
+    flash(f"{len(sample.items)} items drawn{seed}", "success")
+    return redirect(detail_url(sample, "items"))
 
 
 def _item(sample: Sample, item_id: int) -> SampleItem:
     item = db.session.get(SampleItem, item_id)
     if item is None or item.sample_id != sample.id:
-        abort(404)
+        raise NotFound("That item is not part of this sample.")
     return item
 
 
@@ -65,70 +53,46 @@ def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = N
     args: dict[str, object] = {"page": page} if page > 1 else {}
     if show is not ItemFilter.ALL:
         args["show"] = show.value
-    return _detail_url(sample, f"item-{item.id}", **args)
+    return detail_url(sample, f"item-{item.id}", **args)
 
 
-@bp.post("/<int:audit_id>/samples/<int:sample_id>/items/<int:item_id>")
 @require_role(*WORKERS)
 def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    sample = _sample(audit, sample_id)
-    if (refused := work_refusal(audit)) is not None:
-        return _refused(audit, refused, _detail_url(sample), sample)
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    sample = samples.get_sample(audit, sample_id)
     item = _item(sample, item_id)
     form = ItemForm()
     form.set_evidence(evidence_choices(audit))
-    if not form.validate_on_submit():
-        return _detail_page(audit, sample, failed_item=(item.id, form), status=400)
-    try:
-        replacement = samples.record_result(
-            item,
-            SampleItemResult(form.result.data),
-            actor=current_user,
-            note=form.note.data or "",
-            evidence_id=form.evidence_value(),
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        show_errors(form, exc)
-        return _detail_page(audit, sample, failed_item=(item_id, form), status=400)
-    except DomainError as exc:
-        return _refused(audit, exc, _detail_url(sample, f"item-{item_id}"), sample)
-    key, label = item.key, item.result.label.lower()
+
+    def record() -> SampleItem | None:
+        result = SampleItemResult(form.result.data)
+        note, evidence_id = form.note.data or "", form.evidence_value()
+        return samples.record_result(item, result, actor=current_user, note=note, evidence_id=evidence_id)
+
+    if not (done := page_action(form, record)):
+        return detail_page(audit, sample, failed_item=(item.id, form), status=form_status(form))
+    flash(f"{item.key}: {item.result.label.lower()}.", "success")
     show = ItemFilter.parse(request.args.get("show"))
-    db.session.flush()
-    if replacement is not None:
-        new_key, back = replacement.key, _at(sample, replacement, show)
-    else:
-        new_key, back = None, _at(sample, item, show, request.args.get("page", type=int))
-    db.session.commit()
-    flash(f"{key}: {label}.", "success")
-    if new_key is not None:
-        flash(f"Replacement drawn from the same seeded stream: {new_key}", "success")
-    return redirect(back)
+    db.session.flush()  # the page an item is on counts the rows just written
+    if (replacement := done.value) is not None:
+        flash(f"Replacement drawn from the same seeded stream: {replacement.key}", "success")
+        return redirect(_at(sample, replacement, show))
+    return redirect(_at(sample, item, show, request.args.get("page", type=int)))
 
 
-@bp.post("/<int:audit_id>/samples/<int:sample_id>/evaluate")
 @require_role(*WORKERS)
 def evaluate(audit_id: int, sample_id: int) -> Page:
-    audit = viewable_audit(audit_id)
-    sample = _sample(audit, sample_id)
-    if (refused := work_refusal(audit)) is not None:
-        return _refused(audit, refused, _detail_url(sample), sample)
-    try:
-        result = samples.evaluate(sample, actor=current_user)
-    except DomainError as exc:
-        return _refused(audit, exc, _detail_url(sample, "evaluation"), sample)
-    db.session.commit()
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    sample = samples.get_sample(audit, sample_id)
+    result = samples.evaluate(sample, actor=current_user)
     flash(result.conclusion, "success")
-    return redirect(_detail_url(sample, "evaluation"))
+    return redirect(detail_url(sample, "evaluation"))
 
 
-@bp.get("/<int:audit_id>/samples/<int:sample_id>/export.csv")
 @require_role(*STAFF)
 def export(audit_id: int, sample_id: int) -> Response:
-    audit = viewable_audit(audit_id)
-    sample = _sample(audit, sample_id)
+    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
+    sample = samples.get_sample(audit, sample_id)
     keys = {i.id: i.key for i in sample.items}
     rows = [
         [
