@@ -127,11 +127,3 @@ def optional_id(value: str | int | None) -> int | None:
     if value in (None, "", 0, "0"):
         return None
     return int(value)
-
-
-def attempt(
-    form: FlaskForm, action: Callable[[], T], *, show: Callable[[FlaskForm, ValidationFailed], None] = show_errors
-) -> tuple[T | None, int]:
-    """Transitional: (result, 200), or (None, 400/409) with the refusal on the form. Use form_action instead."""
-    done = form_action(form, action, validate=False, show=show)
-    return (done.value, 200) if done else (None, form_status(form))

@@ -1,4 +1,8 @@
-"""Audit programmes: create and change them, with their grade scheme and due-date policy."""
+"""Audit programmes: create and change them, with their grade scheme, due-date policy and life cycle.
+
+A programme is drafted, made active, and closed; it can go back to draft while active and be reopened once
+closed (PROGRAMME_LIFECYCLE). Lead auditors and administrators make every move; each is in the activity trail.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     DUE_STEPS,
+    Audit,
     AuditProgramme,
     ChecklistVersion,
     ProgrammeStatus,
@@ -22,10 +27,50 @@ from audit_app.models import (
 from audit_app.models.programme import default_due_policy, default_grades
 from audit_app.services import access, activity
 from audit_app.services.text import clean
+from audit_app.workflow import Transition, Wording, Workflow, move
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$")
 GRADE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 TEXT_FIELDS = ("objectives", "risks", "opportunities", "extent", "resources", "methods")
+
+P = ProgrammeStatus
+#: Who moves a programme: the account roles that plan (an actor's roles are {actor.role.value}).
+MOVERS = tuple(role.value for role in access.PLANNERS)
+
+
+def _record(
+    programme: AuditProgramme,
+    transition: Transition[ProgrammeStatus],
+    source: ProgrammeStatus,
+    actor: User,
+    reason: str,
+) -> None:
+    activity.record(actor, "programme.status_changed", programme, source=source.value, target=transition.target.value)
+
+
+def _to(target: ProgrammeStatus, *sources: ProgrammeStatus) -> Transition[ProgrammeStatus]:
+    """A move named after its target state ("move to active")."""
+    return move(sources, target.value, target, roles=MOVERS)
+
+
+#: The programme life cycle: draft → active → closed, back to draft while active, reopened once closed.
+PROGRAMME_LIFECYCLE: Workflow[ProgrammeStatus] = Workflow(
+    "programme",
+    [
+        _to(P.ACTIVE, P.DRAFT, P.CLOSED),
+        _to(P.CLOSED, P.ACTIVE),
+        _to(P.DRAFT, P.ACTIVE),
+    ],
+    states=ProgrammeStatus,
+    wording=Wording(
+        not_allowed="Only lead auditors and administrators manage audit programmes.",
+        not_in_table=lambda noun, state, action, moves: (
+            f"A programme in {state.label.lower()} cannot move to {P(action).label.lower()}. "
+            f"Allowed: {', '.join(t.target.label.lower() for t in moves) or 'none'}."
+        ),
+    ),
+    record=_record,
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +99,12 @@ def list_programmes() -> list[AuditProgramme]:
             .order_by(AuditProgramme.period_start.desc())
         )
     )
+
+
+def audit_counts() -> dict[int, int]:
+    """The number of audits in each programme (by programme id), in one query."""
+    stmt = sa.select(Audit.programme_id, sa.func.count(Audit.id).label("audits")).group_by(Audit.programme_id)
+    return {row.programme_id: row.audits for row in db.session.execute(stmt)}
 
 
 def get_programme(programme_id: int) -> AuditProgramme:
@@ -119,7 +170,11 @@ def validate_due_policy(policy: dict[str, dict[str, Any]], grades: list[dict[str
 
 
 def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramme | None = None) -> AuditProgramme:
-    """Create or change a programme after checking its period, reference checklist and grade scheme."""
+    """Create or change a programme after checking its period, reference checklist and grade scheme.
+
+    A new programme starts in the status given; changing an existing one's status is a move of
+    PROGRAMME_LIFECYCLE (refused, with nothing changed, when the table does not allow it).
+    """
     access.ensure_can_manage_programme(actor, programme)
     code = (data.code or "").strip()
     if not CODE_RE.match(code):
@@ -156,14 +211,17 @@ def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramm
         policy = validate_due_policy({k: v for k, v in base.items() if k in codes}, grades)
     else:
         policy = validate_due_policy(data.due_policy, grades)
+    status = ProgrammeStatus(data.status)
+    if programme is not None and status is not programme.status:
+        PROGRAMME_LIFECYCLE.apply(programme, status.value, roles={actor.role.value}, actor=actor)
     created = programme is None
-    programme = programme or AuditProgramme(created_by_id=actor.id)
+    programme = programme or AuditProgramme(created_by_id=actor.id, status=status)
     programme.code, programme.title = code, title
     programme.period_start, programme.period_end = data.period_start, data.period_end
     programme.checklist_version_id = version.id
     for name, value in texts.items():
         setattr(programme, name, value)
-    programme.grade_scheme, programme.due_policy, programme.status = grades, policy, data.status
+    programme.grade_scheme, programme.due_policy = grades, policy
     version.locked = True  # the coverage matrix is measured against this version from now on
     if created:
         db.session.add(programme)

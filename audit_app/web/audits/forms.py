@@ -14,9 +14,10 @@ from audit_app.extensions import db
 from audit_app.models import AuditMethod, AuditStatus, AuditType, User
 from audit_app.services import org
 from audit_app.services.access import PLANNERS
+from audit_app.services.library import checklists
 from audit_app.services.planning import programmes
 from audit_app.services.planning.audits import AuditDetails, AuditFilters
-from audit_app.web.forms import optional_id, show_errors
+from audit_app.web.forms import optional_id
 
 
 def planners(*, active_only: bool) -> list[User]:
@@ -25,14 +26,6 @@ def planners(*, active_only: bool) -> list[User]:
     if active_only:
         stmt = stmt.where(User.active.is_(True))
     return list(db.session.scalars(stmt))
-
-
-def show_all_errors(form: FlaskForm, exc: ValidationFailed) -> None:
-    """Like show_errors, and messages for keys that are not fields of the form go to the error summary."""
-    show_errors(form, exc)
-    for name, messages in exc.errors.items():
-        if not hasattr(getattr(form, name, None), "errors"):
-            form.form_errors.extend(m for m in messages if m not in form.form_errors)
 
 
 def _any(label: str = "Any") -> list[tuple[str, str]]:
@@ -175,6 +168,23 @@ class CriteriaForm(FlaskForm):
     def set_choices(self, versions: list[Any]) -> None:
         self.version_ids.choices = [(v.id, v.label) for v in versions]
 
+    def ticked(self) -> list[int]:
+        """The checklist versions ticked, each once."""
+        return list(dict.fromkeys(self.version_ids.data or []))
+
+    def items_in_scope(self, versions: list[Any], pinned_before: list[int]) -> list[int]:
+        """The items chosen: every auditable item of the ticked versions for "select all", else those ticked.
+
+        Items of a version no longer ticked go with it; the service refuses unknown or stray items.
+        """
+        ticked = self.ticked()
+        known = {v.id: v for v in versions}
+        shown = {vid: checklists.version_items(known[vid]) for vid in dict.fromkeys([*pinned_before, *ticked])}
+        if self.select_all.data:
+            return list(dict.fromkeys(item.id for vid in ticked for item in shown[vid] if item.auditable))
+        version_of = {item.id: vid for vid, items in shown.items() for item in items}
+        return list(dict.fromkeys(i for i in self.item_ids.data or [] if version_of.get(i) in (None, *ticked)))
+
 
 class TransitionForm(FlaskForm):
     """One life-cycle move: the target state and, where needed, the reason."""
@@ -182,8 +192,14 @@ class TransitionForm(FlaskForm):
     target = StringField("Target status", validators=[DataRequired(message="Choose the status to move to.")])
     reason = TextAreaField("Reason", validators=[Length(max=4000)])
 
-    def target_status(self) -> AuditStatus | None:
+    def target_status(self) -> AuditStatus:
+        """The status asked for; a missing or unknown one is refused (400), naming the statuses there are."""
+        if not self.validate():
+            raise ValidationFailed(" ".join(m for messages in self.errors.values() for m in messages), self.errors)
         try:
             return AuditStatus(self.target.data or "")
         except ValueError:
-            return None
+            allowed = ", ".join(s.value for s in AuditStatus)
+            raise ValidationFailed.on(
+                "target", f"Unknown status {(self.target.data or '')[:40]!r}. Use one of: {allowed}."
+            ) from None

@@ -2,97 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import PLANNERS, require_role
-from audit_app.errors import DomainError, NotAllowed, NotFound, ValidationFailed
-from audit_app.extensions import db
-from audit_app.models import MEETING_POINTS, Audit, AuditStatus, MeetingKind, Role
+from audit_app.models import Audit, Role
 from audit_app.services import access, org
 from audit_app.services.access import Need
 from audit_app.services.library import checklists
 from audit_app.services.notifications.reminders import local_now
-from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes
+from audit_app.services.planning import agenda, audits, lifecycle, overview, programmes
 from audit_app.services.planning import schedule as cal
-from audit_app.web.audits.forms import (
-    AuditFilterForm,
-    AuditForm,
-    CriteriaForm,
-    NewAuditForm,
-    ScopeForm,
-    TransitionForm,
-    show_all_errors,
-)
-from audit_app.web.forms import attempt
+from audit_app.web.audits.forms import AuditFilterForm, AuditForm, CriteriaForm, NewAuditForm, ScopeForm, TransitionForm
+from audit_app.web.forms import form_action, refusal_of, render_form, show_all_errors
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
 
-S = AuditStatus
-#: The life-cycle stages shown as progress (cancelled is shown apart).
-STAGES = (S.PLANNED, S.PREPARATION, S.FIELDWORK, S.REPORTING, S.FOLLOW_UP, S.CLOSED)
-
-
-@dataclass(frozen=True)
-class Stage:
-    status: AuditStatus
-    state: str  # words shown to the user: "done", "current stage", "next", …
-
-    @property
-    def is_current(self) -> bool:
-        return self.state == "current stage"
-
-
-def _stages(audit: Audit) -> list[Stage]:
-    """Each stage marked in words: done, skipped, current stage, next, later (or not reached if cancelled)."""
-    visited = {S.PLANNED} | {t.to_status for t in audit.transitions} | {t.from_status for t in audit.transitions}
-    if audit.status is S.CANCELLED:
-        stopped = next((t.from_status for t in reversed(audit.transitions) if t.to_status is S.CANCELLED), S.PLANNED)
-        at = STAGES.index(stopped) if stopped in STAGES else 0
-        return [
-            Stage(s, "cancelled here" if i == at else ("done" if i < at and s in visited else "not reached"))
-            for i, s in enumerate(STAGES)
-        ]
-    at = STAGES.index(audit.status)
-    states = []
-    for i, status in enumerate(STAGES):
-        if i < at:
-            states.append(Stage(status, "done" if status in visited else "skipped"))
-        elif i == at:
-            states.append(Stage(status, "done" if status is S.CLOSED else "current stage"))
-        else:
-            states.append(Stage(status, "next" if i == at + 1 else "later"))
-    if audit.status is S.CLOSED:
-        states[-1] = Stage(S.CLOSED, "current stage")
-    return states
-
-
-def _visible(audit_id: int) -> Audit:
-    try:
-        return access.load_audit(current_user, audit_id)
-    except NotFound:
-        abort(404)
-
-
-def _manageable(audit_id: int) -> Audit:
-    audit = _visible(audit_id)
-    try:
-        access.ensure(current_user, audit, Need.MANAGE)
-    except NotAllowed:
-        abort(403)
-    return audit
-
-
-def _lock_message(audit: Audit, section: str) -> str | None:
-    try:
-        lifecycle.ensure_unlocked(audit, section)
-    except lifecycle.Locked as exc:
-        return str(exc)
-    return None
+Page = str | Response | tuple[str, int]
 
 
 @bp.route("/")
@@ -106,18 +33,22 @@ def index() -> tuple[str, int]:
     return page, 200 if valid else 400
 
 
+def _my_role(audit: Audit) -> tuple[str, bool]:
+    """The signed-in user's role on an audit of theirs, and whether their declaration is still pending."""
+    member = access.membership(current_user, audit)
+    if member is not None:
+        return member.role.label, not member.has_declared
+    if audit.lead_auditor_id == current_user.id:
+        return "Lead auditor", False
+    return "Auditee representative", False  # my_audits returns only audits I lead, serve on, or represent
+
+
 @bp.route("/mine")
 @require_role()
 def mine() -> str:
     rows = []
     for audit in audits.my_audits(current_user):
-        member = next((m for m in audit.team if m.user_id == current_user.id), None)
-        if member is not None:
-            role, pending = member.role.label, not member.has_declared
-        elif audit.lead_auditor_id == current_user.id:
-            role, pending = "Lead auditor", False
-        else:  # my_audits returns only audits I lead, serve on, or represent the auditee in
-            role, pending = "Auditee representative", False
+        role, pending = _my_role(audit)
         rows.append((audit, role, pending and audit.is_open))
     return render_template("audits/mine.html", rows=rows)
 
@@ -127,20 +58,14 @@ def mine() -> str:
 def calendar() -> str:
     now = local_now(current_app.config["ORG_TIMEZONE"])
     text = request.args.get("month")
-    if text:
-        try:
-            month = cal.Month.parse(text)
-        except ValidationFailed as exc:
-            abort(400, description=str(exc))
-    else:
-        month = cal.Month(now.year, now.month)
+    month = cal.Month.parse(text) if text else cal.Month(now.year, now.month)
     sessions = cal.month_sessions(current_user, month)
     return render_template("audits/calendar.html", month=month, sessions=sessions, today=now.date())
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(*PLANNERS)
-def new() -> tuple[str, int] | Response:
+def new() -> Page:
     form = NewAuditForm()
     form.set_choices()
     if not form.is_submitted():
@@ -148,79 +73,55 @@ def new() -> tuple[str, int] | Response:
         programme_id = request.args.get("programme_id", type=int)
         if programme_id in {value for value, _ in form.programme_id.choices}:
             form.programme_id.data = programme_id
-    if form.validate_on_submit():
-        try:
-            programme = programmes.get_programme(form.programme_id.data)
-            audit = audits.create_audit(programme, form.to_command(), actor=current_user)
-        except NotFound:
-            db.session.rollback()
-            form.programme_id.errors.append("Choose an existing programme.")
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            show_all_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Audit {audit.reference} planned.", "success")
-            return redirect(url_for("audits.detail", audit_id=audit.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("audits/form.html", form=form, audit=None, locked=None), status
+    done = form_action(
+        form,
+        lambda: audits.create_audit(
+            programmes.get_programme(form.programme_id.data), form.to_command(), actor=current_user
+        ),
+        show=show_all_errors,
+    )
+    if done:
+        flash(f"Audit {done.value.reference} planned.", "success")
+        return redirect(url_for("audits.detail", audit_id=done.value.id))
+    return render_form("audits/form.html", form, audit=None, locked=None)
 
 
 @bp.route("/<int:audit_id>")
 @require_role()
 def detail(audit_id: int) -> str:
-    audit = _visible(audit_id)
+    audit = access.load_audit(current_user, audit_id)
     staff = current_user.role is not Role.AUDITEE
     manage = access.may(current_user, audit, Need.MANAGE)
-    order = list(lifecycle.SECTION_LABELS)
-    locked = sorted(lifecycle.LOCKED[audit.status], key=order.index)
     return render_template(
         "audits/detail.html",
         audit=audit,
-        stages=_stages(audit),
+        overview=overview.audit_overview(audit),
         staff=staff,
         manage=manage,
-        declared=sum(1 for m in audit.team if m.has_declared),
         conflicts=len(agenda.conflicts_for(audit)) if staff else None,
-        items_per_version=Counter(item.version_id for item in audit.scope_items),
-        opening=meetings.get_meeting(audit, MeetingKind.OPENING),
-        closing=meetings.get_meeting(audit, MeetingKind.CLOSING),
-        points={kind: dict(points) for kind, points in MEETING_POINTS.items()},
-        locked=[lifecycle.SECTION_LABELS[s] for s in locked],
-        lock_reason=lifecycle.LOCK_REASONS.get(audit.status, ""),
         options=lifecycle.options(audit) if manage else [],
     )
 
 
 @bp.route("/<int:audit_id>/edit", methods=["GET", "POST"])
 @require_role(*PLANNERS)
-def edit(audit_id: int) -> tuple[str, int] | Response:
-    audit = _manageable(audit_id)
+def edit(audit_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.MANAGE)
     form = AuditForm(obj=audit)
     form.set_choices()
-    status = 200
-    if form.validate_on_submit():
-        # Locked, or a new lead who is not impartial, comes back as 409.
-        _, status = attempt(
-            form, lambda: audits.update_details(audit, form.to_command(), actor=current_user), show=show_all_errors
-        )
-        if status == 200:
-            db.session.commit()
-            flash(f"Audit {audit.reference} saved.", "success")
-            return redirect(url_for("audits.detail", audit_id=audit.id))
-    if status == 200 and (form.errors or form.form_errors):
-        status = 400
-    locked = _lock_message(audit, "details")
-    return render_template("audits/form.html", form=form, audit=audit, locked=locked), status
+    # Locked, or a new lead who is not impartial, comes back as 409.
+    if form_action(
+        form, lambda: audits.update_details(audit, form.to_command(), actor=current_user), show=show_all_errors
+    ):
+        flash(f"Audit {audit.reference} saved.", "success")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
+    return render_form("audits/form.html", form, audit=audit, locked=lifecycle.lock_message(audit, "details"))
 
 
 @bp.route("/<int:audit_id>/scope", methods=["GET", "POST"])
 @require_role(*PLANNERS)
-def scope(audit_id: int) -> tuple[str, int] | Response:
-    audit = _manageable(audit_id)
+def scope(audit_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.MANAGE)
     units = [u for u in org.list_units() if u.active or u in audit.scope_units]
     systems = sorted(org.list_systems(), key=lambda s: (not s.in_scope, s.name.lower()))
     form = ScopeForm()
@@ -228,37 +129,31 @@ def scope(audit_id: int) -> tuple[str, int] | Response:
     if not form.is_submitted():
         form.unit_ids.data = [u.id for u in audit.scope_units]
         form.system_ids.data = [s.id for s in audit.scope_systems]
-    status = 200
-    if form.validate_on_submit():
-        _, status = attempt(
-            form,
-            lambda: audits.set_scope(
-                audit, unit_ids=form.unit_ids.data or [], system_ids=form.system_ids.data or [], actor=current_user
-            ),
-            show=show_all_errors,
-        )
-        if status == 200:
-            db.session.commit()
-            flash(f"Scope of {audit.reference} saved.", "success")
-            return redirect(url_for("audits.detail", audit_id=audit.id))
-    if status == 200 and (form.errors or form.form_errors):
-        status = 400
-    return render_template(
+    if form_action(
+        form,
+        lambda: audits.set_scope(
+            audit, unit_ids=form.unit_ids.data or [], system_ids=form.system_ids.data or [], actor=current_user
+        ),
+        show=show_all_errors,
+    ):
+        flash(f"Scope of {audit.reference} saved.", "success")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
+    return render_form(
         "audits/scope.html",
-        form=form,
+        form,
         audit=audit,
         units=units,
         systems=systems,
         selected_units=set(form.unit_ids.data or []),
         selected_systems=set(form.system_ids.data or []),
-        locked=_lock_message(audit, "scope"),
-    ), status
+        locked=lifecycle.lock_message(audit, "scope"),
+    )
 
 
 @bp.route("/<int:audit_id>/criteria", methods=["GET", "POST"])
 @require_role(*PLANNERS)
-def criteria(audit_id: int) -> tuple[str, int] | Response:
-    audit = _manageable(audit_id)
+def criteria(audit_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.MANAGE)
     versions = checklists.list_versions()
     form = CriteriaForm()
     form.set_choices(versions)
@@ -267,71 +162,47 @@ def criteria(audit_id: int) -> tuple[str, int] | Response:
         form.version_ids.data = pinned_before
         form.item_ids.data = [i.id for i in audit.scope_items]
         form.other_criteria.data = audit.other_criteria
-    status = 200
-    if form.validate_on_submit():
-        ticked = list(dict.fromkeys(form.version_ids.data or []))
-        known = {v.id: v for v in versions}
-        shown = {vid: checklists.version_items(known[vid]) for vid in dict.fromkeys([*pinned_before, *ticked])}
-        version_of = {item.id: vid for vid, items in shown.items() for item in items}
-        if form.select_all.data:
-            item_ids = [item.id for vid in ticked for item in shown[vid] if item.auditable]
-        else:  # items of a version no longer ticked go with it; the service refuses unknown or stray items
-            item_ids = [i for i in form.item_ids.data or [] if version_of.get(i) in (None, *ticked)]
-        _, status = attempt(
-            form,
-            lambda: audits.set_criteria(
-                audit,
-                version_ids=ticked,
-                item_ids=list(dict.fromkeys(item_ids)),
-                other_criteria=form.other_criteria.data or "",
-                actor=current_user,
-            ),
-            show=show_all_errors,
-        )
-        if status == 200:
-            db.session.commit()
-            added = [known[v].label for v in ticked if v not in pinned_before]
-            if added and not form.select_all.data:
-                flash(f"Pinned {', '.join(added)}. Now choose its clauses and controls in scope.", "success")
-                return redirect(url_for("audits.criteria", audit_id=audit.id))
-            flash(f"Criteria of {audit.reference} saved.", "success")
-            return redirect(url_for("audits.detail", audit_id=audit.id))
-    if status == 200 and (form.errors or form.form_errors):
-        status = 400
+    if form_action(
+        form,
+        lambda: audits.set_criteria(
+            audit,
+            version_ids=form.ticked(),
+            item_ids=form.items_in_scope(versions, pinned_before),
+            other_criteria=form.other_criteria.data or "",
+            actor=current_user,
+        ),
+        show=show_all_errors,
+    ):
+        labels = {v.id: v.label for v in versions}
+        added = [labels[v] for v in form.ticked() if v not in pinned_before]
+        if added and not form.select_all.data:
+            flash(f"Pinned {', '.join(added)}. Now choose its clauses and controls in scope.", "success")
+            return redirect(url_for("audits.criteria", audit_id=audit.id))
+        flash(f"Criteria of {audit.reference} saved.", "success")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
     selected_versions = set(form.version_ids.data or []) & {v.id for v in versions}
-    trees = [(v, checklists.version_items(v)) for v in versions if v.id in selected_versions]
-    return render_template(
+    return render_form(
         "audits/criteria.html",
-        form=form,
+        form,
         audit=audit,
         versions=versions,
-        trees=trees,
+        trees=[(v, checklists.version_items(v)) for v in versions if v.id in selected_versions],
         selected_versions=selected_versions,
         selected_items=set(form.item_ids.data or []),
-        locked=_lock_message(audit, "criteria"),
-    ), status
+        locked=lifecycle.lock_message(audit, "criteria"),
+    )
 
 
 @bp.route("/<int:audit_id>/status", methods=["POST"])
 @require_role(*PLANNERS)
 def transition(audit_id: int) -> Response:
-    audit = _manageable(audit_id)
+    audit = access.load_audit(current_user, audit_id, Need.MANAGE)
     form = TransitionForm()
-    if not form.validate():
-        abort(400, description=" ".join(m for messages in form.errors.values() for m in messages))
     target = form.target_status()
-    if target is None:
-        allowed = ", ".join(s.value for s in AuditStatus)
-        abort(400, description=f"Unknown status {form.target.data[:40]!r}. Use one of: {allowed}.")
-    try:
-        lifecycle.transition(audit, target, actor=current_user, reason=form.reason.data or "")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except DomainError as exc:  # InvalidTransition, Locked, ValidationFailed: nothing changes
-        db.session.rollback()
-        flash(str(exc), "error")
+    # The overview shows a refused move (wrong state, gate, missing reason) as a message above the buttons.
+    refusal = refusal_of(lambda: lifecycle.transition(audit, target, actor=current_user, reason=form.reason.data or ""))
+    if refusal:
+        flash(refusal, "error")
     else:
-        db.session.commit()
         flash(f"Audit {audit.reference} moved to {target.label.lower()}.", "success")
     return redirect(url_for("audits.detail", audit_id=audit_id))
