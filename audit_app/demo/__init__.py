@@ -124,7 +124,7 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
     for name, kind, description, parent in UNITS:
         if name not in units:
             parent_id = units[parent].id if parent else None
-            units[name] = org.save_unit(org.UnitData(name, kind, description, parent_id), actor=None)  # type: ignore[arg-type]
+            units[name] = org.save_unit(org.UnitData(name, kind, description, parent_id), actor=None)
             db.session.flush()
     existing = set(db.session.scalars(sa.select(AISystem.name)))
     for name, purpose, ai_role, risk, unit, stage, in_scope, note in SYSTEMS:

@@ -55,7 +55,7 @@ def get_unit(unit_id: int) -> OrgUnit:
     return unit
 
 
-def save_unit(data: UnitData, *, actor: User, unit: OrgUnit | None = None) -> OrgUnit:
+def save_unit(data: UnitData, *, actor: User | None, unit: OrgUnit | None = None) -> OrgUnit:
     """Create an org unit, or update `unit`; names are unique and parents may not loop."""
     name = clean(data.name, field="name", max_length=120, required=True)
     description = clean(data.description, field="description", max_length=4000, multiline=True)
@@ -110,7 +110,7 @@ def get_system(system_id: int) -> AISystem:
     return system
 
 
-def save_system(data: SystemData, *, actor: User, system: AISystem | None = None) -> AISystem:
+def save_system(data: SystemData, *, actor: User | None, system: AISystem | None = None) -> AISystem:
     """Create or update an inventory entry; out-of-scope systems need a reason."""
     name = clean(data.name, field="name", max_length=120, required=True)
     purpose = clean(data.purpose, field="purpose", max_length=4000, required=True, multiline=True)

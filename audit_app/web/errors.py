@@ -8,6 +8,7 @@ generic or the 500 page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +20,13 @@ from werkzeug.exceptions import HTTPException
 from audit_app import pipeline
 from audit_app.errors import DomainError
 from audit_app.services import access
+
+
+@dataclass(frozen=True)
+class NotFoundPage:
+    """What the 404 page shows for a domain NotFound (the page reads `error.description`)."""
+
+    description: str
 
 
 def _back() -> str:
@@ -44,8 +52,8 @@ def render(exc: Exception, status: int) -> ResponseReturnValue:
     """The page for an error; `status` is what the pipeline decided."""
     if status == 403:
         return render_template("errors/403.html"), 403
-    if status == 404:
-        error = exc if isinstance(exc, HTTPException) else None
+    if status == 404:  # a domain NotFound says what is missing ("The stored file is missing; …")
+        error = exc if isinstance(exc, HTTPException) else NotFoundPage(str(exc))
         return render_template("errors/404.html", error=error), 404
     if isinstance(exc, DomainError):
         details = [m for msgs in getattr(exc, "errors", {}).values() for m in msgs if m != str(exc)]

@@ -15,6 +15,7 @@ from flask import current_app
 from audit_app.errors import NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
+    Audit,
     ChecklistResponse,
     Evidence,
     EvidenceDownload,
@@ -207,10 +208,17 @@ def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: U
     return record
 
 
-def get_file(file_id: int) -> EvidenceFile:
+def get_entry(audit: Audit, evidence_id: int) -> Evidence:
+    entry = db.session.get(Evidence, evidence_id)
+    if entry is None or entry.audit_id != audit.id:
+        raise NotFound("That evidence entry is not part of this audit.")
+    return entry
+
+
+def get_file(audit: Audit, file_id: int) -> EvidenceFile:
     record = db.session.get(EvidenceFile, file_id)
-    if record is None:
-        raise NotFound("That evidence file does not exist.")
+    if record is None or record.evidence.audit_id != audit.id:
+        raise NotFound("That evidence file is not part of this audit.")
     return record
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from audit_app.errors import NotFound
 from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
 
@@ -131,3 +132,10 @@ def not_testable_keys(sample: Sample) -> list[str]:
             .limit(NAMED_LIMIT)
         )
     )
+
+
+def get_item(sample: Sample, item_id: int) -> SampleItem:
+    item = db.session.get(SampleItem, item_id)
+    if item is None or item.sample_id != sample.id:
+        raise NotFound("That item is not part of this sample.")
+    return item

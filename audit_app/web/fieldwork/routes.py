@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.errors import NotFound, ValidationFailed
+from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
 from audit_app.services import access
@@ -201,18 +201,11 @@ def add_evidence(audit_id: int, response_id: int) -> Page:
     return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id) + "#evidence")
 
 
-def _entry(audit: Audit, evidence_id: int) -> Evidence:
-    entry = db.session.get(Evidence, evidence_id)
-    if entry is None or entry.audit_id != audit.id:
-        raise NotFound("That evidence entry is not part of this audit.")
-    return entry
-
-
 @bp.post("/<int:audit_id>/evidence/<int:evidence_id>/files")
 @require_role(*WORKERS)
 def add_file(audit_id: int, evidence_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORK)
-    entry = _entry(audit, evidence_id)
+    entry = evidence.get_entry(audit, evidence_id)
     form = FileForm()
     if not (done := form_action(form, lambda: evidence.add_file(entry, *_read(form.file.data), actor=current_user))):
         # The errors go next to this entry's file input, one of several on the item page.
@@ -228,11 +221,6 @@ def add_file(audit_id: int, evidence_id: int) -> Page:
 @require_role(*STAFF)
 def download(audit_id: int, file_id: int) -> Response:
     audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
-    record = evidence.get_file(file_id)
-    if record.evidence.audit_id != audit.id:
-        raise NotFound("That evidence file is not part of this audit.")
-    try:  # the 404 page says the stored file is missing (it shows no message for a domain NotFound)
-        handle = evidence.open_download(record, actor=current_user)
-    except NotFound as exc:
-        abort(404, description=str(exc))
+    record = evidence.get_file(audit, file_id)
+    handle = evidence.open_download(record, actor=current_user)
     return send_file(handle, mimetype=record.content_type, as_attachment=True, download_name=record.name)

@@ -11,7 +11,6 @@ from flask import Response, flash, redirect, request
 from flask_login import current_user
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.errors import NotFound
 from audit_app.extensions import db
 from audit_app.models import Sample, SampleItem, SampleItemResult
 from audit_app.services import access
@@ -40,13 +39,6 @@ def draw(audit_id: int, sample_id: int) -> Page:
     return redirect(detail_url(sample, "items"))
 
 
-def _item(sample: Sample, item_id: int) -> SampleItem:
-    item = db.session.get(SampleItem, item_id)
-    if item is None or item.sample_id != sample.id:
-        raise NotFound("That item is not part of this sample.")
-    return item
-
-
 def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = None) -> str:
     """The sample page at `item`: on the list page given, or else on the page the item is on."""
     page = page or sample_items.page_of(item, show)
@@ -60,7 +52,7 @@ def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = N
 def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORK)
     sample = samples.get_sample(audit, sample_id)
-    item = _item(sample, item_id)
+    item = sample_items.get_item(sample, item_id)
     form = ItemForm()
     form.set_evidence(evidence_choices(audit))
 
