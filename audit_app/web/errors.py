@@ -58,7 +58,12 @@ def render(exc: Exception, status: int) -> ResponseReturnValue:
     if isinstance(exc, DomainError):
         details = [m for msgs in getattr(exc, "errors", {}).values() for m in msgs if m != str(exc)]
         page = render_template(
-            "errors/refused.html", message=str(exc), details=details, audit=_audit_in_address(), back=_back()
+            "errors/refused.html",
+            message=str(exc),
+            details=details,
+            audit=_audit_in_address(),
+            back=_back(),
+            reading=request.method in ("GET", "HEAD"),
         )
         return page, status
     if isinstance(exc, HTTPException):

@@ -19,8 +19,10 @@ from audit_app.extensions import db
 from audit_app.models import (
     Activity,
     Audit,
+    AuditProgramme,
     AuditStatus,
     AuditTransition,
+    ProgrammeStatus,
     Role,
     Sample,
     SampleItem,
@@ -31,7 +33,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import access
-from audit_app.services.planning import lifecycle
+from audit_app.services.planning import lifecycle, programmes
 from audit_app.services.sampling import samples
 from audit_app.services.sampling.lifecycle import SAMPLE_LIFECYCLE
 from audit_app.workflow import Workflow, move
@@ -188,6 +190,57 @@ def test_every_sample_move_for_every_person(plan, state):
     # Those on the team with an auditing role move a sample (the lead, the auditor, and the other lead auditor
     # who sits on this team as an auditor); nobody else does: not the observer, not even an administrator.
     assert succeeded == 3 * len(SAMPLE_LIFECYCLE.from_state(state))
+
+
+# --- programmes -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", list(ProgrammeStatus), ids=lambda s: s.value)
+def test_every_programme_move_for_every_account_role(plan, state):
+    programme = plan.programme("2026")
+    programme.status = state
+    people = {role: plan.user(role) for role in Role}
+    db.session.commit()
+    succeeded = 0
+    for action in programmes.PROGRAMME_LIFECYCLE.actions:
+        target = ProgrammeStatus(action)
+        if target is state:
+            continue  # saving a programme without changing its status is no move
+        for role, person in people.items():
+            programme = db.session.get(AuditProgramme, programme.id)
+            actor = db.session.get(User, person.id)
+            data = programmes.ProgrammeData(
+                programme.code,
+                programme.title,
+                programme.period_start,
+                programme.period_end,
+                programme.checklist_version_id,
+                status=target,
+            )
+            row = programmes.PROGRAMME_LIFECYCLE.find(state, action)
+            trail_before = len(_activities("AuditProgramme", programme.id))
+            if row is not None and role.value in row.roles:
+                programmes.save_programme(data, actor=actor, programme=programme)
+                db.session.flush()
+                assert programme.status is target
+                entries = [
+                    a for a in _activities("AuditProgramme", programme.id) if a.action.endswith("status_changed")
+                ]
+                assert (entries[-1].actor_id, entries[-1].details) == (
+                    actor.id,
+                    {"source": state.value, "target": target.value},
+                )
+                succeeded += 1
+            else:
+                with pytest.raises((NotAllowed, InvalidTransition)) as refused:
+                    programmes.save_programme(data, actor=actor, programme=programme)
+                assert str(refused.value)
+                db.session.flush()
+                assert programme.status is state
+                assert len(_activities("AuditProgramme", programme.id)) == trail_before
+            db.session.rollback()
+    # Administrators and lead auditors make each move the table allows from this state; nobody else does.
+    assert succeeded == 2 * len(programmes.PROGRAMME_LIFECYCLE.from_state(state))
 
 
 # --- the helper itself --------------------------------------------------------------------------------------
