@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort as flask_abort
-from flask import jsonify
+from flask import Response
 from flask_smorest import Blueprint
 
-from audit_app.api.common import fail, load_audit, run
-from audit_app.api.planning_schemas import (
+from audit_app.api.audit_schemas import (
     AuditCreateSchema,
     AuditQuerySchema,
     AuditSchema,
@@ -24,34 +21,18 @@ from audit_app.api.planning_schemas import (
     TransitionListSchema,
     TransitionSchema,
 )
+from audit_app.api.common import conflict, saved
 from audit_app.authz import PLANNERS, get_actor, require_role
-from audit_app.errors import Conflict, DomainError, ValidationFailed
+from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditTransition, ChecklistItem
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.planning import audits, lifecycle, programmes
-from audit_app.services.planning.lifecycle import LOCKED, Locked
+from audit_app.services.planning.lifecycle import LOCKED
 from audit_app.services.planning.team import NotImpartial
 
 blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: details, scope, criteria, life cycle")
-
-
-def act(action: Callable[[], Any]) -> Any:
-    """`run` the service call; a frozen part of the audit is a 409, and an impartiality refusal lists its reasons."""
-
-    def guarded() -> Any:
-        try:
-            return action()
-        except Locked as exc:
-            raise Conflict(str(exc)) from exc
-        except NotImpartial as exc:
-            db.session.rollback()
-            response = jsonify(code=409, status="Conflict", message=str(exc), reasons=exc.reasons)
-            response.status_code = 409
-            flask_abort(response)
-
-    return run(guarded)
 
 
 @blp.route("/audits")
@@ -70,13 +51,14 @@ def list_audits(query: dict[str, Any]) -> list[Audit]:
 def create_audit(data: dict[str, Any]) -> Audit:
     """Plan an audit in a programme; it is numbered IA-<programme code>-<nn> and starts as planned."""
     actor = get_actor()
-    try:
+    try:  # the programme is part of the input here: an unknown one is a field error (422), not a missing page
         programme = programmes.get_programme(data.pop("programme_id"))
-    except DomainError:
-        fail(ValidationFailed("Unknown programme.", {"programme_id": ["Choose an existing audit programme."]}))
+    except NotFound:
+        refusal = {"programme_id": ["Choose an existing audit programme."]}
+        raise ValidationFailed("Unknown programme.", refusal) from None
     if data["lead_auditor_id"] is None:
         data["lead_auditor_id"] = actor.id
-    return act(lambda: audits.create_audit(programme, audits.AuditDetails(**data), actor=actor))
+    return saved(audits.create_audit(programme, audits.AuditDetails(**data), actor=actor))
 
 
 @blp.route("/audits/<int:audit_id>")
@@ -84,20 +66,24 @@ def create_audit(data: dict[str, Any]) -> Audit:
 @blp.response(200, AuditSchema)
 def get_audit(audit_id: int) -> Audit:
     """Return one audit with its scope, criteria, team and auditees."""
-    return load_audit(audit_id)
+    return access.load_audit(get_actor(), audit_id, Need.VIEW)
 
 
 @blp.route("/audits/<int:audit_id>", methods=["PATCH"])
 @require_role(*PLANNERS)
 @blp.arguments(AuditUpdateSchema(partial=True))
 @blp.response(200, AuditSchema)
-def update_audit(data: dict[str, Any], audit_id: int) -> Audit:
+def update_audit(data: dict[str, Any], audit_id: int) -> Audit | Response:
     """Change the audit's details and dates; fields left out keep their value."""
-    audit = load_audit(audit_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
     merged = audits.AuditDetails(
         **{f.name: data.get(f.name, getattr(audit, f.name)) for f in dataclass_fields(audits.AuditDetails)}
     )
-    return act(lambda: audits.update_details(audit, merged, actor=get_actor()))
+    try:  # an impartiality refusal lists its reasons, so the client can show them
+        audits.update_details(audit, merged, actor=get_actor())
+    except NotImpartial as exc:
+        return conflict(str(exc), reasons=exc.reasons)
+    return saved(audit)
 
 
 @blp.route("/audits/<int:audit_id>/scope", methods=["PUT"])
@@ -106,10 +92,8 @@ def update_audit(data: dict[str, Any], audit_id: int) -> Audit:
 @blp.response(200, AuditSchema)
 def set_scope(data: dict[str, Any], audit_id: int) -> Audit:
     """Replace the org units and AI systems in scope (refused if a team member would lose impartiality)."""
-    audit = load_audit(audit_id)
-    return act(
-        lambda: audits.set_scope(audit, unit_ids=data["unit_ids"], system_ids=data["system_ids"], actor=get_actor())
-    )
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(audits.set_scope(audit, unit_ids=data["unit_ids"], system_ids=data["system_ids"], actor=get_actor()))
 
 
 def _items_by_ref(version_ids: list[int], refs: list[str]) -> list[int]:
@@ -123,11 +107,8 @@ def _items_by_ref(version_ids: list[int], refs: list[str]) -> list[int]:
     ).all()
     missing = sorted(set(refs) - {ref for _, ref in rows})
     if missing:
-        fail(
-            ValidationFailed(
-                "Unknown clause or control.",
-                {"item_refs": ["Not in the pinned checklist versions: " + ", ".join(missing)]},
-            )
+        raise ValidationFailed(
+            "Unknown clause or control.", {"item_refs": ["Not in the pinned checklist versions: " + ", ".join(missing)]}
         )
     return [item_id for item_id, _ in rows]
 
@@ -141,11 +122,11 @@ def set_criteria(data: dict[str, Any], audit_id: int) -> Audit:
 
     Give the items by id (`item_ids`) or by clause or control id (`item_refs`), or both.
     """
-    audit = load_audit(audit_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
     item_ids = list(dict.fromkeys(data["item_ids"] + _items_by_ref(data["version_ids"], data["item_refs"])))
     other = audit.other_criteria if data["other_criteria"] is None else data["other_criteria"]
-    return act(
-        lambda: audits.set_criteria(
+    return saved(
+        audits.set_criteria(
             audit, version_ids=data["version_ids"], item_ids=item_ids, other_criteria=other, actor=get_actor()
         )
     )
@@ -156,7 +137,7 @@ def set_criteria(data: dict[str, Any], audit_id: int) -> Audit:
 @blp.response(200, TransitionListSchema)
 def list_transitions(audit_id: int) -> dict[str, Any]:
     """The audit's status history (who, when, why), what its state locks, and the allowed next states."""
-    audit = load_audit(audit_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)
     return {
         "status": audit.status,
         "locked": sorted(LOCKED[audit.status]),
@@ -176,5 +157,5 @@ def create_transition(data: dict[str, Any], audit_id: int) -> AuditTransition:
     Refused with 409 when the move is not allowed, needs a reason, or a gate (criteria, scope items,
     declarations, agenda, meeting records) is not met; the message says which.
     """
-    audit = load_audit(audit_id)
-    return act(lambda: lifecycle.transition(audit, data["to"], actor=get_actor(), reason=data["reason"]))
+    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)  # the life-cycle table says who moves it
+    return saved(lifecycle.transition(audit, data["to"], actor=get_actor(), reason=data["reason"]))

@@ -6,21 +6,12 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from audit_app.api.common import fail
 from audit_app.api.schemas import ChecklistItemSchema, ChecklistVersionSchema, ItemQuerySchema
 from audit_app.authz import require_role
-from audit_app.errors import DomainError
 from audit_app.models import ChecklistItem, ChecklistVersion
 from audit_app.services.library import checklists
 
 blp = Blueprint("api_checklists", __name__, url_prefix="/checklists", description="Clause library")
-
-
-def _version(version_id: int) -> ChecklistVersion:
-    try:
-        return checklists.get_version(version_id)
-    except DomainError as exc:
-        fail(exc)
 
 
 @blp.route("")
@@ -36,7 +27,7 @@ def list_versions() -> list[ChecklistVersion]:
 @blp.response(200, ChecklistVersionSchema)
 def get_version(version_id: int) -> ChecklistVersion:
     """Return one checklist version with its content hash."""
-    return _version(version_id)
+    return checklists.get_version(version_id)
 
 
 @blp.route("/<int:version_id>/items")
@@ -45,7 +36,7 @@ def get_version(version_id: int) -> ChecklistVersion:
 @blp.response(200, ChecklistItemSchema(many=True))
 def list_items(query: dict[str, Any], version_id: int) -> list[ChecklistItem]:
     """List the items of a version in order, or those matching `q`."""
-    version = _version(version_id)
+    version = checklists.get_version(version_id)
     if query.get("q"):
         return checklists.search(query["q"], version_id=version.id)
     return checklists.version_items(version)
@@ -56,8 +47,4 @@ def list_items(query: dict[str, Any], version_id: int) -> list[ChecklistItem]:
 @blp.response(200, ChecklistItemSchema)
 def get_item(version_id: int, ref: str) -> ChecklistItem:
     """Return one item by its clause or control id."""
-    version = _version(version_id)
-    try:
-        return checklists.get_item(version, ref)
-    except DomainError as exc:
-        fail(exc)
+    return checklists.get_item(checklists.get_version(version_id), ref)

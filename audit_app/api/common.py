@@ -1,66 +1,49 @@
-"""Helpers shared by the API resources."""
+"""What several API resources share: reading a body after the access check, answering with what was saved,
+and refusals with details.
+
+Domain errors need nothing here: services raise them and the pipeline answers them as JSON (api/errors.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, TypeVar
 
-from flask_smorest import abort
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema
 
-from audit_app.authz import get_actor
-from audit_app.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit
-from audit_app.services import access
-from audit_app.services.access import Need
+
+T = TypeVar("T")
 
 
-def fail(exc: DomainError) -> NoReturn:
-    """Roll back and answer with the domain error as JSON."""
-    db.session.rollback()
-    if isinstance(exc, ValidationFailed):
-        abort(422, message=str(exc), errors={"json": exc.errors})
-    if isinstance(exc, NotFound):
-        abort(404, message=str(exc))
-    if isinstance(exc, NotAllowed):
-        abort(403, message=str(exc))
-    if isinstance(exc, Conflict):
-        abort(409, message=str(exc))
-    abort(400, message=str(exc))
+def parse_body(schema: Schema, location: str = "json") -> dict[str, Any]:
+    """The request body, read once the caller is authorized (422 naming the fields when it is malformed).
+
+    Routes that check access before reading their input call this instead of `@blp.arguments`, which would
+    read the body before the route runs.
+    """
+    data: dict[str, Any] = Blueprint.ARGUMENTS_PARSER.parse(schema, location=location)
+    return data
 
 
-def run(action: Callable[[], Any]) -> Any:
-    """Run a service call, commit, and turn domain errors into JSON errors."""
-    try:
-        result = action()
-    except DomainError as exc:
-        fail(exc)
-    db.session.commit()
+def saved(result: T) -> T:
+    """`result`, with every record read back as the database now holds it, for the schema to dump.
+
+    A change answers with the state the client would get from its next GET: lists in their stored order,
+    defaults and timestamps filled in, relationships following changed ids. The pipeline commits afterwards.
+    """
+    db.session.flush()
+    db.session.expire_all()
     return result
 
 
-def guard(action: Callable[[], Any]) -> Any:
-    """Run a read or a check; domain errors become JSON errors."""
-    try:
-        return action()
-    except DomainError as exc:
-        fail(exc)
+def conflict(message: str, **details: Any) -> Response:
+    """A 409 shaped like every API error, with members the client acts on (the pipeline rolls back).
 
-
-def load_audit(audit_id: int) -> Audit:
-    """The audit if the caller may see it; 404 otherwise."""
-    return guard(lambda: access.load_audit(get_actor(), audit_id))
-
-
-def viewable_audit(audit_id: int) -> Audit:
-    """The audit, if the caller may see its working papers (team and admins; 403 otherwise)."""
-    audit = load_audit(audit_id)
-    guard(lambda: access.ensure(get_actor(), audit, Need.WORKING_PAPERS))
-    return audit
-
-
-def workable_audit(audit_id: int) -> Audit:
-    """The audit, if the caller may record fieldwork on it now (checked before any input is read)."""
-    audit = load_audit(audit_id)
-    guard(lambda: access.ensure(get_actor(), audit, Need.WORK))
-    return audit
+    For refusals whose details are the point: the saved version of an edited item, or why someone is not
+    impartial.
+    """
+    response = jsonify(code=409, status="Conflict", message=message, **details)
+    response.status_code = 409
+    return response

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 import sqlalchemy as sa
-from flask import abort as flask_abort
-from flask import current_app, jsonify, request, send_file
-from flask.typing import ResponseReturnValue
+from flask import Response, current_app, request, send_file
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from audit_app.api.common import fail, guard, load_audit, run, viewable_audit, workable_audit
+from audit_app.api.common import conflict, parse_body, saved
 from audit_app.api.fieldwork_schemas import (
     ChecklistQuerySchema,
     ChecklistResponseSchema,
@@ -27,9 +25,11 @@ from audit_app.api.fieldwork_schemas import (
     WorkingChecklistSchema,
 )
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
-from audit_app.errors import DomainError, NotFound, ValidationFailed
+from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, ChecklistResponse, Evidence, EvidenceFile
+from audit_app.models import ChecklistResponse, Evidence, EvidenceFile
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.fieldwork import evidence as evidence_service
 from audit_app.services.fieldwork import responses
 
@@ -42,27 +42,15 @@ RESPONSE = f"{CHECKLIST}/<int:response_id>"
 EVIDENCE = "/audits/<int:audit_id>/evidence"
 
 
-def _evidence(audit: Audit, evidence_id: int) -> Evidence:
-    entry = db.session.get(Evidence, evidence_id)
-    if entry is None or entry.audit_id != audit.id:
-        fail(NotFound("That evidence entry is not part of this audit."))
-    return entry
-
-
 def _uploads() -> list[tuple[str, bytes]]:
     """The `file` parts as (name, content), each read no further than one byte past the size limit."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     return [(part.filename or "", part.stream.read(limit + 1)) for part in request.files.getlist("file")]
 
 
-def _edit_conflict(message: str, response_id: int) -> NoReturn:
+def _edit_conflict(exc: responses.EditConflict) -> Response:
     """409 with the message and what is saved now, so the client can merge and retry with its version."""
-    db.session.rollback()
-    current = db.session.get(ChecklistResponse, response_id)
-    state = ChecklistResponseStateSchema().dump(current)
-    response = jsonify(code=409, status="Conflict", message=message, current=state)
-    response.status_code = 409
-    flask_abort(response)
+    return conflict(str(exc), current=ChecklistResponseStateSchema().dump(exc.current))
 
 
 # --- Working checklist ------------------------------------------------------------------------------------------
@@ -77,8 +65,8 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
 
     `view` narrows the items (not_assessed, nonconformities, mine); progress always counts every item.
     """
-    audit = viewable_audit(audit_id)
-    checklist = guard(lambda: responses.working_checklist(audit, get_actor(), query["view"]))
+    audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
+    checklist = responses.working_checklist(audit, get_actor(), query["view"])
     return {"progress": checklist, "items": checklist.rows}
 
 
@@ -87,8 +75,8 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
 @blp.response(200, ChecklistResponseSchema)
 def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
     """One checklist item: the saved result, the library's questions and evidence hints, and its evidence."""
-    audit = viewable_audit(audit_id)
-    return guard(lambda: responses.get_response(audit, response_id))
+    audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
+    return responses.get_response(audit, response_id)
 
 
 @blp.route(RESPONSE, methods=["PUT"])
@@ -96,28 +84,27 @@ def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
 @blp.arguments(ChecklistResponseUpdateSchema)
 @blp.response(200, ChecklistResponseSchema)
 @blp.alt_response(409, schema=EditConflictSchema, description="Someone saved the item since `version` was read.")
-def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> ChecklistResponse:
+def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> ChecklistResponse | Response:
     """Record the result, notes and reason; send the `version` you read.
 
     If someone else saved the item in the meantime, nothing is changed and the answer is 409 with their
     saved state in `current`: merge, then retry with `current.version`.
     """
-    audit = load_audit(audit_id)
-    response = guard(lambda: responses.get_response(audit, response_id))
+    audit = access.load_audit(get_actor(), audit_id, Need.WORK)
+    response = responses.get_response(audit, response_id)
     record = responses.ResponseData(
         result=data["result"], notes=data["notes"], reason=data["reason"], expected_version=data["version"]
     )
-    try:
+    try:  # an edit conflict answers with the saved version, so the client can merge and retry
         responses.save_response(response, record, actor=get_actor())
-        db.session.commit()
+        db.session.flush()
     except responses.EditConflict as exc:
-        _edit_conflict(str(exc), response_id)
-    except StaleDataError:  # another save landed between our read and our write
+        return _edit_conflict(exc)
+    except StaleDataError:  # another save landed between our read and our write: show theirs
         db.session.rollback()
-        _edit_conflict(str(responses.EditConflict(db.session.get(ChecklistResponse, response_id))), response_id)
-    except DomainError as exc:
-        fail(exc)
-    return response
+        db.session.refresh(response)
+        return _edit_conflict(responses.EditConflict(response))
+    return saved(response)
 
 
 # --- Evidence ---------------------------------------------------------------------------------------------------
@@ -128,7 +115,7 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
 @blp.response(200, EvidenceSchema(many=True))
 def list_evidence(audit_id: int) -> list[Evidence]:
     """Every evidence entry of the audit, with its checklist item and files."""
-    audit = viewable_audit(audit_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
     return list(
         db.session.scalars(
             sa.select(Evidence)
@@ -161,15 +148,12 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
     Every file is checked (name, size, type by content) before anything is stored; one refused file
     refuses the whole entry with 422 naming `file`.
     """
-    audit = workable_audit(audit_id)
-    response = guard(lambda: responses.get_response(audit, response_id))
+    audit = access.load_audit(get_actor(), audit_id, Need.WORK)
+    response = responses.get_response(audit, response_id)
     location = "form" if request.mimetype == "multipart/form-data" else "json"
-    data = blp.ARGUMENTS_PARSER.parse(EvidenceCreateSchema(), location=location)
-    files = _uploads()
-    actor = get_actor()
-    return run(
-        lambda: evidence_service.add_evidence(response, evidence_service.EvidenceData(**data), actor=actor, files=files)
-    )
+    data = parse_body(EvidenceCreateSchema(), location)
+    record = evidence_service.EvidenceData(**data)
+    return saved(evidence_service.add_evidence(response, record, actor=get_actor(), files=_uploads()))
 
 
 @blp.route(f"{EVIDENCE}/<int:evidence_id>/files", methods=["POST"])
@@ -178,14 +162,13 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
 @blp.response(201, EvidenceFileSchema)
 def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
     """Attach a file to an evidence entry; a name already attached is stored as its next version."""
-    audit = workable_audit(audit_id)
-    entry = _evidence(audit, evidence_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.WORK)
+    entry = evidence_service.get_entry(audit, evidence_id)
     uploads = _uploads()
     if len(uploads) != 1:
-        fail(ValidationFailed("Send one file.", {"file": ["Attach exactly one file in a part named `file`."]}))
+        raise ValidationFailed("Send one file.", {"file": ["Attach exactly one file in a part named `file`."]})
     ((name, content),) = uploads
-    actor = get_actor()
-    return run(lambda: evidence_service.add_file(entry, name, content, actor=actor))
+    return saved(evidence_service.add_file(entry, name, content, actor=get_actor()))
 
 
 @blp.route(f"{EVIDENCE}/files/<int:file_id>")
@@ -198,12 +181,9 @@ def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
         }
     }
 )
-def download_file(audit_id: int, file_id: int) -> ResponseReturnValue:
+def download_file(audit_id: int, file_id: int) -> Response:
     """Download an evidence file (audit team and administrators); every download is recorded."""
-    audit = load_audit(audit_id)
-    record = guard(lambda: evidence_service.get_file(file_id))
-    if record.evidence.audit_id != audit.id:
-        fail(NotFound("That evidence file does not exist."))
-    name, content_type = record.name, record.content_type
-    path = run(lambda: evidence_service.open_download(record, actor=get_actor()))
-    return send_file(path, mimetype=content_type, as_attachment=True, download_name=name)
+    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)  # the service decides who may download
+    record = evidence_service.get_file(audit, file_id)
+    handle = evidence_service.open_download(record, actor=get_actor())
+    return send_file(handle, mimetype=record.content_type, as_attachment=True, download_name=record.name)

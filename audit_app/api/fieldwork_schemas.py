@@ -5,20 +5,13 @@ They check the shape of API input only; the services hold the rules.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import url_for
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.planning_schemas import NamedRefSchema
+from audit_app.api.schema_parts import NamedRefSchema, enum_field
 from audit_app.models import EvidenceFile, EvidenceMethod, EvidenceMode, ResponseResult
 from audit_app.services.fieldwork.responses import FILTERS
-
-
-def _enum(enum_cls: type, **kwargs: Any) -> fields.Enum:
-    return fields.Enum(enum_cls, by_value=True, **kwargs)
-
 
 # --- Working checklist ------------------------------------------------------------------------------------------
 
@@ -55,7 +48,7 @@ class ChecklistRowSchema(Schema):
     ref = fields.Str(dump_only=True, attribute="item.ref")
     title = fields.Str(dump_only=True, attribute="item.title")
     group = fields.Str(dump_only=True, metadata={"description": "Top-level clause or Annex A objective."})
-    result = _enum(ResponseResult, dump_only=True, attribute="response.result")
+    result = enum_field(ResponseResult, dump_only=True, attribute="response.result")
     reason = fields.Str(dump_only=True, attribute="response.reason")
     notes = fields.Str(dump_only=True, attribute="response.notes")
     version = fields.Int(dump_only=True, attribute="response.version")
@@ -93,8 +86,8 @@ class EvidenceSchema(Schema):
     id = fields.Int(dump_only=True)
     response_id = fields.Int(dump_only=True)
     ref = fields.Str(dump_only=True, attribute="response.item.ref", metadata={"description": "The checklist item."})
-    method = _enum(EvidenceMethod, dump_only=True)
-    mode = _enum(EvidenceMode, dump_only=True)
+    method = enum_field(EvidenceMethod, dump_only=True)
+    mode = enum_field(EvidenceMode, dump_only=True)
     source = fields.Str(dump_only=True)
     description = fields.Str(dump_only=True)
     evidence_date = fields.Date(dump_only=True)
@@ -106,8 +99,8 @@ class EvidenceSchema(Schema):
 class EvidenceCreateSchema(Schema):
     """A new evidence entry, as JSON (no files) or as multipart form fields."""
 
-    method = _enum(EvidenceMethod, required=True)
-    mode = _enum(EvidenceMode, load_default=EvidenceMode.ON_SITE)
+    method = enum_field(EvidenceMethod, required=True)
+    mode = enum_field(EvidenceMode, load_default=EvidenceMode.ON_SITE)
     source = fields.Str(
         required=True,
         validate=validate.Length(max=300),
@@ -133,7 +126,7 @@ class FileUploadSchema(Schema):
 class ChecklistResponseStateSchema(Schema):
     """What is saved for a checklist item now."""
 
-    result = _enum(ResponseResult, dump_only=True)
+    result = enum_field(ResponseResult, dump_only=True)
     notes = fields.Str(dump_only=True)
     reason = fields.Str(dump_only=True)
     version = fields.Int(dump_only=True)
@@ -167,7 +160,7 @@ class ChecklistResponseSchema(ChecklistResponseStateSchema):
 
 
 class ChecklistResponseUpdateSchema(Schema):
-    result = _enum(ResponseResult, required=True)
+    result = enum_field(ResponseResult, required=True)
     notes = fields.Str(load_default="", validate=validate.Length(max=20000))
     reason = fields.Str(
         load_default="",

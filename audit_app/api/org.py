@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from audit_app.api.common import fail, run
+from audit_app.api.common import saved
 from audit_app.api.schemas import (
     AISystemSchema,
     AISystemUpdateSchema,
@@ -15,7 +15,6 @@ from audit_app.api.schemas import (
     OrgUnitUpdateSchema,
 )
 from audit_app.authz import ADMIN_ONLY, get_actor, require_role
-from audit_app.errors import DomainError
 from audit_app.models import AISystem, Organisation, OrgUnit
 from audit_app.services import org
 
@@ -36,7 +35,7 @@ def get_organisation() -> Organisation:
 @blp.response(200, OrganisationSchema)
 def put_organisation(data: dict[str, Any]) -> Organisation:
     """Replace the organisation name and scope statement."""
-    return run(lambda: org.update_profile(data["name"], data["scope_statement"], actor=get_actor()))
+    return saved(org.update_profile(data["name"], data["scope_statement"], actor=get_actor()))
 
 
 @blp.route("/org-units")
@@ -53,14 +52,7 @@ def list_units() -> list[OrgUnit]:
 @blp.response(201, OrgUnitSchema)
 def create_unit(data: dict[str, Any]) -> OrgUnit:
     """Create an org unit."""
-    return run(lambda: org.save_unit(org.UnitData(**data), actor=get_actor()))
-
-
-def _unit(unit_id: int) -> OrgUnit:
-    try:
-        return org.get_unit(unit_id)
-    except DomainError as exc:
-        fail(exc)
+    return saved(org.save_unit(org.UnitData(**data), actor=get_actor()))
 
 
 @blp.route("/org-units/<int:unit_id>")
@@ -68,7 +60,7 @@ def _unit(unit_id: int) -> OrgUnit:
 @blp.response(200, OrgUnitSchema)
 def get_unit(unit_id: int) -> OrgUnit:
     """Return one org unit."""
-    return _unit(unit_id)
+    return org.get_unit(unit_id)
 
 
 @blp.route("/org-units/<int:unit_id>", methods=["PATCH"])
@@ -77,7 +69,7 @@ def get_unit(unit_id: int) -> OrgUnit:
 @blp.response(200, OrgUnitSchema)
 def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
     """Change an org unit; fields left out keep their value."""
-    unit = _unit(unit_id)
+    unit = org.get_unit(unit_id)
     merged = org.UnitData(
         name=data.get("name", unit.name),
         kind=data.get("kind", unit.kind),
@@ -85,7 +77,7 @@ def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
         parent_id=data.get("parent_id", unit.parent_id),
         active=data.get("active", unit.active),
     )
-    return run(lambda: org.save_unit(merged, actor=get_actor(), unit=unit))
+    return saved(org.save_unit(merged, actor=get_actor(), unit=unit))
 
 
 @blp.route("/ai-systems")
@@ -102,14 +94,7 @@ def list_systems() -> list[AISystem]:
 @blp.response(201, AISystemSchema)
 def create_system(data: dict[str, Any]) -> AISystem:
     """Add an AI system to the inventory."""
-    return run(lambda: org.save_system(org.SystemData(**data), actor=get_actor()))
-
-
-def _system(system_id: int) -> AISystem:
-    try:
-        return org.get_system(system_id)
-    except DomainError as exc:
-        fail(exc)
+    return saved(org.save_system(org.SystemData(**data), actor=get_actor()))
 
 
 @blp.route("/ai-systems/<int:system_id>")
@@ -117,7 +102,7 @@ def _system(system_id: int) -> AISystem:
 @blp.response(200, AISystemSchema)
 def get_system(system_id: int) -> AISystem:
     """Return one AI system."""
-    return _system(system_id)
+    return org.get_system(system_id)
 
 
 @blp.route("/ai-systems/<int:system_id>", methods=["PATCH"])
@@ -126,7 +111,7 @@ def get_system(system_id: int) -> AISystem:
 @blp.response(200, AISystemSchema)
 def update_system(data: dict[str, Any], system_id: int) -> AISystem:
     """Change an AI system; fields left out keep their value."""
-    system = _system(system_id)
+    system = org.get_system(system_id)
     fields = ("name", "purpose", "role", "risk_level", "owner_unit_id", "lifecycle_stage", "in_scope", "scope_note")
     merged = org.SystemData(**{f: data.get(f, getattr(system, f)) for f in fields})
-    return run(lambda: org.save_system(merged, actor=get_actor(), system=system))
+    return saved(org.save_system(merged, actor=get_actor(), system=system))

@@ -4,32 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint, abort
+from flask import Response
+from flask_smorest import Blueprint
 
-from audit_app.api.audits import act
-from audit_app.api.common import fail, load_audit
-from audit_app.api.planning_schemas import (
+from audit_app.api.agenda_schemas import PlanConflictSchema, SessionSchema, SessionUpdateSchema
+from audit_app.api.common import conflict, saved
+from audit_app.api.meeting_schemas import MeetingSchema
+from audit_app.api.team_schemas import (
     AuditeeCreateSchema,
     AuditeeSchema,
-    MeetingSchema,
-    PlanConflictSchema,
-    SessionSchema,
-    SessionUpdateSchema,
     TeamMemberCreateSchema,
     TeamMemberSchema,
     TeamSchema,
 )
 from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
-from audit_app.errors import DomainError
+from audit_app.errors import NotFound
 from audit_app.models import (
     INDEPENDENCE_DECLARATION,
-    Audit,
     AuditAuditee,
     AuditMeeting,
     AuditSession,
     AuditTeamMember,
     MeetingKind,
 )
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.planning import agenda, meetings, team
 
 blp = Blueprint("api_planning", __name__, url_prefix="", description="Audit team, agenda and meetings")
@@ -47,7 +46,7 @@ MEETING = "/audits/<int:audit_id>/meetings/<string:kind>"
 @blp.response(200, TeamSchema)
 def list_team(audit_id: int) -> dict[str, Any]:
     """The audit team with roles, impartiality exceptions and declarations, and the auditee representatives."""
-    audit = load_audit(audit_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)
     return {"declaration": INDEPENDENCE_DECLARATION, "members": audit.team, "auditees": audit.auditees}
 
 
@@ -55,16 +54,18 @@ def list_team(audit_id: int) -> dict[str, Any]:
 @require_role(*PLANNERS)
 @blp.arguments(TeamMemberCreateSchema)
 @blp.response(201, TeamMemberSchema)
-def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember:
+def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember | Response:
     """Put a user on the team.
 
     Someone who would audit their own unit or their unit's AI system is refused with 409 and the `reasons`,
     unless a justified `exception` is given (it is kept and shown in the report).
     """
-    audit = load_audit(audit_id)
-    return act(
-        lambda: team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
-    )
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    try:  # an impartiality refusal lists its reasons, so the client can show them
+        member = team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
+    except team.NotImpartial as exc:
+        return conflict(str(exc), reasons=exc.reasons)
+    return saved(member)
 
 
 @blp.route(f"{TEAM}/<int:member_id>", methods=["DELETE"])
@@ -72,8 +73,8 @@ def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember:
 @blp.response(204)
 def remove_member(audit_id: int, member_id: int) -> None:
     """Take someone off the team (the lead auditor changes through the audit details)."""
-    audit = load_audit(audit_id)
-    act(lambda: team.remove_member(audit, team.get_member(audit, member_id), actor=get_actor()))
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    team.remove_member(audit, team.get_member(audit, member_id), actor=get_actor())
 
 
 @blp.route("/audits/<int:audit_id>/declaration", methods=["POST"])
@@ -81,8 +82,8 @@ def remove_member(audit_id: int, member_id: int) -> None:
 @blp.response(200, TeamMemberSchema)
 def confirm_declaration(audit_id: int) -> AuditTeamMember:
     """Confirm the caller's own declaration of independence for this audit (team members only)."""
-    audit = load_audit(audit_id)
-    return act(lambda: team.confirm_declaration(audit, actor=get_actor()))
+    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)  # the service checks the caller is on the team
+    return saved(team.confirm_declaration(audit, actor=get_actor()))
 
 
 @blp.route("/audits/<int:audit_id>/auditees", methods=["POST"])
@@ -91,8 +92,8 @@ def confirm_declaration(audit_id: int) -> AuditTeamMember:
 @blp.response(201, AuditeeSchema)
 def add_auditee(data: dict[str, Any], audit_id: int) -> AuditAuditee:
     """Add an auditee representative: an account (`user_id`) or a named person (`name`, `position`)."""
-    audit = load_audit(audit_id)
-    return act(lambda: team.add_auditee(audit, actor=get_actor(), **data))
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(team.add_auditee(audit, actor=get_actor(), **data))
 
 
 @blp.route("/audits/<int:audit_id>/auditees/<int:auditee_id>", methods=["DELETE"])
@@ -100,18 +101,11 @@ def add_auditee(data: dict[str, Any], audit_id: int) -> AuditAuditee:
 @blp.response(204)
 def remove_auditee(audit_id: int, auditee_id: int) -> None:
     """Remove an auditee representative (they also leave the sessions they attended)."""
-    audit = load_audit(audit_id)
-    act(lambda: team.remove_auditee(audit, auditee_id, actor=get_actor()))
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    team.remove_auditee(audit, auditee_id, actor=get_actor())
 
 
 # --- Agenda -----------------------------------------------------------------------------------------------------
-
-
-def _session(audit: Audit, session_id: int) -> AuditSession:
-    try:
-        return agenda.get_session(audit, session_id)
-    except DomainError as exc:
-        fail(exc)
 
 
 @blp.route(SESSIONS)
@@ -119,7 +113,7 @@ def _session(audit: Audit, session_id: int) -> AuditSession:
 @blp.response(200, SessionSchema(many=True))
 def list_sessions(audit_id: int) -> list[AuditSession]:
     """The agenda, in time order."""
-    return load_audit(audit_id).sessions
+    return access.load_audit(get_actor(), audit_id, Need.VIEW).sessions
 
 
 @blp.route(SESSIONS, methods=["POST"])
@@ -128,13 +122,14 @@ def list_sessions(audit_id: int) -> list[AuditSession]:
 @blp.response(201, SessionSchema)
 def create_session(data: dict[str, Any], audit_id: int) -> AuditSession:
     """Add a session; auditors must be on the team, auditees listed, items in the audit's scope."""
-    audit = load_audit(audit_id)
-    return act(lambda: agenda.save_session(audit, _session_data(data), actor=get_actor()))
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(agenda.save_session(audit, _session_data(data), actor=get_actor()))
 
 
 def _session_data(data: dict[str, Any]) -> agenda.SessionData:
     ids = ("item_ids", "auditor_ids", "auditee_ids")
-    return agenda.SessionData(**{k: tuple(v) if k in ids else v for k, v in data.items()})
+    values: dict[str, Any] = {k: tuple(v) if k in ids else v for k, v in data.items()}
+    return agenda.SessionData(**values)
 
 
 @blp.route(f"{SESSIONS}/<int:session_id>", methods=["PATCH"])
@@ -143,8 +138,8 @@ def _session_data(data: dict[str, Any]) -> agenda.SessionData:
 @blp.response(200, SessionSchema)
 def update_session(data: dict[str, Any], audit_id: int, session_id: int) -> AuditSession:
     """Change a session; fields left out keep their value."""
-    audit = load_audit(audit_id)
-    session = _session(audit, session_id)
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    session = agenda.get_session(audit, session_id)
     current = {
         "day": session.day,
         "start_time": session.start_time,
@@ -159,7 +154,7 @@ def update_session(data: dict[str, Any], audit_id: int, session_id: int) -> Audi
         "auditee_ids": [a.id for a in session.auditees],
     }
     merged = _session_data({**current, **data})
-    return act(lambda: agenda.save_session(audit, merged, actor=get_actor(), session=session))
+    return saved(agenda.save_session(audit, merged, actor=get_actor(), session=session))
 
 
 @blp.route(f"{SESSIONS}/<int:session_id>", methods=["DELETE"])
@@ -167,9 +162,8 @@ def update_session(data: dict[str, Any], audit_id: int, session_id: int) -> Audi
 @blp.response(204)
 def delete_session(audit_id: int, session_id: int) -> None:
     """Take a session off the agenda."""
-    audit = load_audit(audit_id)
-    session = _session(audit, session_id)
-    act(lambda: agenda.delete_session(audit, session, actor=get_actor()))
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    agenda.delete_session(audit, agenda.get_session(audit, session_id), actor=get_actor())
 
 
 @blp.route("/audits/<int:audit_id>/conflicts")
@@ -181,17 +175,16 @@ def list_conflicts(audit_id: int) -> list[agenda.PlanConflict]:
     Double bookings (also against other open audits), sessions outside the audit dates, and in-scope clauses
     and controls that no session covers.
     """
-    return agenda.conflicts_for(load_audit(audit_id))
+    return agenda.conflicts_for(access.load_audit(get_actor(), audit_id, Need.VIEW))
 
 
 # --- Meetings ---------------------------------------------------------------------------------------------------
 
 
 def _kind(kind: str) -> MeetingKind:
-    try:
-        return MeetingKind(kind)
-    except ValueError:
-        abort(404, message="Meetings are 'opening' or 'closing'.")
+    if kind not in {k.value for k in MeetingKind}:
+        raise NotFound("Meetings are 'opening' or 'closing'.")
+    return MeetingKind(kind)
 
 
 @blp.route(MEETING)
@@ -199,10 +192,10 @@ def _kind(kind: str) -> MeetingKind:
 @blp.response(200, MeetingSchema)
 def get_meeting(audit_id: int, kind: str) -> AuditMeeting:
     """The record of the opening or closing meeting."""
-    audit, meeting_kind = load_audit(audit_id), _kind(kind)
+    audit, meeting_kind = access.load_audit(get_actor(), audit_id, Need.VIEW), _kind(kind)
     meeting = meetings.get_meeting(audit, meeting_kind)
     if meeting is None:
-        abort(404, message=f"The {meeting_kind.label.lower()} has not been recorded yet.")
+        raise NotFound(f"The {meeting_kind.label.lower()} has not been recorded yet.")
     return meeting
 
 
@@ -212,6 +205,6 @@ def get_meeting(audit_id: int, kind: str) -> AuditMeeting:
 @blp.response(200, MeetingSchema)
 def put_meeting(data: dict[str, Any], audit_id: int, kind: str) -> AuditMeeting:
     """Record or replace the opening or closing meeting; possible once fieldwork has started."""
-    audit, meeting_kind = load_audit(audit_id), _kind(kind)
+    audit, meeting_kind = access.load_audit(get_actor(), audit_id, Need.MANAGE), _kind(kind)
     record = meetings.MeetingData(**{**data, "points_covered": tuple(data["points_covered"])})
-    return act(lambda: meetings.record_meeting(audit, meeting_kind, record, actor=get_actor()))
+    return saved(meetings.record_meeting(audit, meeting_kind, record, actor=get_actor()))

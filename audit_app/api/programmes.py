@@ -7,23 +7,15 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from audit_app.api.common import fail, run
-from audit_app.api.planning_schemas import ProgrammeCoverageSchema, ProgrammeSchema, ProgrammeUpdateSchema
+from audit_app.api.common import saved
+from audit_app.api.programme_schemas import ProgrammeCoverageSchema, ProgrammeSchema, ProgrammeUpdateSchema
 from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
-from audit_app.errors import DomainError
 from audit_app.models import AuditProgramme
 from audit_app.services.planning import coverage, programmes
 
 blp = Blueprint(
     "api_programmes", __name__, url_prefix="", description="Audit programmes: period, grades, due dates, coverage"
 )
-
-
-def _programme(programme_id: int) -> AuditProgramme:
-    try:
-        return programmes.get_programme(programme_id)
-    except DomainError as exc:
-        fail(exc)
 
 
 @blp.route("/programmes")
@@ -40,7 +32,7 @@ def list_programmes() -> list[AuditProgramme]:
 @blp.response(201, ProgrammeSchema)
 def create_programme(data: dict[str, Any]) -> AuditProgramme:
     """Create an audit programme; grades and due-date policy default to the house defaults."""
-    return run(lambda: programmes.save_programme(programmes.ProgrammeData(**data), actor=get_actor()))
+    return saved(programmes.save_programme(programmes.ProgrammeData(**data), actor=get_actor()))
 
 
 @blp.route("/programmes/<int:programme_id>")
@@ -48,7 +40,7 @@ def create_programme(data: dict[str, Any]) -> AuditProgramme:
 @blp.response(200, ProgrammeSchema)
 def get_programme(programme_id: int) -> AuditProgramme:
     """Return one audit programme with its grade scheme and due-date policy."""
-    return _programme(programme_id)
+    return programmes.get_programme(programme_id)
 
 
 @blp.route("/programmes/<int:programme_id>", methods=["PATCH"])
@@ -57,15 +49,13 @@ def get_programme(programme_id: int) -> AuditProgramme:
 @blp.response(200, ProgrammeSchema)
 def update_programme(data: dict[str, Any], programme_id: int) -> AuditProgramme:
     """Change a programme; fields left out keep their value."""
-    programme = _programme(programme_id)
+    programme = programmes.get_programme(programme_id)
     keep = {"grade_scheme", "due_policy"}  # None tells the service to keep the current scheme and policy
-    merged = programmes.ProgrammeData(
-        **{
-            f.name: data.get(f.name, None if f.name in keep else getattr(programme, f.name))
-            for f in dataclass_fields(programmes.ProgrammeData)
-        }
-    )
-    return run(lambda: programmes.save_programme(merged, actor=get_actor(), programme=programme))
+    values: dict[str, Any] = {
+        f.name: data.get(f.name, None if f.name in keep else getattr(programme, f.name))
+        for f in dataclass_fields(programmes.ProgrammeData)
+    }
+    return saved(programmes.save_programme(programmes.ProgrammeData(**values), actor=get_actor(), programme=programme))
 
 
 def _rows(matrix: coverage.Coverage) -> list[dict[str, Any]]:
@@ -91,7 +81,7 @@ def get_coverage(programme_id: int) -> dict[str, Any]:
 
     Cancelled audits do not count. Each clause row carries a suggested priority with its reasons.
     """
-    programme = _programme(programme_id)
+    programme = programmes.get_programme(programme_id)
     clauses = coverage.programme_coverage(programme)
     systems, units = coverage.scope_coverage(programme)
     return {

@@ -12,16 +12,12 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
-from audit_app.api.planning_schemas import ChecklistItemRefSchema, NamedRefSchema
+from audit_app.api.schema_parts import ChecklistItemRefSchema, NamedRefSchema, enum_field
 from audit_app.models import PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
 from audit_app.services.sampling.maths import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
 from audit_app.services.sampling.selection import MAX_SEED
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _enum(enum_cls: type, **kwargs: Any) -> fields.Enum:
-    return fields.Enum(enum_cls, by_value=True, **kwargs)
 
 
 class Text(fields.Str):
@@ -136,7 +132,7 @@ class SampleCreateSchema(Schema):
 
 
 class PopulationInputSchema(Schema):
-    source = _enum(PopulationSource, required=True)
+    source = enum_field(PopulationSource, required=True)
     description = Text(
         load_default="",
         validate=validate.Length(max=4000),
@@ -163,8 +159,8 @@ class PopulationUploadSchema(PopulationInputSchema):
 
 
 class SizeInputSchema(Schema):
-    method = _enum(SampleMethod, required=True)
-    basis = _enum(SizeBasis, required=True, metadata={"description": "How the size is chosen."})
+    method = enum_field(SampleMethod, required=True)
+    basis = enum_field(SizeBasis, required=True, metadata={"description": "How the size is chosen."})
     confidence = _rate_field("basis=attribute: confidence level, e.g. 0.95.")
     tolerable_rate = _rate_field("basis=attribute: tolerable deviation rate.")
     expected_rate = _rate_field("basis=attribute: expected deviation rate (default 0).")
@@ -196,7 +192,7 @@ class DrawInputSchema(Schema):
 
 
 class ItemResultInputSchema(Schema):
-    result = _enum(
+    result = enum_field(
         SampleItemResult,
         required=True,
         validate=validate.OneOf([r for r in SampleItemResult if r is not SampleItemResult.PENDING]),
@@ -219,7 +215,7 @@ class SampleItemSchema(Schema):
     label = fields.Str(dump_only=True)
     stratum = fields.Str(dump_only=True)
     rationale = fields.Str(dump_only=True)
-    result = _enum(SampleItemResult, dump_only=True)
+    result = enum_field(SampleItemResult, dump_only=True)
     note = fields.Str(dump_only=True)
     evidence_id = fields.Int(dump_only=True, allow_none=True)
     replaces_id = fields.Int(dump_only=True, allow_none=True, metadata={"description": "The item this replaces."})
@@ -241,8 +237,8 @@ class SampleSummarySchema(Schema):
     id = fields.Int(dump_only=True)
     reference = fields.Str(dump_only=True)
     title = fields.Str(dump_only=True)
-    status = _enum(SampleStatus, dump_only=True)
-    method = _enum(SampleMethod, dump_only=True, allow_none=True)
+    status = enum_field(SampleStatus, dump_only=True)
+    method = enum_field(SampleMethod, dump_only=True, allow_none=True)
     population_size = fields.Int(dump_only=True, allow_none=True)
     sample_size = fields.Int(dump_only=True, allow_none=True)
     deviations = fields.Int(dump_only=True, allow_none=True)
@@ -257,14 +253,14 @@ class SampleRecordSchema(SampleSummarySchema):
     attribute = fields.Str(dump_only=True)
     sampling_unit = fields.Str(dump_only=True)
     checklist_items = fields.List(fields.Nested(ChecklistItemRefSchema), dump_only=True)
-    population_source = _enum(PopulationSource, dump_only=True, allow_none=True)
+    population_source = enum_field(PopulationSource, dump_only=True, allow_none=True)
     population_description = fields.Str(dump_only=True)
     completeness_check = fields.Str(dump_only=True)
     population_hash = fields.Str(dump_only=True, metadata={"description": "SHA-256 of the sorted unit ids."})
     population_columns = fields.Dict(
         dump_only=True, metadata={"description": "Columns, mapping, strata, warnings, ordering and source."}
     )
-    size_basis = _enum(SizeBasis, dump_only=True, allow_none=True)
+    size_basis = enum_field(SizeBasis, dump_only=True, allow_none=True)
     confidence = fields.Float(dump_only=True, allow_none=True)
     tolerable_rate = fields.Float(dump_only=True, allow_none=True)
     expected_rate = fields.Float(dump_only=True, allow_none=True)

@@ -1,7 +1,7 @@
 """Audit samples: population, method and size, the seeded draw, per-item results and the evaluation.
 
-Routes load, authorize (team member during fieldwork for changes), parse the body, call one service and
-commit; services.samples and services.populations hold the rules (seed stored before drawing, never
+Routes load and authorize (team member during fieldwork for changes), parse the body, and call one service;
+services.samples and services.populations hold the rules (seed stored before drawing, never
 re-drawn, replacements from the same seeded stream).
 """
 
@@ -12,9 +12,8 @@ from typing import Any
 
 from flask import current_app, request
 from flask_smorest import Blueprint
-from marshmallow import Schema
 
-from audit_app.api.common import fail, guard, run, viewable_audit, workable_audit
+from audit_app.api.common import parse_body, saved
 from audit_app.api.sample_schemas import (
     DrawInputSchema,
     ItemResultInputSchema,
@@ -31,7 +30,9 @@ from audit_app.api.sample_schemas import (
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import Conflict, NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, PopulationSource, Sample, SampleItem
+from audit_app.models import PopulationSource, Sample, SampleItem
+from audit_app.services import access
+from audit_app.services.access import Need
 from audit_app.services.sampling import populations, samples
 
 blp = Blueprint("api_samples", __name__, url_prefix="", description="Audit samples: selection, results, evaluation")
@@ -40,13 +41,9 @@ SAMPLES = "/audits/<int:audit_id>/samples"
 SAMPLE = f"{SAMPLES}/<int:sample_id>"
 
 
-def _sample(audit: Audit, sample_id: int) -> Sample:
-    return guard(lambda: samples.get_sample(audit, sample_id))
-
-
-def _body(schema: Schema, location: str = "json") -> dict[str, Any]:
-    """Parse the body once the caller is authorized (422 naming the fields otherwise)."""
-    return blp.ARGUMENTS_PARSER.parse(schema, location=location)
+def _sample(audit_id: int, sample_id: int, need: Need) -> Sample:
+    """The sample, once the caller may do what `need` says with its audit."""
+    return samples.get_sample(access.load_audit(get_actor(), audit_id, need), sample_id)
 
 
 @dataclass
@@ -79,7 +76,7 @@ def _record(sample: Sample) -> SampleRecord:
 @blp.response(200, SampleSummarySchema(many=True))
 def list_samples(audit_id: int) -> list[Sample]:
     """The audit's samples in the order they were opened (audit team and administrators)."""
-    return samples.list_samples(viewable_audit(audit_id))
+    return samples.list_samples(access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS))
 
 
 @blp.route(SAMPLES, methods=["POST"])
@@ -88,11 +85,10 @@ def list_samples(audit_id: int) -> list[Sample]:
 @blp.response(201, SampleRecordSchema)
 def create_sample(audit_id: int) -> SampleRecord:
     """Open a sample for in-scope clauses or controls, with the attribute tested and the deviation definition."""
-    audit = workable_audit(audit_id)
-    data = _body(SampleCreateSchema())
+    audit = access.load_audit(get_actor(), audit_id, Need.WORK)
+    data = parse_body(SampleCreateSchema())
     record = samples.SampleData(**{**data, "checklist_item_ids": tuple(data["checklist_item_ids"])})
-    actor = get_actor()
-    return _record(run(lambda: samples.create_sample(audit, record, actor=actor)))
+    return _record(saved(samples.create_sample(audit, record, actor=get_actor())))
 
 
 @blp.route(SAMPLE)
@@ -101,7 +97,7 @@ def create_sample(audit_id: int) -> SampleRecord:
 def get_sample(audit_id: int, sample_id: int) -> SampleRecord:
     """The whole record: population (N, hash, source, completeness check), method and size with the rationale,
     seed, algorithm and library versions, items, evaluation, and whether the draw re-performs."""
-    return _record(_sample(viewable_audit(audit_id), sample_id))
+    return _record(_sample(audit_id, sample_id, Need.WORKING_PAPERS))
 
 
 @blp.route(f"{SAMPLE}/population", methods=["PUT"])
@@ -120,16 +116,16 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
     """Freeze the population: typed in, CSV (as text in `csv`, or a multipart `file` part), the AI-system
     inventory or the org units. Every problem (duplicate ids, missing columns, bad encoding…) is listed under
     `errors.json.population` with 422, and nothing is stored."""
-    sample = _sample(workable_audit(audit_id), sample_id)
+    sample = _sample(audit_id, sample_id, Need.WORK)
     multipart = request.mimetype == "multipart/form-data"
-    data = _body(PopulationInputSchema(), "form" if multipart else "json")
+    data = parse_body(PopulationInputSchema(), "form" if multipart else "json")
     upload = request.files.get("file") if multipart else None
     if upload is not None:
         content = upload.stream.read(current_app.config["POPULATION_MAX_BYTES"] + 1)
     else:  # surrogates were refused by the schema; this keeps the text byte for byte
         content = data["csv"].encode("utf-8")
     if data["source"] is PopulationSource.CSV and not content:
-        fail(ValidationFailed("Send the CSV.", {"csv": ["Give the CSV content in `csv` or as a `file` part."]}))
+        raise ValidationFailed("Send the CSV.", {"csv": ["Give the CSV content in `csv` or as a `file` part."]})
     population = populations.PopulationData(
         source=data["source"],
         description=data["description"],
@@ -140,9 +136,8 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
         label_column=data["label_column"],
         stratum_column=data["stratum_column"],
     )
-    actor = get_actor()
-    run(lambda: populations.set_population(sample, population, actor=actor))
-    return _record(sample)
+    populations.set_population(sample, population, actor=get_actor())
+    return _record(saved(sample))
 
 
 @blp.route(f"{SAMPLE}/size", methods=["PUT"])
@@ -152,11 +147,9 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
 def set_size(audit_id: int, sample_id: int) -> SampleRecord:
     """Choose the method and the size: attribute calculator (rates as fractions, optional exact finite-population
     correction), control-frequency table (judgemental), IAF MD 1 site rule, or the auditor's own size."""
-    sample = _sample(workable_audit(audit_id), sample_id)
-    data = samples.SizeData(**_body(SizeInputSchema()))
-    actor = get_actor()
-    run(lambda: samples.set_size(sample, data, actor=actor))
-    return _record(sample)
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    samples.set_size(sample, samples.SizeData(**parse_body(SizeInputSchema())), actor=get_actor())
+    return _record(saved(sample))
 
 
 @blp.route(f"{SAMPLE}/draw", methods=["POST"])
@@ -166,11 +159,10 @@ def set_size(audit_id: int, sample_id: int) -> SampleRecord:
 def draw(audit_id: int, sample_id: int) -> SampleRecord:
     """Draw once. The seed (given, or generated) is stored before drawing; a sample is never re-drawn (409).
     Judgemental samples send `picks` with a rationale per unit."""
-    sample = _sample(workable_audit(audit_id), sample_id)
-    data = _body(DrawInputSchema()) if request.get_data() else {"seed": None, "picks": None}
-    actor = get_actor()
-    run(lambda: samples.draw(sample, actor=actor, seed=data["seed"], picks=data["picks"]))
-    return _record(sample)
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    data = parse_body(DrawInputSchema()) if request.get_data() else {"seed": None, "picks": None}
+    samples.draw(sample, actor=get_actor(), seed=data["seed"], picks=data["picks"])
+    return _record(saved(sample))
 
 
 # --- Items and evaluation ---------------------------------------------------------------------------------------
@@ -181,7 +173,7 @@ def draw(audit_id: int, sample_id: int) -> SampleRecord:
 @blp.response(200, SampleItemSchema(many=True))
 def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
     """The sampled items in draw order (replacements follow, with `replaces_id`)."""
-    return _sample(viewable_audit(audit_id), sample_id).items
+    return _sample(audit_id, sample_id, Need.WORKING_PAPERS).items
 
 
 @blp.route(f"{SAMPLE}/items/<int:item_id>", methods=["PUT"])
@@ -191,18 +183,15 @@ def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
 def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
     """Record an item's result, note and evidence. A not_testable item (note required) gets a replacement drawn
     from the same seeded stream and logged; it is returned in `replacement`."""
-    sample = _sample(workable_audit(audit_id), sample_id)
+    sample = _sample(audit_id, sample_id, Need.WORK)
     item = db.session.get(SampleItem, item_id)
     if item is None or item.sample_id != sample.id:
-        fail(NotFound("That item is not part of this sample."))
-    data = _body(ItemResultInputSchema())
-    actor = get_actor()
-    replacement = run(
-        lambda: samples.record_result(
-            item, data["result"], actor=actor, note=data["note"], evidence_id=data["evidence_id"]
-        )
+        raise NotFound("That item is not part of this sample.")
+    data = parse_body(ItemResultInputSchema())
+    replacement = samples.record_result(
+        item, data["result"], actor=get_actor(), note=data["note"], evidence_id=data["evidence_id"]
     )
-    return {"item": item, "replacement": replacement}
+    return saved({"item": item, "replacement": replacement})
 
 
 @blp.route(f"{SAMPLE}/evaluate", methods=["POST"])
@@ -211,7 +200,6 @@ def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
 def evaluate(audit_id: int, sample_id: int) -> dict[str, Any]:
     """Count deviations and, for a statistical sample, compute the exact upper deviation limit and conclude against
     the tolerable rate; judgemental samples get no statistical confidence. Every item needs a result first."""
-    sample = _sample(workable_audit(audit_id), sample_id)
-    actor = get_actor()
-    result = run(lambda: samples.evaluate(sample, actor=actor))
-    return {**asdict(result), "proposed_finding": sample.proposed_finding}
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    result = samples.evaluate(sample, actor=get_actor())
+    return saved({**asdict(result), "proposed_finding": sample.proposed_finding})

@@ -1,26 +1,21 @@
-"""Marshmallow schemas: they validate API input and generate the OpenAPI document."""
+"""Schemas for user accounts, the organisation (profile, org units, AI systems) and the clause library.
+
+Like every schema module here, they validate API input and generate the OpenAPI document.
+"""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from audit_app.api.schema_parts import OrgUnitRefSchema, enum_field
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
-
-
-def _enum(enum_cls: type, **kwargs: object) -> fields.Enum:
-    return fields.Enum(enum_cls, by_value=True, **kwargs)
-
-
-class OrgUnitRefSchema(Schema):
-    id = fields.Int(dump_only=True)
-    name = fields.Str(dump_only=True)
 
 
 class UserSchema(Schema):
     id = fields.Int(dump_only=True)
     email = fields.Str(dump_only=True)
     name = fields.Str(dump_only=True)
-    role = _enum(Role, dump_only=True)
+    role = enum_field(Role, dump_only=True)
     org_unit = fields.Nested(OrgUnitRefSchema, dump_only=True, allow_none=True)
     active = fields.Bool(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -30,7 +25,7 @@ class UserSchema(Schema):
 class UserCreateSchema(Schema):
     email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
-    role = _enum(Role, required=True)
+    role = enum_field(Role, required=True)
     org_unit_id = fields.Int(load_default=None, allow_none=True)
     password = fields.Str(
         required=True,
@@ -42,7 +37,7 @@ class UserCreateSchema(Schema):
 
 class UserUpdateSchema(Schema):
     name = fields.Str(validate=validate.Length(min=1, max=120))
-    role = _enum(Role)
+    role = enum_field(Role)
     org_unit_id = fields.Int(allow_none=True)
     active = fields.Bool()
 
@@ -56,7 +51,7 @@ class OrganisationSchema(Schema):
 class OrgUnitSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
-    kind = _enum(UnitKind, required=True)
+    kind = enum_field(UnitKind, required=True)
     description = fields.Str(load_default="", validate=validate.Length(max=4000))
     parent_id = fields.Int(load_default=None, allow_none=True)
     active = fields.Bool(load_default=True)
@@ -70,11 +65,13 @@ class AISystemSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     purpose = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
-    role = _enum(AIRole, required=True, metadata={"description": "The organisation's role towards the system (4.1)."})
-    risk_level = _enum(RiskLevel, required=True)
+    role = enum_field(
+        AIRole, required=True, metadata={"description": "The organisation's role towards the system (4.1)."}
+    )
+    risk_level = enum_field(RiskLevel, required=True)
     owner_unit_id = fields.Int(required=True)
     owner_unit = fields.Nested(OrgUnitRefSchema, dump_only=True)
-    lifecycle_stage = _enum(LifecycleStage, required=True)
+    lifecycle_stage = enum_field(LifecycleStage, required=True)
     in_scope = fields.Bool(load_default=True)
     scope_note = fields.Str(load_default="", validate=validate.Length(max=4000))
     updated_at = fields.DateTime(dump_only=True)

@@ -8,22 +8,14 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from audit_app.api.common import fail, run
+from audit_app.api.common import saved
 from audit_app.api.schemas import UserCreateSchema, UserSchema, UserUpdateSchema
 from audit_app.authz import ADMIN_ONLY, get_actor, require_role
-from audit_app.errors import DomainError
 from audit_app.extensions import db
 from audit_app.models import User
 from audit_app.services import accounts
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="User accounts (admin)")
-
-
-def _load(user_id: int) -> User:
-    try:
-        return accounts.get_user(user_id)
-    except DomainError as exc:
-        fail(exc)
 
 
 @blp.route("")
@@ -41,7 +33,7 @@ def list_users() -> list[User]:
 def create_user(data: dict[str, Any]) -> User:
     """Create an account."""
     password = data.pop("password")
-    return run(lambda: accounts.create_user(accounts.UserData(**data), password, actor=get_actor()))
+    return saved(accounts.create_user(accounts.UserData(**data), password, actor=get_actor()))
 
 
 @blp.route("/<int:user_id>")
@@ -49,7 +41,7 @@ def create_user(data: dict[str, Any]) -> User:
 @blp.response(200, UserSchema)
 def get_user(user_id: int) -> User:
     """Return one account."""
-    return _load(user_id)
+    return accounts.get_user(user_id)
 
 
 @blp.route("/<int:user_id>", methods=["PATCH"])
@@ -58,18 +50,14 @@ def get_user(user_id: int) -> User:
 @blp.response(200, UserSchema)
 def update_user(data: dict[str, Any], user_id: int) -> User:
     """Change name, role, org unit or active flag."""
-    user, actor = _load(user_id), get_actor()
-
-    def action() -> User:
-        accounts.update_user(
-            user,
-            name=data.get("name", user.name),
-            role=data.get("role", user.role),
-            org_unit_id=data.get("org_unit_id", user.org_unit_id),
-            actor=actor,
-        )
-        if "active" in data:
-            accounts.set_active(user, data["active"], actor=actor)
-        return user
-
-    return run(action)
+    user, actor = accounts.get_user(user_id), get_actor()
+    accounts.update_user(
+        user,
+        name=data.get("name", user.name),
+        role=data.get("role", user.role),
+        org_unit_id=data.get("org_unit_id", user.org_unit_id),
+        actor=actor,
+    )
+    if "active" in data:
+        accounts.set_active(user, data["active"], actor=actor)
+    return saved(user)

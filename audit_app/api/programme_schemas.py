@@ -1,0 +1,98 @@
+"""Schemas for audit programmes and their coverage matrix."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, enum_field
+from audit_app.models import AuditStatus, ProgrammeStatus
+
+
+class GradeSchema(Schema):
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=30), metadata={"description": "e.g. major"})
+    label = fields.Str(required=True, validate=validate.Length(max=80))
+    nonconformity = fields.Bool(load_default=False)
+
+
+class DueStepsSchema(Schema):
+    """Days allowed for each response step of a finding; null means the step is not required."""
+
+    acknowledge = fields.Int(load_default=None, allow_none=True, metadata={"description": "Business days."})
+    correction = fields.Int(load_default=None, allow_none=True)
+    plan = fields.Int(load_default=None, allow_none=True)
+    implementation = fields.Int(load_default=None, allow_none=True)
+    effectiveness = fields.Int(load_default=None, allow_none=True)
+
+
+class ProgrammeSchema(Schema):
+    id = fields.Int(dump_only=True)
+    code = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "Period code used in audit references, e.g. 2026 gives IA-2026-01."},
+    )
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    checklist_version_id = fields.Int(
+        required=True, metadata={"description": "The checklist version the coverage matrix is measured against."}
+    )
+    checklist_version = fields.Nested(ChecklistVersionRefSchema, dump_only=True)
+    objectives = fields.Str(load_default="", validate=TEXT)
+    risks = fields.Str(load_default="", validate=TEXT, metadata={"description": "Risks to the programme itself."})
+    opportunities = fields.Str(load_default="", validate=TEXT)
+    extent = fields.Str(load_default="", validate=TEXT)
+    resources = fields.Str(load_default="", validate=TEXT)
+    methods = fields.Str(load_default="", validate=TEXT)
+    status = enum_field(ProgrammeStatus, load_default=ProgrammeStatus.DRAFT)
+    grade_scheme = fields.List(
+        fields.Nested(GradeSchema),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Finding grades; left out, the current (or default) scheme stays."},
+    )
+    due_policy = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Nested(DueStepsSchema),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Per grade code, days allowed for each response step (1 to 730, or null)."},
+    )
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class ProgrammeUpdateSchema(ProgrammeSchema):
+    class Meta:
+        partial = True
+
+
+class CoverageAuditSchema(Schema):
+    id = fields.Int()
+    reference = fields.Str()
+    title = fields.Str()
+    status = enum_field(AuditStatus)
+
+
+class CoverageRowSchema(Schema):
+    ref = fields.Str(metadata={"description": "Clause or control id (or system-<id> / unit-<id>)."})
+    label = fields.Str()
+    covered_by = fields.List(fields.Int(), metadata={"description": "Ids of the audits that cover the row."})
+    covered = fields.Bool()
+    priority = fields.Str(allow_none=True, metadata={"description": "Suggested priority: high, medium or low."})
+    reasons = fields.List(fields.Str(), metadata={"description": "Why the priority is suggested."})
+    frequency = fields.Str(allow_none=True)
+
+
+class ScopeCoverageSchema(Schema):
+    uncovered = fields.Int()
+    rows = fields.List(fields.Nested(CoverageRowSchema))
+
+
+class ProgrammeCoverageSchema(Schema):
+    total = fields.Int(metadata={"description": "Auditable clauses and controls of the programme's checklist."})
+    uncovered = fields.Int(metadata={"description": "Of those, how many no planned audit covers."})
+    audits = fields.List(fields.Nested(CoverageAuditSchema), metadata={"description": "Audits not cancelled."})
+    rows = fields.List(fields.Nested(CoverageRowSchema))
+    systems = fields.Nested(ScopeCoverageSchema, metadata={"description": "In-scope AI systems."})
+    units = fields.Nested(ScopeCoverageSchema, metadata={"description": "Active org units."})
