@@ -10,6 +10,11 @@ from __future__ import annotations
 class DomainError(Exception):
     """A rule of the domain refused the request; the message is safe to show to the user."""
 
+    @property
+    def details(self) -> dict[str, object]:
+        """Facts a client acts on beyond the message (the API adds them to its error body)."""
+        return {}
+
 
 class NotAllowed(DomainError):
     """The actor may not do this to this record."""

@@ -21,7 +21,7 @@ from audit_app.api.audit_schemas import (
     TransitionListSchema,
     TransitionSchema,
 )
-from audit_app.api.common import conflict, saved
+from audit_app.api.common import saved
 from audit_app.authz import PLANNERS, get_actor, require_role
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
@@ -30,7 +30,6 @@ from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.planning import audits, lifecycle, programmes
 from audit_app.services.planning.lifecycle import LOCKED
-from audit_app.services.planning.team import NotImpartial
 
 blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: details, scope, criteria, life cycle")
 
@@ -79,10 +78,7 @@ def update_audit(data: dict[str, Any], audit_id: int) -> Audit | Response:
     merged = audits.AuditDetails(
         **{f.name: data.get(f.name, getattr(audit, f.name)) for f in dataclass_fields(audits.AuditDetails)}
     )
-    try:  # an impartiality refusal lists its reasons, so the client can show them
-        audits.update_details(audit, merged, actor=get_actor())
-    except NotImpartial as exc:
-        return conflict(str(exc), reasons=exc.reasons)
+    audits.update_details(audit, merged, actor=get_actor())  # NotImpartial answers 409 with its reasons
     return saved(audit)
 
 

@@ -19,10 +19,11 @@ from audit_app.errors import DomainError, ValidationFailed
 PREFIX = "/api/"
 
 
-def _body(code: int, message: str, errors: Any = None) -> Response:
+def _body(code: int, message: str, errors: Any = None, details: dict[str, Any] | None = None) -> Response:
     body: dict[str, Any] = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"), "message": message}
     if errors:
         body["errors"] = errors
+    body.update(details or {})
     response = jsonify(body)
     response.status_code = code
     if code == 401:
@@ -57,7 +58,7 @@ def render(exc: Exception, status: int) -> Response:
     if isinstance(exc, ValidationFailed):
         return _body(422, str(exc), {"json": exc.errors} if exc.errors else None)
     if isinstance(exc, DomainError):
-        return _body(status, str(exc))
+        return _body(status, str(exc), details=exc.details)
     return _body(500, "Something went wrong on our side; the error has been logged.")
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, request, send_file
 from flask_smorest import Blueprint
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from audit_app.api.common import conflict, parse_body, saved
@@ -116,18 +114,7 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
 def list_evidence(audit_id: int) -> list[Evidence]:
     """Every evidence entry of the audit, with its checklist item and files."""
     audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
-    return list(
-        db.session.scalars(
-            sa.select(Evidence)
-            .where(Evidence.audit_id == audit.id)
-            .order_by(Evidence.id)
-            .options(
-                selectinload(Evidence.response).selectinload(ChecklistResponse.item),
-                selectinload(Evidence.recorded_by),
-                selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
-            )
-        )
-    )
+    return evidence_service.list_evidence(audit)
 
 
 @blp.route(f"{RESPONSE}/evidence", methods=["POST"])

@@ -8,7 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from audit_app.api.agenda_schemas import PlanConflictSchema, SessionSchema, SessionUpdateSchema
-from audit_app.api.common import conflict, saved
+from audit_app.api.common import saved
 from audit_app.api.meeting_schemas import MeetingSchema
 from audit_app.api.team_schemas import (
     AuditeeCreateSchema,
@@ -61,11 +61,8 @@ def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember | Respons
     unless a justified `exception` is given (it is kept and shown in the report).
     """
     audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
-    try:  # an impartiality refusal lists its reasons, so the client can show them
-        member = team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
-    except team.NotImpartial as exc:
-        return conflict(str(exc), reasons=exc.reasons)
-    return saved(member)
+    member = team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
+    return saved(member)  # a NotImpartial refusal answers 409 with its reasons
 
 
 @blp.route(f"{TEAM}/<int:member_id>", methods=["DELETE"])

@@ -28,12 +28,11 @@ from audit_app.api.sample_schemas import (
     SizeInputSchema,
 )
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
-from audit_app.errors import Conflict, NotFound, ValidationFailed
-from audit_app.extensions import db
+from audit_app.errors import Conflict, ValidationFailed
 from audit_app.models import PopulationSource, Sample, SampleItem
 from audit_app.services import access
 from audit_app.services.access import Need
-from audit_app.services.sampling import populations, samples
+from audit_app.services.sampling import populations, sample_items, samples
 
 blp = Blueprint("api_samples", __name__, url_prefix="", description="Audit samples: selection, results, evaluation")
 
@@ -184,9 +183,7 @@ def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
     """Record an item's result, note and evidence. A not_testable item (note required) gets a replacement drawn
     from the same seeded stream and logged; it is returned in `replacement`."""
     sample = _sample(audit_id, sample_id, Need.WORK)
-    item = db.session.get(SampleItem, item_id)
-    if item is None or item.sample_id != sample.id:
-        raise NotFound("That item is not part of this sample.")
+    item = sample_items.get_item(sample, item_id)
     data = parse_body(ItemResultInputSchema())
     replacement = samples.record_result(
         item, data["result"], actor=get_actor(), note=data["note"], evidence_id=data["evidence_id"]

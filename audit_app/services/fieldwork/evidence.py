@@ -11,6 +11,7 @@ from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from audit_app.errors import NotAllowed, NotFound, ValidationFailed
 from audit_app.extensions import db
@@ -206,6 +207,22 @@ def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: U
     evidence.files.append(record)
     db.session.flush()
     return record
+
+
+def list_evidence(audit: Audit) -> list[Evidence]:
+    """Every evidence entry of the audit with its checklist item, author and files, in a fixed number of queries."""
+    return list(
+        db.session.scalars(
+            sa.select(Evidence)
+            .where(Evidence.audit_id == audit.id)
+            .order_by(Evidence.id)
+            .options(
+                selectinload(Evidence.response).selectinload(ChecklistResponse.item),
+                selectinload(Evidence.recorded_by),
+                selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
+            )
+        )
+    )
 
 
 def get_entry(audit: Audit, evidence_id: int) -> Evidence:

@@ -34,6 +34,10 @@ class NotImpartial(Conflict):
         super().__init__(" ".join(reasons) + " Record a justified exception to assign them anyway.")
         self.reasons = reasons
 
+    @property
+    def details(self) -> dict[str, object]:
+        return {"reasons": self.reasons}
+
 
 def get_member(audit: Audit, member_id: int) -> AuditTeamMember:
     member = next((m for m in audit.team if m.id == member_id), None)
