@@ -8,7 +8,6 @@ are removed and the configuration is put back, so each test still starts from an
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -23,16 +22,24 @@ from sqlalchemy.engine import make_url
 
 from audit_app import create_app
 from audit_app.extensions import db
-from audit_app.models import OrgUnit, Role, UnitKind, User
-from audit_app.services import accounts
 from audit_app.services.library import checklists
 
-pytest_plugins = ["tests.fixtures.browser", "tests.fixtures.planning"]
+#: Fixtures shared between test modules live in tests/fixtures/ and are registered here; plain helpers and constants
+#: there are imported. Their asserts are rewritten like the tests' own.
+pytest.register_assert_rewrite("tests.fixtures")
+pytest_plugins = [
+    "tests.fixtures.accounts",
+    "tests.fixtures.browser",
+    "tests.fixtures.planning",
+    "tests.fixtures.smtp",
+    "tests.fixtures.fieldwork_pages",
+    "tests.fixtures.planning_pages",
+    "tests.fixtures.sample_pages",
+    "tests.fixtures.api_fieldwork",
+]
 
-PASSWORD = "correct horse battery staple"
 #: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).
 TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
-_seq = itertools.count(1)
 
 
 def _base_config(url: str, instance: Path) -> dict:
@@ -149,70 +156,6 @@ def library(app: Flask) -> int:
         (result,) = checklists.load_built_in()
         db.session.commit()
         return result.version.id
-
-
-@pytest.fixture
-def make_unit(app: Flask) -> Callable[..., int]:
-    def _make(name: str | None = None, kind: UnitKind = UnitKind.DEPARTMENT) -> int:
-        with app.app_context():
-            unit = OrgUnit(name=name or f"Unit {next(_seq)}", kind=kind)
-            db.session.add(unit)
-            db.session.commit()
-            return unit.id
-
-    return _make
-
-
-@pytest.fixture
-def make_user(app: Flask, make_unit: Callable[..., int]) -> Callable[..., int]:
-    def _make(
-        role: Role = Role.AUDITOR,
-        *,
-        email: str | None = None,
-        unit_id: int | None = None,
-        password: str = PASSWORD,
-        active: bool = True,
-    ) -> int:
-        if role is Role.AUDITEE and unit_id is None:
-            unit_id = make_unit()
-        with app.app_context():
-            user = accounts.create_user(
-                accounts.UserData(email or f"user{next(_seq)}@example.test", f"Test {role.value}", role, unit_id),
-                password,
-                actor=None,
-            )
-            user.active = active
-            db.session.commit()
-            return user.id
-
-    return _make
-
-
-@pytest.fixture
-def login(client: FlaskClient, app: Flask) -> Callable[[int], None]:
-    """Sign a user in by writing Flask-Login's session keys (the real form is tested separately)."""
-
-    def _login(user_id: int) -> None:
-        with app.app_context():
-            version = db.session.get(User, user_id).session_version
-        with client.session_transaction() as session:
-            session["_user_id"] = f"{user_id}:{version}"
-            session["_fresh"] = True
-
-    return _login
-
-
-@pytest.fixture
-def token_for(app: Flask) -> Callable[[int], dict[str, str]]:
-    """Create an API token for a user and return the Authorization header."""
-
-    def _token(user_id: int) -> dict[str, str]:
-        with app.app_context():
-            _, raw = accounts.create_token(db.session.get(User, user_id), "test", actor=None)
-            db.session.commit()
-        return {"Authorization": f"Bearer {raw}"}
-
-    return _token
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import Role
-
-NON_ADMIN_ROLES = [Role.LEAD_AUDITOR, Role.AUDITOR, Role.AUDITEE, Role.VIEWER]
+from tests.fixtures.api_planning import make_audit, make_programme
 
 
 @pytest.fixture
@@ -72,13 +71,9 @@ def lead_headers(lead_id, token_for) -> dict[str, str]:
 
 @pytest.fixture
 def programme_id(app, lead_id, library) -> int:
-    from tests.api.test_api_programmes import make_programme
-
     return make_programme(app, lead_id, library)
 
 
 @pytest.fixture
 def audit_id(app, programme_id, lead_id) -> int:
-    from tests.api.test_api_programmes import make_audit
-
     return make_audit(app, programme_id, lead_id, "Leadership")

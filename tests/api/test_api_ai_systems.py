@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit_app.models import AIRole, AISystem, LifecycleStage, RiskLevel, Role
-from tests.api.conftest import NON_ADMIN_ROLES
+from tests.fixtures.roles import NON_ADMIN_ROLES
 
 
 @pytest.fixture

@@ -2,83 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
-
 import pytest
 
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditStatus, AuditType, MeetingKind, Role, SessionActivity, TeamRole, User
-from audit_app.services.planning import agenda, audits, lifecycle, meetings, team
+from audit_app.models import Audit, AuditStatus, AuditType, Role, TeamRole, User
+from audit_app.services.planning import audits, team
 from audit_app.services.planning.lifecycle import NEEDS_REASON, TRANSITIONS
-from tests.api.test_api_programmes import item_ids, make_audit, make_programme
-
-S = AuditStatus
-
-# --- Builders shared with the planning API tests ----------------------------------------------------------------
-
-
-def prepare(app, audit_id: int, version_id: int) -> None:
-    """Meet every gate for fieldwork (criteria, items, declarations, a session) and move to preparation."""
-    with app.app_context():
-        audit = db.session.get(Audit, audit_id)
-        lead = audit.lead_auditor
-        ids = item_ids(version_id, "4.1")
-        audits.set_criteria(audit, version_ids=[version_id], item_ids=ids, other_criteria="", actor=lead)
-        for member in audit.team:
-            team.confirm_declaration(audit, actor=member.user)
-        data = agenda.SessionData(
-            audit.start_date,
-            time(9),
-            60,
-            SessionActivity.INTERVIEW,
-            "Context",
-            item_ids=tuple(ids),
-            auditor_ids=(lead.id,),
-        )
-        agenda.save_session(audit, data, actor=lead)
-        lifecycle.transition(audit, S.PREPARATION, actor=lead)
-        db.session.commit()
-
-
-def record_meetings(app, audit_id: int) -> None:
-    with app.app_context():
-        audit = db.session.get(Audit, audit_id)
-        for kind, hour in ((MeetingKind.OPENING, 9), (MeetingKind.CLOSING, 16)):
-            data = meetings.MeetingData(datetime.combine(date(2026, 6, 1), time(hour)), "Ann Lead (lead auditor)")
-            meetings.record_meeting(audit, kind, data, actor=audit.lead_auditor)
-        db.session.commit()
-
-
-def move(app, audit_id: int, *targets: AuditStatus) -> None:
-    with app.app_context():
-        audit = db.session.get(Audit, audit_id)
-        for target in targets:
-            lifecycle.transition(audit, target, actor=audit.lead_auditor, reason="Set up by the test")
-        db.session.commit()
-
-
-PATH = {
-    S.PLANNED: (),
-    S.PREPARATION: (),
-    S.FIELDWORK: (S.FIELDWORK,),
-    S.REPORTING: (S.FIELDWORK, S.REPORTING),
-    S.FOLLOW_UP: (S.FIELDWORK, S.REPORTING, S.FOLLOW_UP),
-    S.CLOSED: (S.FIELDWORK, S.REPORTING, S.CLOSED),
-    S.CANCELLED: (S.CANCELLED,),
-}
-
-
-def advance(app, audit_id: int, version_id: int, status: AuditStatus) -> None:
-    """Bring a planned audit to `status` through the services (meetings recorded once in fieldwork)."""
-    if status is S.PLANNED:
-        return
-    prepare(app, audit_id, version_id)
-    steps = PATH[status]
-    move(app, audit_id, *steps[:1])
-    if S.FIELDWORK in steps:
-        record_meetings(app, audit_id)
-    move(app, audit_id, *steps[1:])
-
+from tests.fixtures.api_planning import S, advance, make_audit, make_programme, move, prepare
 
 # --- Fixtures ---------------------------------------------------------------------------------------------------
 

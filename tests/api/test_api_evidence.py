@@ -11,13 +11,7 @@ import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import AuditStatus, Evidence, EvidenceDownload, EvidenceFile
-from tests.api.test_api_fieldwork import (  # noqa: F401 - the fixtures `fw` and `as_user`
-    PDF,
-    Fieldwork,
-    as_user_fixture,
-    fw_fixture,
-    set_status,
-)
+from tests.fixtures.api_fieldwork import PDF, Fieldwork, set_status
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48
@@ -30,8 +24,8 @@ ENTRY = {
 }
 
 
-def entries_url(fw: Fieldwork, ref: str = "4.1") -> str:
-    return f"/api/v1/audits/{fw.audit_id}/checklist/{fw.responses[ref]}/evidence"
+def entries_url(api_fw: Fieldwork, ref: str = "4.1") -> str:
+    return f"/api/v1/audits/{api_fw.audit_id}/checklist/{api_fw.responses[ref]}/evidence"
 
 
 def upload_dir(app) -> Path:
@@ -56,8 +50,8 @@ def post_files(client, url: str, headers: dict, *files: tuple[str, bytes], **fie
     return client.post(url, headers=headers, data=multipart(*files, **fields), content_type="multipart/form-data")
 
 
-def create_entry(client, fw: Fieldwork, headers: dict, *files: tuple[str, bytes]) -> dict:
-    response = post_files(client, entries_url(fw), headers, *files, **ENTRY)
+def create_entry(client, api_fw: Fieldwork, headers: dict, *files: tuple[str, bytes]) -> dict:
+    response = post_files(client, entries_url(api_fw), headers, *files, **ENTRY)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -65,8 +59,8 @@ def create_entry(client, fw: Fieldwork, headers: dict, *files: tuple[str, bytes]
 # --- Creating entries -----------------------------------------------------------------------------------------
 
 
-def test_json_entry_without_files(app, client, fw, as_user):
-    response = client.post(entries_url(fw), headers=as_user(fw.auditor_id), json=ENTRY)
+def test_json_entry_without_files(app, client, api_fw, as_user):
+    response = client.post(entries_url(api_fw), headers=as_user(api_fw.auditor_id), json=ENTRY)
 
     assert response.status_code == 201
     body = response.get_json()
@@ -77,17 +71,17 @@ def test_json_entry_without_files(app, client, fw, as_user):
         "AI policy v2.1",
     )
     assert (body["evidence_date"], body["description"], body["files"]) == ("2026-02-15", "Signed by the board.", [])
-    assert body["recorded_by"]["id"] == fw.auditor_id
-    assert body["response_id"] == fw.responses["4.1"]
-    listing = client.get(f"/api/v1/audits/{fw.audit_id}/checklist", headers=as_user(fw.lead_id)).get_json()
+    assert body["recorded_by"]["id"] == api_fw.auditor_id
+    assert body["response_id"] == api_fw.responses["4.1"]
+    listing = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist", headers=as_user(api_fw.lead_id)).get_json()
     assert [i["evidence_count"] for i in listing["items"]] == [1, 0]
 
 
-def test_json_entry_is_checked_for_shape_and_rules(app, client, fw, as_user):
-    headers = as_user(fw.auditor_id)
-    missing = client.post(entries_url(fw), headers=headers, json={"method": "interview"})
-    blank = client.post(entries_url(fw), headers=headers, json={**ENTRY, "source": "   "})
-    wrong = client.post(entries_url(fw), headers=headers, json={**ENTRY, "method": "guesswork"})
+def test_json_entry_is_checked_for_shape_and_rules(app, client, api_fw, as_user):
+    headers = as_user(api_fw.auditor_id)
+    missing = client.post(entries_url(api_fw), headers=headers, json={"method": "interview"})
+    blank = client.post(entries_url(api_fw), headers=headers, json={**ENTRY, "source": "   "})
+    wrong = client.post(entries_url(api_fw), headers=headers, json={**ENTRY, "method": "guesswork"})
 
     assert missing.status_code == 422
     assert {"source", "evidence_date"} <= set(missing.get_json()["errors"]["json"])
@@ -95,17 +89,17 @@ def test_json_entry_is_checked_for_shape_and_rules(app, client, fw, as_user):
     assert "source" in blank.get_json()["errors"]["json"]
     assert wrong.status_code == 422
     assert "method" in wrong.get_json()["errors"]["json"]
-    form = post_files(client, entries_url(fw), headers, ("policy.pdf", PDF), method="interview")
+    form = post_files(client, entries_url(api_fw), headers, ("policy.pdf", PDF), method="interview")
     assert form.status_code == 422
     assert {"source", "evidence_date"} <= set(form.get_json()["errors"]["form"])
     # Authorization comes before validation: an observer learns nothing about the input.
-    observer = client.post(entries_url(fw), headers=as_user(fw.observer_id), json={"method": "interview"})
+    observer = client.post(entries_url(api_fw), headers=as_user(api_fw.observer_id), json={"method": "interview"})
     assert observer.status_code == 403
     assert (rows(app, Evidence), rows(app, EvidenceFile), stored_files(app)) == (0, 0, [])
 
 
-def test_multipart_entry_stores_hashed_files_under_random_names(app, client, fw, as_user):
-    body = create_entry(client, fw, as_user(fw.auditor_id), ("policy.pdf", PDF), ("board minutes.png", PNG))
+def test_multipart_entry_stores_hashed_files_under_random_names(app, client, api_fw, as_user):
+    body = create_entry(client, api_fw, as_user(api_fw.auditor_id), ("policy.pdf", PDF), ("board minutes.png", PNG))
 
     assert body["source"] == "AI policy v2.1"
     by_name = {f["name"]: f for f in body["files"]}
@@ -116,7 +110,7 @@ def test_multipart_entry_stores_hashed_files_under_random_names(app, client, fw,
     assert by_name["board minutes.png"]["sha256"] == hashlib.sha256(PNG).hexdigest()
     assert by_name["board minutes.png"]["content_type"] == "image/png"
     assert {f["version"] for f in body["files"]} == {1}
-    assert by_name["policy.pdf"]["uploaded_by"]["id"] == fw.auditor_id
+    assert by_name["policy.pdf"]["uploaded_by"]["id"] == api_fw.auditor_id
     with app.app_context():
         records = {r.name: r for r in db.session.scalars(sa.select(EvidenceFile))}
     assert len(records) == 2
@@ -130,14 +124,14 @@ def test_multipart_entry_stores_hashed_files_under_random_names(app, client, fw,
     assert len(stored_files(app)) == 2
 
 
-def test_same_name_again_becomes_version_two_and_the_old_file_stays(app, client, fw, as_user):
-    headers = as_user(fw.auditor_id)
-    entry = create_entry(client, fw, headers, ("policy.pdf", PDF))
+def test_same_name_again_becomes_version_two_and_the_old_file_stays(app, client, api_fw, as_user):
+    headers = as_user(api_fw.auditor_id)
+    entry = create_entry(client, api_fw, headers, ("policy.pdf", PDF))
     (first,) = entry["files"]
     newer = PDF.replace(b"1.7", b"2.0")
 
     response = post_files(
-        client, f"/api/v1/audits/{fw.audit_id}/evidence/{entry['id']}/files", headers, ("policy.pdf", newer)
+        client, f"/api/v1/audits/{api_fw.audit_id}/evidence/{entry['id']}/files", headers, ("policy.pdf", newer)
     )
 
     assert response.status_code == 201
@@ -151,15 +145,15 @@ def test_same_name_again_becomes_version_two_and_the_old_file_stays(app, client,
     assert old_path != new_path
     assert old_path.read_bytes() == PDF
     assert new_path.read_bytes() == newer
-    listed = client.get(f"/api/v1/audits/{fw.audit_id}/evidence", headers=headers).get_json()
+    listed = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence", headers=headers).get_json()
     assert [(f["name"], f["version"]) for f in listed[0]["files"]] == [("policy.pdf", 1), ("policy.pdf", 2)]
 
 
-def test_upload_file_needs_a_file(app, client, fw, as_user):
-    headers = as_user(fw.auditor_id)
-    entry = client.post(entries_url(fw), headers=headers, json=ENTRY).get_json()
+def test_upload_file_needs_a_file(app, client, api_fw, as_user):
+    headers = as_user(api_fw.auditor_id)
+    entry = client.post(entries_url(api_fw), headers=headers, json=ENTRY).get_json()
 
-    response = client.post(f"/api/v1/audits/{fw.audit_id}/evidence/{entry['id']}/files", headers=headers, data={})
+    response = client.post(f"/api/v1/audits/{api_fw.audit_id}/evidence/{entry['id']}/files", headers=headers, data={})
 
     assert response.status_code == 422
     assert "file" in response.get_json()["errors"]["json"]
@@ -178,10 +172,12 @@ ATTACKS = {
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_attacks_on_a_new_entry_are_refused_and_nothing_is_stored(app, client, fw, as_user, attack):
+def test_attacks_on_a_new_entry_are_refused_and_nothing_is_stored(app, client, api_fw, as_user, attack):
     name, content, message = ATTACKS[attack]
 
-    response = post_files(client, entries_url(fw), as_user(fw.auditor_id), ("fine.pdf", PDF), (name, content), **ENTRY)
+    response = post_files(
+        client, entries_url(api_fw), as_user(api_fw.auditor_id), ("fine.pdf", PDF), (name, content), **ENTRY
+    )
 
     assert response.status_code in (400, 422)
     errors = response.get_json()["errors"]["json"]["file"]
@@ -191,13 +187,13 @@ def test_attacks_on_a_new_entry_are_refused_and_nothing_is_stored(app, client, f
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
-def test_attacks_on_an_existing_entry_are_refused_and_nothing_is_stored(app, client, fw, as_user, attack):
+def test_attacks_on_an_existing_entry_are_refused_and_nothing_is_stored(app, client, api_fw, as_user, attack):
     name, content, message = ATTACKS[attack]
-    headers = as_user(fw.auditor_id)
-    entry = client.post(entries_url(fw), headers=headers, json=ENTRY).get_json()
+    headers = as_user(api_fw.auditor_id)
+    entry = client.post(entries_url(api_fw), headers=headers, json=ENTRY).get_json()
 
     response = post_files(
-        client, f"/api/v1/audits/{fw.audit_id}/evidence/{entry['id']}/files", headers, (name, content)
+        client, f"/api/v1/audits/{api_fw.audit_id}/evidence/{entry['id']}/files", headers, (name, content)
     )
 
     assert response.status_code in (400, 422)
@@ -207,10 +203,10 @@ def test_attacks_on_an_existing_entry_are_refused_and_nothing_is_stored(app, cli
 
 
 @pytest.mark.parametrize("config_overrides", [{"EVIDENCE_MAX_BYTES": 64}])
-def test_oversize_file_is_refused(app, client, fw, as_user):
+def test_oversize_file_is_refused(app, client, api_fw, as_user):
     big = b"%PDF-1.7\n" + b"0" * 200
 
-    response = post_files(client, entries_url(fw), as_user(fw.auditor_id), ("scan.pdf", big), **ENTRY)
+    response = post_files(client, entries_url(api_fw), as_user(api_fw.auditor_id), ("scan.pdf", big), **ENTRY)
 
     assert response.status_code in (400, 422)
     assert response.get_json()["errors"]["json"]["file"] == ["scan.pdf is larger than the limit of 64 bytes."]
@@ -218,12 +214,12 @@ def test_oversize_file_is_refused(app, client, fw, as_user):
     assert stored_files(app) == []
 
 
-def test_evidence_is_recorded_by_auditors_on_the_team_during_fieldwork(app, client, fw, as_user):
-    for who in (fw.observer_id, fw.outsider_id, fw.admin_id, fw.viewer_id, fw.auditee_id):
-        refused = post_files(client, entries_url(fw), as_user(who), ("policy.pdf", PDF), **ENTRY)
+def test_evidence_is_recorded_by_auditors_on_the_team_during_fieldwork(app, client, api_fw, as_user):
+    for who in (api_fw.observer_id, api_fw.outsider_id, api_fw.admin_id, api_fw.viewer_id, api_fw.auditee_id):
+        refused = post_files(client, entries_url(api_fw), as_user(who), ("policy.pdf", PDF), **ENTRY)
         assert refused.status_code == 403, who
-    set_status(app, fw.audit_id, AuditStatus.REPORTING)
-    late = post_files(client, entries_url(fw), as_user(fw.auditor_id), ("policy.pdf", PDF), **ENTRY)
+    set_status(app, api_fw.audit_id, AuditStatus.REPORTING)
+    late = post_files(client, entries_url(api_fw), as_user(api_fw.auditor_id), ("policy.pdf", PDF), **ENTRY)
     assert late.status_code == 409
     assert (rows(app, Evidence), rows(app, EvidenceFile)) == (0, 0)
     assert stored_files(app) == []
@@ -232,34 +228,34 @@ def test_evidence_is_recorded_by_auditors_on_the_team_during_fieldwork(app, clie
 # --- Listing and downloads ------------------------------------------------------------------------------------
 
 
-def _list_queries(client, fw, headers, query_count) -> int:
+def _list_queries(client, api_fw, headers, query_count) -> int:
     with client:
-        response = client.get(f"/api/v1/audits/{fw.audit_id}/evidence", headers=headers)
+        response = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence", headers=headers)
         assert response.status_code == 200
         return query_count()
 
 
-def test_evidence_list_uses_a_bounded_number_of_queries(client, fw, as_user, query_count):
-    headers = as_user(fw.auditor_id)
-    create_entry(client, fw, headers, ("a.pdf", PDF))
-    few = _list_queries(client, fw, headers, query_count)
+def test_evidence_list_uses_a_bounded_number_of_queries(client, api_fw, as_user, query_count):
+    headers = as_user(api_fw.auditor_id)
+    create_entry(client, api_fw, headers, ("a.pdf", PDF))
+    few = _list_queries(client, api_fw, headers, query_count)
     for ref in ("4.1", "8.4", "8.4"):
-        response = post_files(client, entries_url(fw, ref), headers, ("b.pdf", PDF), ("c.png", PNG), **ENTRY)
+        response = post_files(client, entries_url(api_fw, ref), headers, ("b.pdf", PDF), ("c.png", PNG), **ENTRY)
         assert response.status_code == 201
 
-    many = _list_queries(client, fw, headers, query_count)
+    many = _list_queries(client, api_fw, headers, query_count)
 
-    listed = client.get(f"/api/v1/audits/{fw.audit_id}/evidence", headers=headers).get_json()
+    listed = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence", headers=headers).get_json()
     assert [e["ref"] for e in listed] == ["4.1", "4.1", "8.4", "8.4"]
     assert sum(len(e["files"]) for e in listed) == 7
     assert many == few
 
 
-def test_team_member_downloads_the_stored_bytes_and_it_is_recorded(app, client, fw, as_user):
-    entry = create_entry(client, fw, as_user(fw.auditor_id), ("policy.pdf", PDF))
+def test_team_member_downloads_the_stored_bytes_and_it_is_recorded(app, client, api_fw, as_user):
+    entry = create_entry(client, api_fw, as_user(api_fw.auditor_id), ("policy.pdf", PDF))
     url = entry["files"][0]["download_url"]
 
-    response = client.get(url, headers=as_user(fw.viewer_id))
+    response = client.get(url, headers=as_user(api_fw.viewer_id))
     content = response.data
     response.close()  # send_file streams from the open file
 
@@ -270,22 +266,26 @@ def test_team_member_downloads_the_stored_bytes_and_it_is_recorded(app, client, 
     assert "policy.pdf" in response.headers["Content-Disposition"]
     with app.app_context():
         (download,) = db.session.scalars(sa.select(EvidenceDownload))
-        assert (download.file_id, download.user_id) == (entry["files"][0]["id"], fw.viewer_id)
+        assert (download.file_id, download.user_id) == (entry["files"][0]["id"], api_fw.viewer_id)
 
 
-def test_downloads_are_refused_outside_the_team_and_across_audits(app, client, fw, as_user):
-    entry = create_entry(client, fw, as_user(fw.auditor_id), ("policy.pdf", PDF))
+def test_downloads_are_refused_outside_the_team_and_across_audits(app, client, api_fw, as_user):
+    entry = create_entry(client, api_fw, as_user(api_fw.auditor_id), ("policy.pdf", PDF))
     file_id = entry["files"][0]["id"]
-    url = f"/api/v1/audits/{fw.audit_id}/evidence/files/{file_id}"
+    url = f"/api/v1/audits/{api_fw.audit_id}/evidence/files/{file_id}"
 
-    assert client.get(url, headers=as_user(fw.auditee_id)).status_code == 403
-    outsider = client.get(url, headers=as_user(fw.outsider_id))
+    assert client.get(url, headers=as_user(api_fw.auditee_id)).status_code == 403
+    outsider = client.get(url, headers=as_user(api_fw.outsider_id))
     assert outsider.status_code == 403
     assert outsider.get_json()["message"]
-    across = client.get(f"/api/v1/audits/{fw.other_audit_id}/evidence/files/{file_id}", headers=as_user(fw.admin_id))
+    across = client.get(
+        f"/api/v1/audits/{api_fw.other_audit_id}/evidence/files/{file_id}", headers=as_user(api_fw.admin_id)
+    )
     assert across.status_code == 404
     assert (
-        client.get(f"/api/v1/audits/{fw.audit_id}/evidence/files/999999", headers=as_user(fw.lead_id)).status_code
+        client.get(
+            f"/api/v1/audits/{api_fw.audit_id}/evidence/files/999999", headers=as_user(api_fw.lead_id)
+        ).status_code
         == 404
     )
     assert rows(app, EvidenceDownload) == 0

@@ -6,99 +6,24 @@ bearer tokens, and results are read back from the database in a fresh app contex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import (
-    Audit,
     AuditStatus,
-    ChecklistItem,
     ChecklistResponse,
     EvidenceMethod,
     EvidenceMode,
-    Role,
-    TeamRole,
     User,
 )
-from audit_app.services.fieldwork import evidence, responses
-from tests.fixtures.planning import Planning
-
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+from audit_app.services.fieldwork import evidence
+from tests.fixtures.api_fieldwork import PDF, Fieldwork, set_status
 
 
-@dataclass(frozen=True)
-class Fieldwork:
-    """Ids of an audit in fieldwork (items 4.1 and 8.4) and of the people around it."""
-
-    audit_id: int
-    other_audit_id: int
-    responses: dict[str, int]
-    other_responses: dict[str, int]
-    admin_id: int
-    lead_id: int
-    auditor_id: int
-    second_auditor_id: int
-    observer_id: int
-    viewer_id: int
-    outsider_id: int
-    auditee_id: int
-
-
-@pytest.fixture(name="fw")
-def fw_fixture(app, library) -> Fieldwork:
-    with app.app_context():
-        plan = Planning(library)
-        audit = plan.audit(title="Credit scoring")
-        auditor = plan.member(audit, plan.user(Role.AUDITOR, name="Ava Auditor")).user
-        second = plan.member(audit, plan.user(Role.AUDITOR, name="Ben Auditor")).user
-        observer = plan.member(audit, plan.user(Role.AUDITOR, name="Otto Observer"), TeamRole.OBSERVER).user
-        viewer = plan.member(audit, plan.user(Role.VIEWER, name="Vic Viewer"), TeamRole.OBSERVER).user
-        auditee = plan.auditee(audit, plan.user(Role.AUDITEE, name="Uma Auditee")).user
-        outsider = plan.user(Role.AUDITOR, name="Oscar Outsider")
-        plan.ready(audit, AuditStatus.FIELDWORK)
-        other = plan.audit(title="Chatbot operations")
-        plan.ready(other, AuditStatus.FIELDWORK)
-        # plan.ready materialises the responses, as the move to fieldwork does: nothing is left to create.
-        assert responses.materialise_responses(audit) == 0
-        db.session.commit()
-        return Fieldwork(
-            audit_id=audit.id,
-            other_audit_id=other.id,
-            responses=_responses(audit.id),
-            other_responses=_responses(other.id),
-            admin_id=plan.admin.id,
-            lead_id=audit.lead_auditor_id,
-            auditor_id=auditor.id,
-            second_auditor_id=second.id,
-            observer_id=observer.id,
-            viewer_id=viewer.id,
-            outsider_id=outsider.id,
-            auditee_id=auditee.id,
-        )
-
-
-def _responses(audit_id: int) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(ChecklistItem.ref, ChecklistResponse.id)
-        .join(ChecklistResponse.item)
-        .where(ChecklistResponse.audit_id == audit_id)
-    )
-    return dict(rows.all())
-
-
-@pytest.fixture(name="as_user")
-def as_user_fixture(token_for):
-    """Bearer headers per user id, created once per test."""
-    cache: dict[int, dict[str, str]] = {}
-    return lambda user_id: cache.setdefault(user_id, token_for(user_id))
-
-
-def item_url(fw: Fieldwork, ref: str = "4.1") -> str:
-    return f"/api/v1/audits/{fw.audit_id}/checklist/{fw.responses[ref]}"
+def item_url(api_fw: Fieldwork, ref: str = "4.1") -> str:
+    return f"/api/v1/audits/{api_fw.audit_id}/checklist/{api_fw.responses[ref]}"
 
 
 def saved(app, response_id: int) -> dict:
@@ -107,17 +32,11 @@ def saved(app, response_id: int) -> dict:
         return {"result": row.result.value, "notes": row.notes, "reason": row.reason, "version": row.version}
 
 
-def set_status(app, audit_id: int, status: AuditStatus) -> None:
-    with app.app_context():
-        db.session.get(Audit, audit_id).status = status
-        db.session.commit()
-
-
 # --- Listing --------------------------------------------------------------------------------------------------
 
 
-def test_list_shows_every_item_and_progress_per_clause(client, fw, as_user):
-    response = client.get(f"/api/v1/audits/{fw.audit_id}/checklist", headers=as_user(fw.lead_id))
+def test_list_shows_every_item_and_progress_per_clause(client, api_fw, as_user):
+    response = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist", headers=as_user(api_fw.lead_id))
 
     assert response.status_code == 200
     body = response.get_json()
@@ -130,32 +49,32 @@ def test_list_shows_every_item_and_progress_per_clause(client, fw, as_user):
     ]
     assert [i["ref"] for i in body["items"]] == ["4.1", "8.4"]
     first = body["items"][0]
-    assert first["id"] == fw.responses["4.1"]
+    assert first["id"] == api_fw.responses["4.1"]
     assert first["title"] == "Understanding the organization and its context"
     assert (first["group"], first["result"], first["version"], first["evidence_count"]) == ("4", "not_assessed", 1, 0)
     assert (first["notes"], first["reason"], first["updated_by"]) == ("", "", None)
     assert "updated_at" in first
 
 
-def test_filters_narrow_the_items_but_not_the_progress(client, fw, as_user):
+def test_filters_narrow_the_items_but_not_the_progress(client, api_fw, as_user):
     body = {"result": "nonconformity", "notes": "No list.", "version": 1}
-    put = client.put(item_url(fw), headers=as_user(fw.auditor_id), json=body)
+    put = client.put(item_url(api_fw), headers=as_user(api_fw.auditor_id), json=body)
     assert put.status_code == 200
 
     def refs(user_id: int, view: str) -> list[str]:
-        response = client.get(f"/api/v1/audits/{fw.audit_id}/checklist?view={view}", headers=as_user(user_id))
+        response = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist?view={view}", headers=as_user(user_id))
         assert response.status_code == 200
         body = response.get_json()
         assert (body["progress"]["total"], body["progress"]["assessed"]) == (2, 1)
         return [i["ref"] for i in body["items"]]
 
-    assert refs(fw.auditor_id, "all") == ["4.1", "8.4"]
-    assert refs(fw.auditor_id, "not_assessed") == ["8.4"]
-    assert refs(fw.auditor_id, "nonconformities") == ["4.1"]
-    assert refs(fw.auditor_id, "mine") == ["4.1"]  # the item they saved
-    assert refs(fw.lead_id, "mine") == ["4.1", "8.4"]  # both items are in the lead's session
-    assert refs(fw.second_auditor_id, "mine") == []
-    groups = client.get(f"/api/v1/audits/{fw.audit_id}/checklist", headers=as_user(fw.lead_id)).get_json()
+    assert refs(api_fw.auditor_id, "all") == ["4.1", "8.4"]
+    assert refs(api_fw.auditor_id, "not_assessed") == ["8.4"]
+    assert refs(api_fw.auditor_id, "nonconformities") == ["4.1"]
+    assert refs(api_fw.auditor_id, "mine") == ["4.1"]  # the item they saved
+    assert refs(api_fw.lead_id, "mine") == ["4.1", "8.4"]  # both items are in the lead's session
+    assert refs(api_fw.second_auditor_id, "mine") == []
+    groups = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist", headers=as_user(api_fw.lead_id)).get_json()
     assert groups["progress"]["groups"][0] | {"title": None} == {
         "ref": "4",
         "title": None,
@@ -167,8 +86,10 @@ def test_filters_narrow_the_items_but_not_the_progress(client, fw, as_user):
     assert groups["items"][0]["updated_by"]["name"] == "Ava Auditor"
 
 
-def test_unknown_filter_is_refused_naming_view(client, fw, as_user):
-    response = client.get(f"/api/v1/audits/{fw.audit_id}/checklist?view=everything", headers=as_user(fw.lead_id))
+def test_unknown_filter_is_refused_naming_view(client, api_fw, as_user):
+    response = client.get(
+        f"/api/v1/audits/{api_fw.audit_id}/checklist?view=everything", headers=as_user(api_fw.lead_id)
+    )
 
     assert response.status_code in (400, 422)
     assert "view" in response.get_json()["errors"]["query"]
@@ -177,21 +98,21 @@ def test_unknown_filter_is_refused_naming_view(client, fw, as_user):
 # --- One item -------------------------------------------------------------------------------------------------
 
 
-def test_get_shows_guidance_and_evidence_with_files(app, client, fw, as_user):
+def test_get_shows_guidance_and_evidence_with_files(app, client, api_fw, as_user):
     with app.app_context():
-        response = db.session.get(ChecklistResponse, fw.responses["4.1"])
+        response = db.session.get(ChecklistResponse, api_fw.responses["4.1"])
         questions, hints = list(response.item.questions), dict(response.item.evidence)
         data = evidence.EvidenceData(EvidenceMethod.INTERVIEW, EvidenceMode.REMOTE, "Head of Risk", date(2026, 3, 2))
-        actor = db.session.get(User, fw.auditor_id)
+        actor = db.session.get(User, api_fw.auditor_id)
         entry = evidence.add_evidence(response, data, actor=actor, files=[("context.pdf", PDF)])
         db.session.commit()
         entry_id, file_id = entry.id, entry.files[0].id
 
-    body = client.get(item_url(fw), headers=as_user(fw.viewer_id)).get_json()
+    body = client.get(item_url(api_fw), headers=as_user(api_fw.viewer_id)).get_json()
 
     assert (body["id"], body["audit_id"], body["result"], body["version"]) == (
-        fw.responses["4.1"],
-        fw.audit_id,
+        api_fw.responses["4.1"],
+        api_fw.audit_id,
         "not_assessed",
         1,
     )
@@ -214,31 +135,33 @@ def test_get_shows_guidance_and_evidence_with_files(app, client, fw, as_user):
     assert (stored["id"], stored["name"], stored["version"], stored["size"]) == (file_id, "context.pdf", 1, len(PDF))
     assert stored["content_type"] == "application/pdf"
     assert stored["uploaded_by"]["name"] == "Ava Auditor"
-    assert stored["download_url"] == f"/api/v1/audits/{fw.audit_id}/evidence/files/{file_id}"
+    assert stored["download_url"] == f"/api/v1/audits/{api_fw.audit_id}/evidence/files/{file_id}"
 
 
-def test_item_of_another_audit_is_not_found(client, fw, as_user):
-    url = f"/api/v1/audits/{fw.audit_id}/checklist/{fw.other_responses['4.1']}"
+def test_item_of_another_audit_is_not_found(client, api_fw, as_user):
+    url = f"/api/v1/audits/{api_fw.audit_id}/checklist/{api_fw.other_responses['4.1']}"
 
-    assert client.get(url, headers=as_user(fw.admin_id)).status_code == 404
-    assert client.put(url, headers=as_user(fw.lead_id), json={"result": "conforming", "version": 1}).status_code == 404
+    assert client.get(url, headers=as_user(api_fw.admin_id)).status_code == 404
+    assert (
+        client.put(url, headers=as_user(api_fw.lead_id), json={"result": "conforming", "version": 1}).status_code == 404
+    )
 
 
 # --- Saving ---------------------------------------------------------------------------------------------------
 
 
-def test_save_with_the_version_read_bumps_the_version(app, client, fw, as_user):
+def test_save_with_the_version_read_bumps_the_version(app, client, api_fw, as_user):
     response = client.put(
-        item_url(fw),
-        headers=as_user(fw.auditor_id),
+        item_url(api_fw),
+        headers=as_user(api_fw.auditor_id),
         json={"result": "conforming", "notes": "Context register reviewed.", "version": 1},
     )
 
     assert response.status_code == 200
     body = response.get_json()
     assert (body["result"], body["notes"], body["version"]) == ("conforming", "Context register reviewed.", 2)
-    assert body["updated_by"]["id"] == fw.auditor_id
-    assert saved(app, fw.responses["4.1"]) == {
+    assert body["updated_by"]["id"] == api_fw.auditor_id
+    assert saved(app, api_fw.responses["4.1"]) == {
         "result": "conforming",
         "notes": "Context register reviewed.",
         "reason": "",
@@ -246,17 +169,19 @@ def test_save_with_the_version_read_bumps_the_version(app, client, fw, as_user):
     }
 
 
-def test_concurrent_edit_is_refused_with_the_other_save_and_nothing_is_lost(app, client, fw, as_user):
-    first, second = as_user(fw.auditor_id), as_user(fw.second_auditor_id)
-    read_first = client.get(item_url(fw), headers=first).get_json()["version"]
-    read_second = client.get(item_url(fw), headers=second).get_json()["version"]
+def test_concurrent_edit_is_refused_with_the_other_save_and_nothing_is_lost(app, client, api_fw, as_user):
+    first, second = as_user(api_fw.auditor_id), as_user(api_fw.second_auditor_id)
+    read_first = client.get(item_url(api_fw), headers=first).get_json()["version"]
+    read_second = client.get(item_url(api_fw), headers=second).get_json()["version"]
     assert read_first == read_second == 1
 
     ok = client.put(
-        item_url(fw), headers=first, json={"result": "nonconformity", "notes": "Ava: no issues list.", "version": 1}
+        item_url(api_fw), headers=first, json={"result": "nonconformity", "notes": "Ava: no issues list.", "version": 1}
     )
     clash = client.put(
-        item_url(fw), headers=second, json={"result": "conforming", "notes": "Ben: all fine.", "version": read_second}
+        item_url(api_fw),
+        headers=second,
+        json={"result": "conforming", "notes": "Ben: all fine.", "version": read_second},
     )
 
     assert ok.status_code == 200
@@ -268,72 +193,83 @@ def test_concurrent_edit_is_refused_with_the_other_save_and_nothing_is_lost(app,
     assert body["current"]["version"] == 2
     assert body["current"]["updated_by"]["name"] == "Ava Auditor"
     assert body["current"]["updated_at"]
-    assert saved(app, fw.responses["4.1"])["notes"] == "Ava: no issues list."
+    assert saved(app, api_fw.responses["4.1"])["notes"] == "Ava: no issues list."
 
     merged = "Ava: no issues list.\nBen: interviews confirm the gap."
-    retry = client.put(item_url(fw), headers=second, json={"result": "nonconformity", "notes": merged, "version": 2})
+    retry = client.put(
+        item_url(api_fw), headers=second, json={"result": "nonconformity", "notes": merged, "version": 2}
+    )
     assert retry.status_code == 200
     assert retry.get_json()["version"] == 3
-    assert saved(app, fw.responses["4.1"]) == {"result": "nonconformity", "notes": merged, "reason": "", "version": 3}
+    assert saved(app, api_fw.responses["4.1"]) == {
+        "result": "nonconformity",
+        "notes": merged,
+        "reason": "",
+        "version": 3,
+    }
 
 
-def test_version_is_required(app, client, fw, as_user):
-    response = client.put(item_url(fw), headers=as_user(fw.auditor_id), json={"result": "conforming"})
+def test_version_is_required(app, client, api_fw, as_user):
+    response = client.put(item_url(api_fw), headers=as_user(api_fw.auditor_id), json={"result": "conforming"})
 
     assert response.status_code == 422
     assert "version" in response.get_json()["errors"]["json"]
-    assert saved(app, fw.responses["4.1"])["version"] == 1
+    assert saved(app, api_fw.responses["4.1"])["version"] == 1
 
 
-def test_not_applicable_needs_a_reason(app, client, fw, as_user):
-    url, headers = item_url(fw), as_user(fw.auditor_id)
+def test_not_applicable_needs_a_reason(app, client, api_fw, as_user):
+    url, headers = item_url(api_fw), as_user(api_fw.auditor_id)
     refused = client.put(url, headers=headers, json={"result": "not_applicable", "reason": "  ", "version": 1})
 
     assert refused.status_code == 422
     assert "reason" in refused.get_json()["errors"]["json"]
-    assert saved(app, fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
+    assert saved(app, api_fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
     body = {"result": "not_applicable", "reason": "No AI systems.", "version": 1}
     accepted = client.put(url, headers=headers, json=body)
     assert accepted.status_code == 200
     assert accepted.get_json()["reason"] == "No AI systems."
 
 
-def test_saving_outside_fieldwork_is_a_conflict(app, client, fw, as_user):
-    set_status(app, fw.audit_id, AuditStatus.REPORTING)
+def test_saving_outside_fieldwork_is_a_conflict(app, client, api_fw, as_user):
+    set_status(app, api_fw.audit_id, AuditStatus.REPORTING)
 
-    response = client.put(item_url(fw), headers=as_user(fw.auditor_id), json={"result": "conforming", "version": 1})
+    response = client.put(
+        item_url(api_fw), headers=as_user(api_fw.auditor_id), json={"result": "conforming", "version": 1}
+    )
 
     assert response.status_code == 409
     assert "during fieldwork" in response.get_json()["message"]
-    assert saved(app, fw.responses["4.1"])["version"] == 1
+    assert saved(app, api_fw.responses["4.1"])["version"] == 1
 
 
 @pytest.mark.parametrize("who", ["observer_id", "viewer_id", "outsider_id", "auditee_id", "admin_id"])
-def test_only_auditors_on_the_team_save(app, client, fw, as_user, who):
+def test_only_auditors_on_the_team_save(app, client, api_fw, as_user, who):
     """Observers, viewers, staff off the team, auditees and even an admin off the team are refused."""
     response = client.put(
-        item_url(fw), headers=as_user(getattr(fw, who)), json={"result": "conforming", "notes": "x", "version": 1}
+        item_url(api_fw),
+        headers=as_user(getattr(api_fw, who)),
+        json={"result": "conforming", "notes": "x", "version": 1},
     )
 
     assert response.status_code == 403
     assert response.is_json
-    assert saved(app, fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
+    assert saved(app, api_fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
 
 
 @pytest.mark.parametrize("who", ["outsider_id", "auditee_id"])
-def test_working_papers_are_for_the_team(client, fw, as_user, who):
-    headers = as_user(getattr(fw, who))
+def test_working_papers_are_for_the_team(client, api_fw, as_user, who):
+    headers = as_user(getattr(api_fw, who))
 
-    listing = client.get(f"/api/v1/audits/{fw.audit_id}/checklist", headers=headers)
-    one = client.get(item_url(fw), headers=headers)
-    entries = client.get(f"/api/v1/audits/{fw.audit_id}/evidence", headers=headers)
+    listing = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist", headers=headers)
+    one = client.get(item_url(api_fw), headers=headers)
+    entries = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence", headers=headers)
 
     assert (listing.status_code, one.status_code, entries.status_code) == (403, 403, 403)
     assert listing.get_json()["message"]
 
 
-def test_admin_off_the_team_may_read(client, fw, as_user):
-    response = client.get(f"/api/v1/audits/{fw.audit_id}/checklist", headers=as_user(fw.admin_id))
+def test_admin_off_the_team_may_read(client, api_fw, as_user):
+    response = client.get(f"/api/v1/audits/{api_fw.audit_id}/checklist", headers=as_user(api_fw.admin_id))
 
     assert response.status_code == 200
     assert len(response.get_json()["items"]) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from audit_app.models import OrgUnit, Role, UnitKind
-from tests.api.conftest import NON_ADMIN_ROLES
+from tests.fixtures.roles import NON_ADMIN_ROLES
 
 ALL_ROLES = list(Role)
 

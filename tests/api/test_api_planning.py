@@ -7,9 +7,8 @@ import pytest
 from audit_app.extensions import db
 from audit_app.models import INDEPENDENCE_DECLARATION, Audit, AuditTeamMember, Role, TeamRole
 from audit_app.services.planning import audits, team
-from tests.api.test_api_audits import S, advance, move, prepare
-from tests.api.test_api_programmes import make_audit, set_criteria
-from tests.api.test_openapi import request_schema
+from tests.fixtures.api_planning import S, advance, make_audit, move, prepare, set_criteria
+from tests.fixtures.openapi import request_schema
 
 
 def scope_units(app, audit_id: int, *unit_ids: int) -> None:

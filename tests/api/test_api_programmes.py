@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import (
@@ -13,80 +10,14 @@ from audit_app.models import (
     AISystem,
     AuditProgramme,
     AuditStatus,
-    AuditType,
-    ChecklistItem,
     LifecycleStage,
     RiskLevel,
     Role,
     User,
 )
 from audit_app.models.programme import DEFAULT_DUE_POLICY, DEFAULT_GRADES
-from audit_app.services.planning import audits, lifecycle, programmes
-
-# --- Builders shared with the audit and planning API tests ------------------------------------------------------
-
-
-def make_programme(app, actor_id: int, version_id: int, code: str = "2026", **overrides) -> int:
-    """A programme for `code` covering the calendar year, saved through the service."""
-    year = int(code) if code.isdigit() else 2026
-    data = {
-        "code": code,
-        "title": f"Internal audits {code}",
-        "period_start": date(year, 1, 1),
-        "period_end": date(year, 12, 31),
-        "checklist_version_id": version_id,
-        **overrides,
-    }
-    with app.app_context():
-        programme = programmes.save_programme(programmes.ProgrammeData(**data), actor=db.session.get(User, actor_id))
-        db.session.commit()
-        return programme.id
-
-
-def make_audit(app, programme_id: int, lead_id: int, title: str = "Audit", **details) -> int:
-    """An audit in the programme (1 to 3 June 2026 unless told), created through the service."""
-    with app.app_context():
-        fields = {
-            "title": title,
-            "audit_type": AuditType.INTERNAL,
-            "start_date": date(2026, 6, 1),
-            "end_date": date(2026, 6, 3),
-            "lead_auditor_id": lead_id,
-            **details,
-        }
-        audit = audits.create_audit(
-            db.session.get(AuditProgramme, programme_id),
-            audits.AuditDetails(**fields),
-            actor=db.session.get(User, lead_id),
-        )
-        db.session.commit()
-        return audit.id
-
-
-def item_ids(version_id: int, *refs: str) -> list[int]:
-    """Ids of checklist items by ref (call inside an app context)."""
-    rows = db.session.execute(
-        sa.select(ChecklistItem.id, ChecklistItem.ref).where(
-            ChecklistItem.version_id == version_id, ChecklistItem.ref.in_(refs)
-        )
-    ).all()
-    assert len(rows) == len(refs)
-    return [item_id for item_id, _ in rows]
-
-
-def set_criteria(app, audit_id: int, actor_id: int, version_id: int, *refs: str) -> None:
-    from audit_app.models import Audit
-
-    with app.app_context():
-        audits.set_criteria(
-            db.session.get(Audit, audit_id),
-            version_ids=[version_id],
-            item_ids=item_ids(version_id, *refs),
-            other_criteria="",
-            actor=db.session.get(User, actor_id),
-        )
-        db.session.commit()
-
+from audit_app.services.planning import audits, lifecycle
+from tests.fixtures.api_planning import make_audit, make_programme, set_criteria
 
 # --- Fixtures ---------------------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 
 from audit_app.extensions import db
 from audit_app.models import Role, User
-from tests.api.conftest import NON_ADMIN_ROLES
+from tests.fixtures.roles import NON_ADMIN_ROLES
 
 NEW_PASSWORD = "a perfectly fine passphrase"
 

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.fixtures.openapi import request_schema, resolve
+
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
 
@@ -14,19 +16,6 @@ def spec(client) -> dict:
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     return response.get_json()
-
-
-def resolve(spec: dict, node: dict) -> dict:
-    """Follow a local $ref such as #/components/schemas/UserCreate."""
-    while "$ref" in node:
-        *_, section, name = node["$ref"].split("/")
-        node = spec["components"][section][name]
-    return node
-
-
-def request_schema(spec: dict, path: str, method: str) -> dict:
-    body = spec["paths"][path][method]["requestBody"]
-    return resolve(spec, body["content"]["application/json"]["schema"])
 
 
 def test_document_is_public_json(client):

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import socket
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from audit_app.extensions import db
 from audit_app.models import (
@@ -29,72 +23,12 @@ from audit_app.models import (
 from audit_app.services.notifications import mail
 from audit_app.services.notifications import reminders as due
 from tests.fixtures.planning import reminder_scenario
-
-REFUSED = "refused@example.test"
-#: Refused with a temporary 451 while Inbox.busy says so.
-BUSY = "busy@example.test"
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list = []
-        #: How many more times BUSY is refused temporarily.
-        self.busy = 0
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address == REFUSED:
-            return "550 No such mailbox"
-        if address == BUSY and self.busy > 0:
-            self.busy -= 1
-            return "451 Mailbox busy, try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    @property
-    def messages(self) -> list[email.message.EmailMessage]:
-        return [email.message_from_bytes(e.content, policy=email.policy.default) for e in self.envelopes]
-
-    def recipients(self) -> Counter:
-        return Counter(address for e in self.envelopes for address in e.rcpt_tos)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def smtp_server(port: int) -> Iterator[Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    return _free_port()
+from tests.fixtures.smtp import BUSY, REFUSED, smtp_server
 
 
 @pytest.fixture
 def config_overrides(smtp_port: int) -> dict:
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_port, "MAIL_FROM": "audit@example.test"}
-
-
-@pytest.fixture
-def inbox(smtp_port: int) -> Iterator[Inbox]:
-    with smtp_server(smtp_port) as received:
-        yield received
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import socket
 
 import pytest
 import sqlalchemy as sa
@@ -11,14 +10,7 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Activity, EmailStatus, Notification, Role
 from audit_app.services.notifications import mail
-from tests.unit.test_reminders import REFUSED, smtp_server
-
-
-@pytest.fixture
-def smtp_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.fixtures.smtp import REFUSED, smtp_server
 
 
 @pytest.fixture

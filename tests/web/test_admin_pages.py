@@ -13,7 +13,7 @@ from flask import Flask
 from audit_app.config import PROJECT_ROOT
 from audit_app.extensions import db
 from audit_app.models import Activity, Checklist, ChecklistItem, ChecklistVersion, Role, User
-from tests.conftest import PASSWORD
+from tests.fixtures.accounts import PASSWORD
 
 NEW_USER_PASSWORD = "a fresh initial passphrase"
 

@@ -12,13 +12,12 @@ from flask import Flask
 from audit_app.models import AuditStatus, MeetingKind, Role, TeamRole
 from audit_app.services.planning import agenda, meetings
 from audit_app.services.planning.meetings import MeetingData
-from tests.web import test_audit_pages as pages
-from tests.web.test_audit_pages import audit_form
+from tests.fixtures.audit_pages import Planner, audit_form
 
 
 @pytest.fixture
-def planner(app: Flask, library: int, make_user) -> pages.Planner:
-    return pages.Planner(app, library, make_user(Role.ADMIN))
+def planner(app: Flask, library: int, make_user) -> Planner:
+    return Planner(app, library, make_user(Role.ADMIN))
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def lead(make_user, login) -> int:
 
 
 @pytest.fixture
-def audit_id(planner: pages.Planner, lead: int) -> int:
+def audit_id(planner: Planner, lead: int) -> int:
     """An audit led by the signed-in lead auditor."""
     return planner.audit(planner.programme(), lead_id=lead, title="Data controls")
 

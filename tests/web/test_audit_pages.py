@@ -4,117 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, time
-from typing import Any
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditStatus, AuditType, ChecklistItem, Role, TeamRole, User
-from audit_app.services.planning import agenda, audits, lifecycle, programmes, team
-from audit_app.services.planning.agenda import SessionData
-from audit_app.services.planning.audits import AuditDetails
-from audit_app.services.planning.programmes import ProgrammeData
-
-
-@dataclass
-class Planner:
-    """Builds test data through the services, as the real pages and API would, one commit per step."""
-
-    app: Flask
-    library: int
-    admin_id: int
-
-    def run(self, fn: Callable[[], Any]) -> Any:
-        with self.app.app_context():
-            result = fn()
-            db.session.commit()
-            return result
-
-    def user(self, user_id: int | None = None) -> User:
-        return db.session.get(User, user_id or self.admin_id)
-
-    def audit_row(self, audit_id: int) -> Audit:
-        return db.session.get(Audit, audit_id)
-
-    def programme(self, code: str = "2026", year: int = 2026) -> int:
-        data = ProgrammeData(code, f"Programme {code}", date(year, 1, 1), date(year, 12, 31), self.library)
-        return self.run(lambda: programmes.save_programme(data, actor=self.user()).id)
-
-    def audit(self, programme_id: int, *, lead_id: int | None = None, title: str = "AI policy", **changes: Any) -> int:
-        def _create() -> int:
-            details = AuditDetails(
-                title=title,
-                audit_type=changes.pop("audit_type", AuditType.INTERNAL),
-                start_date=changes.pop("start_date", date(2026, 6, 1)),
-                end_date=changes.pop("end_date", date(2026, 6, 3)),
-                lead_auditor_id=lead_id or self.admin_id,
-                **changes,
-            )
-            programme = programmes.get_programme(programme_id)
-            return audits.create_audit(programme, details, actor=self.user()).id
-
-        return self.run(_create)
-
-    def scope(self, audit_id: int, unit_ids: list[int] = (), system_ids: list[int] = ()) -> None:
-        self.run(
-            lambda: audits.set_scope(
-                self.audit_row(audit_id), unit_ids=list(unit_ids), system_ids=list(system_ids), actor=self.user()
-            )
-        )
-
-    def items(self, count: int = 3) -> list[int]:
-        with self.app.app_context():
-            stmt = (
-                sa.select(ChecklistItem.id)
-                .where(ChecklistItem.version_id == self.library, ChecklistItem.auditable.is_(True))
-                .order_by(ChecklistItem.position)
-                .limit(count)
-            )
-            return list(db.session.scalars(stmt))
-
-    def criteria(self, audit_id: int, item_ids: list[int]) -> None:
-        self.run(
-            lambda: audits.set_criteria(
-                self.audit_row(audit_id),
-                version_ids=[self.library],
-                item_ids=item_ids,
-                other_criteria="",
-                actor=self.user(),
-            )
-        )
-
-    def member(self, audit_id: int, user_id: int, role: TeamRole = TeamRole.AUDITOR, exception: str = "") -> None:
-        self.run(
-            lambda: team.add_member(self.audit_row(audit_id), user_id, role, actor=self.user(), exception=exception)
-        )
-
-    def declare(self, audit_id: int, user_id: int) -> None:
-        self.run(lambda: team.confirm_declaration(self.audit_row(audit_id), actor=self.user(user_id)))
-
-    def session(self, audit_id: int, day: date, title: str = "Interview", item_ids: tuple[int, ...] = ()) -> None:
-        data = SessionData(day, time(9, 0), 60, agenda.SessionActivity.INTERVIEW, title, item_ids=item_ids)
-        self.run(lambda: agenda.save_session(self.audit_row(audit_id), data, actor=self.user()))
-
-    def move(self, audit_id: int, target: AuditStatus, reason: str = "") -> None:
-        self.run(lambda: lifecycle.transition(self.audit_row(audit_id), target, actor=self.user(), reason=reason))
-
-    def ready_for_fieldwork(self, audit_id: int) -> None:
-        """Criteria, items, every declaration and one session: the gates of fieldwork are met."""
-        item_ids = self.items()
-        self.criteria(audit_id, item_ids)
-        with self.app.app_context():
-            members = [m.user_id for m in self.audit_row(audit_id).team]
-        for user_id in members:
-            self.declare(audit_id, user_id)
-        self.session(audit_id, date(2026, 6, 1), item_ids=tuple(item_ids))
-
-    def status(self, audit_id: int) -> AuditStatus:
-        with self.app.app_context():
-            return self.audit_row(audit_id).status
+from audit_app.models import Audit, AuditStatus, AuditType, Role
+from audit_app.services.planning import team
+from tests.fixtures.audit_pages import Planner, audit_form
 
 
 @pytest.fixture
@@ -128,27 +27,6 @@ def lead(make_user: Callable[..., int], login: Callable[[int], None]) -> int:
     user_id = make_user(Role.LEAD_AUDITOR)
     login(user_id)
     return user_id
-
-
-def audit_form(programme_id: int, lead_id: int, **changes: str) -> dict[str, str]:
-    return {
-        "programme_id": str(programme_id),
-        "title": "AI policy and objectives",
-        "audit_type": "readiness",
-        "objectives": "Confirm clause 5 and 6 conformity before stage 1.",
-        "scope_notes": "Credit decisioning process.",
-        "period_covered_start": "2025-07-01",
-        "period_covered_end": "2026-05-31",
-        "method": "hybrid",
-        "start_date": "2026-06-01",
-        "end_date": "2026-06-03",
-        "language": "English",
-        "client": "Management board",
-        "lead_auditor_id": str(lead_id),
-        "other_criteria": "AI policy v3",
-        "confidentiality_note": "Customer data stays on site.",
-        **changes,
-    }
 
 
 def references(page: str) -> list[str]:

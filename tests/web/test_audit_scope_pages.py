@@ -10,12 +10,12 @@ from flask import Flask
 
 from audit_app.extensions import db
 from audit_app.models import ChecklistItem, Role
-from tests.web import test_audit_pages as pages
+from tests.fixtures.audit_pages import Planner
 
 
 @pytest.fixture
-def planner(app: Flask, library: int, make_user) -> pages.Planner:
-    return pages.Planner(app, library, make_user(Role.ADMIN))
+def planner(app: Flask, library: int, make_user) -> Planner:
+    return Planner(app, library, make_user(Role.ADMIN))
 
 
 @pytest.fixture

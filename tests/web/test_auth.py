@@ -13,7 +13,7 @@ from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Role, User, utcnow
 from audit_app.services import accounts
-from tests.conftest import PASSWORD
+from tests.fixtures.accounts import PASSWORD
 
 WRONG = "Wrong e-mail or password, or the account is deactivated."
 NEW_PASSWORD = "a much longer new passphrase"

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from audit_app.extensions import db
 from audit_app.models import OrgUnit, Role
-from tests.conftest import PASSWORD
+from tests.fixtures.accounts import PASSWORD
 
 UNIT_FORM = {"name": "Claims processing", "kind": "process", "parent_id": "", "description": "", "active": "y"}
 

@@ -24,13 +24,7 @@ from audit_app.models import (
     EvidenceMode,
     utcnow,
 )
-from tests.web.test_fieldwork_pages import (  # noqa: F401 - `fw_fixture` provides the `fw` fixture
-    World,
-    build_world,
-    fw_fixture,
-    set_status,
-    text,
-)
+from tests.fixtures.fieldwork_pages import World, build_world, set_status, text
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -46,8 +40,8 @@ ENTRY = {
 }
 
 
-def evidence_url(fw: World, ref: str = "4.1") -> str:
-    return f"/audits/{fw.audit_id}/checklist/{fw.responses[ref]}/evidence"
+def evidence_url(web_fw: World, ref: str = "4.1") -> str:
+    return f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses[ref]}/evidence"
 
 
 def upload_dir(app: Flask) -> Path:
@@ -90,14 +84,14 @@ def file_rows(app: Flask) -> list[EvidenceFile]:
 
 
 def test_files_are_stored_under_random_names_with_hash_size_uploader_and_time(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
+    login(web_fw.auditor_id)
     before = utcnow()
     files = (("board-minutes.pdf", PDF), ("screenshot.png", PNG), ("changes.csv", CSV))
-    response = post_entry(client, evidence_url(fw), *files)
+    response = post_entry(client, evidence_url(web_fw), *files)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/checklist/{fw.responses['4.1']}#evidence")
+    assert response.headers["Location"].endswith(f"/checklist/{web_fw.responses['4.1']}#evidence")
     rows = {row.name: row for row in file_rows(app)}
     assert set(rows) == {"board-minutes.pdf", "screenshot.png", "changes.csv"}
     assert sorted(stored(app)) == sorted(row.stored_name for row in rows.values())
@@ -109,30 +103,30 @@ def test_files_are_stored_under_random_names_with_hash_size_uploader_and_time(
         assert name.split(".")[0] not in row.stored_name
         assert re.fullmatch(r"[0-9a-f]{40}", row.stored_name)
         assert (row.sha256, row.size, row.version) == (hashlib.sha256(content).hexdigest(), len(content), 1)
-        assert row.uploaded_by_id == fw.auditor_id
+        assert row.uploaded_by_id == web_fw.auditor_id
         assert row.uploaded_at >= before
     assert rows["board-minutes.pdf"].content_type == "application/pdf"
     assert rows["screenshot.png"].content_type == "image/png"
 
-    page = client.get(f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}").get_data(as_text=True)
+    page = client.get(f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}").get_data(as_text=True)
     words = text(page)
     assert "Evidence added to 4.1 with 3 files." in words
     assert "Evidence 1: Record review, on-site" in words
     pdf = rows["board-minutes.pdf"]
     assert f"<code>{pdf.sha256[:12]}…</code>" in page
     assert f'<code class="sha256">{pdf.sha256}</code>' in page
-    assert f'href="/audits/{fw.audit_id}/evidence/files/{pdf.id}"' in page
+    assert f'href="/audits/{web_fw.audit_id}/evidence/files/{pdf.id}"' in page
     assert "Alma Auditor" in words
-    checklist = client.get(f"/audits/{fw.audit_id}/checklist").get_data(as_text=True)
+    checklist = client.get(f"/audits/{web_fw.audit_id}/checklist").get_data(as_text=True)
     assert "<td>1 entry</td>" in checklist
 
 
 def test_the_evidence_date_and_an_interviewee_role_are_stored(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
+    login(web_fw.auditor_id)
     fields = {"method": "interview", "mode": "remote", "source": "Head of Model Risk", "evidence_date": "2025-12-31"}
-    assert post_entry(client, evidence_url(fw, "4.2"), **fields).status_code == 302
+    assert post_entry(client, evidence_url(web_fw, "4.2"), **fields).status_code == 302
     with app.app_context():
         entry = db.session.scalar(sa.select(Evidence))
         assert (entry.method, entry.source, entry.evidence_date) == (
@@ -146,14 +140,14 @@ def test_the_evidence_date_and_an_interviewee_role_are_stored(
 
 
 def test_the_same_name_again_becomes_version_2_and_version_1_is_untouched(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
-    post_entry(client, evidence_url(fw), ("policy.pdf", PDF))
+    login(web_fw.auditor_id)
+    post_entry(client, evidence_url(web_fw), ("policy.pdf", PDF))
     (first,) = file_rows(app)
     newer = PDF.replace(b"Catalog", b"Catalog /Lang (en)")
     response = client.post(
-        f"/audits/{fw.audit_id}/evidence/{first.evidence_id}/files",
+        f"/audits/{web_fw.audit_id}/evidence/{first.evidence_id}/files",
         data={"file": (io.BytesIO(newer), "policy.pdf")},
         content_type="multipart/form-data",
     )
@@ -169,13 +163,13 @@ def test_the_same_name_again_becomes_version_2_and_version_1_is_untouched(
 
 
 def test_team_members_download_and_every_download_is_logged(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
-    post_entry(client, evidence_url(fw), ("board-minutes.pdf", PDF))
+    login(web_fw.auditor_id)
+    post_entry(client, evidence_url(web_fw), ("board-minutes.pdf", PDF))
     (row,) = file_rows(app)
-    url = f"/audits/{fw.audit_id}/evidence/files/{row.id}"
-    for user_id in (fw.auditor_id, fw.viewer_id):  # an observer on the team reads, too
+    url = f"/audits/{web_fw.audit_id}/evidence/files/{row.id}"
+    for user_id in (web_fw.auditor_id, web_fw.viewer_id):  # an observer on the team reads, too
         login(user_id)
         response = client.get(url)
         body = response.get_data()
@@ -187,25 +181,25 @@ def test_team_members_download_and_every_download_is_logged(
         assert "board-minutes.pdf" in response.headers["Content-Disposition"]
     with app.app_context():
         logged = list(db.session.scalars(sa.select(EvidenceDownload).order_by(EvidenceDownload.id)))
-        assert [(d.file_id, d.user_id) for d in logged] == [(row.id, fw.auditor_id), (row.id, fw.viewer_id)]
+        assert [(d.file_id, d.user_id) for d in logged] == [(row.id, web_fw.auditor_id), (row.id, web_fw.viewer_id)]
 
 
 def test_downloads_are_refused_to_others_and_unknown_or_foreign_files_are_404(
-    client: FlaskClient, app: Flask, library: int, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, library: int, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
-    post_entry(client, evidence_url(fw), ("board-minutes.pdf", PDF))
+    login(web_fw.auditor_id)
+    post_entry(client, evidence_url(web_fw), ("board-minutes.pdf", PDF))
     other = build_world(app, library)
     login(other.auditor_id)
     post_entry(client, evidence_url(other), ("theirs.pdf", PDF))
     mine, theirs = file_rows(app)
-    url = f"/audits/{fw.audit_id}/evidence/files/{mine.id}"
-    for user_id in (fw.auditee_id, fw.outsider_id, other.auditor_id):
+    url = f"/audits/{web_fw.audit_id}/evidence/files/{mine.id}"
+    for user_id in (web_fw.auditee_id, web_fw.outsider_id, other.auditor_id):
         login(user_id)
         assert client.get(url).status_code == 403
-    login(fw.auditor_id)
-    assert client.get(f"/audits/{fw.audit_id}/evidence/files/999999").status_code == 404
-    assert client.get(f"/audits/{fw.audit_id}/evidence/files/{theirs.id}").status_code == 404
+    login(web_fw.auditor_id)
+    assert client.get(f"/audits/{web_fw.audit_id}/evidence/files/999999").status_code == 404
+    assert client.get(f"/audits/{web_fw.audit_id}/evidence/files/{theirs.id}").status_code == 404
     (upload_dir(app) / mine.stored_name).unlink()
     missing = client.get(url)
     assert missing.status_code == 404
@@ -228,20 +222,22 @@ ATTACKS = [
 
 @pytest.mark.parametrize(("name", "content", "message"), ATTACKS, ids=[a[2][:24] for a in ATTACKS])
 def test_upload_attacks_are_refused_with_a_message_and_nothing_is_stored(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], field_errors, name, content, message
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, name, content, message
 ) -> None:
-    login(fw.auditor_id)
-    response = raw_multipart(client, evidence_url(fw), "files", name, content, **ENTRY)
+    login(web_fw.auditor_id)
+    response = raw_multipart(client, evidence_url(web_fw), "files", name, content, **ENTRY)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert any(message in m for m in field_errors(page, "files")), field_errors(page, "files")
     assert 'value="Change log CHG register 2026"' in page  # what was typed is kept
     assert (count(app, Evidence), count(app, EvidenceFile), stored(app)) == (0, 0, [])
 
-    post_entry(client, evidence_url(fw), ("good.pdf", PDF))  # the same attack on an existing entry's file form
+    post_entry(client, evidence_url(web_fw), ("good.pdf", PDF))  # the same attack on an existing entry's file form
     (good,) = file_rows(app)
     before = stored(app)
-    response = raw_multipart(client, f"/audits/{fw.audit_id}/evidence/{good.evidence_id}/files", "file", name, content)
+    response = raw_multipart(
+        client, f"/audits/{web_fw.audit_id}/evidence/{good.evidence_id}/files", "file", name, content
+    )
     assert response.status_code == 400
     errors = field_errors(response.get_data(as_text=True), f"file-{good.evidence_id}")
     assert any(message in m for m in errors), errors
@@ -250,39 +246,39 @@ def test_upload_attacks_are_refused_with_a_message_and_nothing_is_stored(
 
 @pytest.mark.parametrize("config_overrides", [{"EVIDENCE_MAX_BYTES": 1000}])
 def test_an_oversize_file_is_refused_and_nothing_is_stored(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], field_errors
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors
 ) -> None:
-    login(fw.auditor_id)
-    response = post_entry(client, evidence_url(fw), ("small.csv", CSV), ("big.txt", b"x" * 1001))
+    login(web_fw.auditor_id)
+    response = post_entry(client, evidence_url(web_fw), ("small.csv", CSV), ("big.txt", b"x" * 1001))
     assert response.status_code == 400
     errors = field_errors(response.get_data(as_text=True), "files")
     assert errors == ["big.txt is larger than the limit of 1,000 bytes."]
     assert (count(app, Evidence), count(app, EvidenceFile), stored(app)) == (0, 0, [])
-    assert post_entry(client, evidence_url(fw), ("fits.txt", b"x" * 1000)).status_code == 302
+    assert post_entry(client, evidence_url(web_fw), ("fits.txt", b"x" * 1000)).status_code == 302
 
 
 def test_entry_input_is_checked_and_only_auditing_members_during_fieldwork_add(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], field_errors
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors
 ) -> None:
-    login(fw.auditor_id)
-    page = post_entry(client, evidence_url(fw), ("a.pdf", PDF), source="  ").get_data(as_text=True)
+    login(web_fw.auditor_id)
+    page = post_entry(client, evidence_url(web_fw), ("a.pdf", PDF), source="  ").get_data(as_text=True)
     assert field_errors(page, "source") == ["Say where the evidence comes from."]
-    page = post_entry(client, evidence_url(fw), source="Policy", evidence_date="31/12/2025").get_data(as_text=True)
+    page = post_entry(client, evidence_url(web_fw), source="Policy", evidence_date="31/12/2025").get_data(as_text=True)
     assert field_errors(page, "evidence_date")
-    assert post_entry(client, evidence_url(fw), source="a\x1bb").status_code == 400  # control characters
-    for user_id in (fw.observer_id, fw.loner_id, fw.viewer_id):
+    assert post_entry(client, evidence_url(web_fw), source="a\x1bb").status_code == 400  # control characters
+    for user_id in (web_fw.observer_id, web_fw.loner_id, web_fw.viewer_id):
         login(user_id)
-        assert post_entry(client, evidence_url(fw), ("a.pdf", PDF)).status_code == 403
-    set_status(app, fw.audit_id, AuditStatus.REPORTING)
-    login(fw.auditor_id)
-    response = post_entry(client, evidence_url(fw), ("a.pdf", PDF))
+        assert post_entry(client, evidence_url(web_fw), ("a.pdf", PDF)).status_code == 403
+    set_status(app, web_fw.audit_id, AuditStatus.REPORTING)
+    login(web_fw.auditor_id)
+    response = post_entry(client, evidence_url(web_fw), ("a.pdf", PDF))
     assert response.status_code == 409
     assert "the audit is in reporting" in text(response.get_data(as_text=True))
     assert (count(app, Evidence), count(app, EvidenceFile), stored(app)) == (0, 0, [])
 
 
 def test_adding_a_file_to_an_entry_of_another_audit_is_404(
-    client: FlaskClient, app: Flask, library: int, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, library: int, web_fw: World, login: Callable[[int], None]
 ) -> None:
     other = build_world(app, library)
     with app.app_context():
@@ -297,11 +293,11 @@ def test_adding_a_file_to_an_entry_of_another_audit_is_404(
         db.session.add(entry)
         db.session.commit()
         entry_id = entry.id
-    login(fw.auditor_id)
+    login(web_fw.auditor_id)
     data = {"file": (io.BytesIO(PDF), "a.pdf")}
-    url = f"/audits/{fw.audit_id}/evidence/{entry_id}/files"
+    url = f"/audits/{web_fw.audit_id}/evidence/{entry_id}/files"
     assert client.post(url, data=data, content_type="multipart/form-data").status_code == 404
-    assert client.post(f"/audits/{fw.audit_id}/evidence/999999/files").status_code == 404
+    assert client.post(f"/audits/{web_fw.audit_id}/evidence/999999/files").status_code == 404
     assert (count(app, EvidenceFile), stored(app)) == (0, [])
 
 

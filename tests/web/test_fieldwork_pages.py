@@ -1,14 +1,12 @@
 """Fieldwork pages: the working checklist (tree, progress, views), the item page and saving results.
 
-The `fw` fixture and the helpers here are imported by test_fieldwork_conflicts and test_fieldwork_evidence.
+The `web_fw` fixture and the shared helpers are in tests/fixtures/fieldwork_pages.py.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -18,7 +16,6 @@ from flask.testing import FlaskClient
 
 from audit_app.extensions import db
 from audit_app.models import (
-    Audit,
     AuditStatus,
     ChecklistItem,
     ChecklistResponse,
@@ -26,82 +23,10 @@ from audit_app.models import (
     EvidenceMethod,
     EvidenceMode,
     ResponseResult,
-    Role,
-    TeamRole,
     User,
 )
 from audit_app.services.fieldwork import responses
-from audit_app.services.planning import lifecycle
-from tests.fixtures.planning import Planning
-
-REFS = ("4.1", "4.2", "6.1.2", "A.2.2", "A.6.2.4")
-
-
-@dataclass(frozen=True)
-class World:
-    audit_id: int
-    lead_id: int
-    auditor_id: int  # runs the session covering 4.1 and 4.2
-    second_id: int  # another auditor on the team
-    observer_id: int  # an auditor account, on the team as an observer
-    viewer_id: int  # a viewer account, on the team as an observer
-    loner_id: int  # an auditor not on this audit's team
-    outsider_id: int  # a lead auditor not on this audit's team
-    auditee_id: int
-    responses: dict[str, int]  # item ref -> response id
-
-
-def build_world(app: Flask, library: int, refs: tuple[str, ...] = REFS, *, fieldwork_now: bool = True) -> World:
-    """An audit with `refs` in scope, a team and a session; moved to fieldwork through the life-cycle service."""
-    with app.app_context():
-        plan = Planning(library)
-        audit = plan.audit(title="Model governance")
-        lead = audit.lead_auditor
-        people = {
-            "auditor": plan.member(audit, plan.user(Role.AUDITOR, name="Alma Auditor")).user,
-            "second": plan.member(audit, plan.user(Role.AUDITOR, name="Sven Second")).user,
-            "observer": plan.member(audit, plan.user(Role.AUDITOR, name="Olga Observer"), TeamRole.OBSERVER).user,
-            "viewer": plan.member(audit, plan.user(Role.VIEWER, name="Vic Viewer"), TeamRole.OBSERVER).user,
-        }
-        items = plan.pin(audit, *refs)
-        plan.declare_all(audit)
-        plan.session(audit, items=items[:2], auditors=[people["auditor"]])
-        audit.status = AuditStatus.PREPARATION  # setup: the planning gates are tested elsewhere
-        if fieldwork_now:
-            lifecycle.transition(audit, AuditStatus.FIELDWORK, actor=lead)
-        loner = plan.user(Role.AUDITOR, name="Lone Auditor")
-        outsider = plan.user(Role.LEAD_AUDITOR, name="Otto Outsider")
-        auditee = plan.user(Role.AUDITEE, name="Ada Auditee")
-        plan.auditee(audit, auditee)
-        db.session.commit()
-        responses = {
-            r.item.ref: r.id
-            for r in db.session.scalars(sa.select(ChecklistResponse).where(ChecklistResponse.audit_id == audit.id))
-        }
-        return World(
-            audit.id,
-            lead.id,
-            people["auditor"].id,
-            people["second"].id,
-            people["observer"].id,
-            people["viewer"].id,
-            loner.id,
-            outsider.id,
-            auditee.id,
-            responses,
-        )
-
-
-@pytest.fixture(name="fw")
-def fw_fixture(app: Flask, library: int) -> World:
-    return build_world(app, library)
-
-
-def load(app: Flask, response_id: int) -> tuple[ResponseResult, str, str, int]:
-    """(result, notes, reason, version) as stored."""
-    with app.app_context():
-        r = db.session.get(ChecklistResponse, response_id)
-        return r.result, r.notes, r.reason, r.version
+from tests.fixtures.fieldwork_pages import REFS, World, build_world, form, hidden_version, load, set_status, text
 
 
 def save(app: Flask, response_id: int, user_id: int, result: ResponseResult, notes: str = "", reason: str = "") -> None:
@@ -113,89 +38,69 @@ def save(app: Flask, response_id: int, user_id: int, result: ResponseResult, not
         db.session.commit()
 
 
-def set_status(app: Flask, audit_id: int, status: AuditStatus) -> None:
-    with app.app_context():
-        db.session.get(Audit, audit_id).status = status  # setup: the life-cycle gates are tested elsewhere
-        db.session.commit()
-
-
-def hidden_version(page: str) -> str:
-    match = re.search(r'<input [^>]*name="version"[^>]*value="(\d+)"', page) or re.search(
-        r'<input [^>]*value="(\d+)"[^>]*name="version"', page
-    )
-    assert match, "no version field on the page"
-    return match.group(1)
-
-
 def item_rows(page: str) -> list[str]:
     """The refs listed in the checklist tables, in order."""
     row = r'<th scope="row" class="depth-\d+"><a href="/audits/\d+/checklist/\d+"><span class="ref">([^<]+)<'
     return re.findall(row, page)
 
 
-def text(page: str) -> str:
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
-
-
-def form(result: str, *, version: str, notes: str = "", reason: str = "", **extra: str) -> dict[str, str]:
-    return {"result": result, "notes": notes, "reason": reason, "version": version, **extra}
-
-
 # --- The checklist ------------------------------------------------------------------------------------------------
 
 
 def test_fieldwork_creates_one_response_per_scope_item_listed_in_tree_order(
-    client: FlaskClient, fw: World, login: Callable[[int], None]
+    client: FlaskClient, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    assert sorted(fw.responses) == sorted(REFS)
-    login(fw.auditor_id)
-    page = client.get(f"/audits/{fw.audit_id}/checklist").get_data(as_text=True)
+    assert sorted(web_fw.responses) == sorted(REFS)
+    login(web_fw.auditor_id)
+    page = client.get(f"/audits/{web_fw.audit_id}/checklist").get_data(as_text=True)
     assert item_rows(page) == list(REFS)
     words = text(page)
     assert "Overall progress: 0 of 5 assessed (0%)" in words
     assert "4 Context of the organization 0 of 2 assessed (0%)" in words
     assert "A.6 AI system life cycle 0 of 1 assessed (0%)" in words
     assert words.count("Not yet assessed") >= 5
-    assert f'class="depth-2"><a href="/audits/{fw.audit_id}/checklist/{fw.responses["6.1.2"]}"' in page
+    assert f'class="depth-2"><a href="/audits/{web_fw.audit_id}/checklist/{web_fw.responses["6.1.2"]}"' in page
     assert "Not changed yet" in words
     assert "0 entries" in words
 
 
 def test_views_filter_the_rows_and_progress_counts_in_words(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    save(app, fw.responses["4.2"], fw.second_id, ResponseResult.NONCONFORMITY, "No list of interested parties.")
-    save(app, fw.responses["6.1.2"], fw.lead_id, ResponseResult.CONFORMING)
+    save(app, web_fw.responses["4.2"], web_fw.second_id, ResponseResult.NONCONFORMITY, "No list of interested parties.")
+    save(app, web_fw.responses["6.1.2"], web_fw.lead_id, ResponseResult.CONFORMING)
     expected = {
         "all": list(REFS),
         "not_assessed": ["4.1", "A.2.2", "A.6.2.4"],
         "nonconformities": ["4.2"],
         "mine": ["4.1", "4.2"],  # the auditor runs the session covering 4.1 and 4.2
     }
-    login(fw.auditor_id)
+    login(web_fw.auditor_id)
     for view, refs in expected.items():
-        page = client.get(f"/audits/{fw.audit_id}/checklist?view={view}").get_data(as_text=True)
+        page = client.get(f"/audits/{web_fw.audit_id}/checklist?view={view}").get_data(as_text=True)
         assert item_rows(page) == refs, view
         assert re.search(rf'href="[^"]*view={view}" aria-current="page"', page), view
         assert page.count(" (shown)</a>") == 1
-    words = text(client.get(f"/audits/{fw.audit_id}/checklist").get_data(as_text=True))
+    words = text(client.get(f"/audits/{web_fw.audit_id}/checklist").get_data(as_text=True))
     assert "Overall progress: 2 of 5 assessed (40%)" in words
     assert "4 Context of the organization 1 of 2 assessed (50%) 1" in words  # one nonconformity
     assert "✗ Nonconformity" in words
     assert "✓ Conforming" in words
     assert "Sven Second" in words
 
-    login(fw.lead_id)  # mine: the items the lead saved
-    page = client.get(f"/audits/{fw.audit_id}/checklist?view=mine").get_data(as_text=True)
+    login(web_fw.lead_id)  # mine: the items the lead saved
+    page = client.get(f"/audits/{web_fw.audit_id}/checklist?view=mine").get_data(as_text=True)
     assert item_rows(page) == ["6.1.2"]
-    login(fw.second_id)
-    page = client.get(f"/audits/{fw.audit_id}/checklist?view=nonconformities&view=x").get_data(as_text=True)
+    login(web_fw.second_id)
+    page = client.get(f"/audits/{web_fw.audit_id}/checklist?view=nonconformities&view=x").get_data(as_text=True)
     assert item_rows(page) == ["4.2"]
 
 
-def test_an_unknown_view_is_a_400_with_a_message(client: FlaskClient, fw: World, login: Callable[[int], None]) -> None:
-    login(fw.auditor_id)
-    response = client.get(f"/audits/{fw.audit_id}/checklist?view=everything")
+def test_an_unknown_view_is_a_400_with_a_message(
+    client: FlaskClient, web_fw: World, login: Callable[[int], None]
+) -> None:
+    login(web_fw.auditor_id)
+    response = client.get(f"/audits/{web_fw.audit_id}/checklist?view=everything")
     assert response.status_code == 400
     assert "There is no view called &#39;everything&#39;" in response.get_data(as_text=True)
 
@@ -211,16 +116,16 @@ def test_an_audit_not_yet_in_fieldwork_says_so(
 
 
 def test_the_audit_overview_links_to_the_checklist_for_the_team_only(
-    client: FlaskClient, fw: World, login: Callable[[int], None]
+    client: FlaskClient, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    link = f'href="/audits/{fw.audit_id}/checklist">Working checklist</a>'
-    samples = f'href="/audits/{fw.audit_id}/samples">Samples</a>'
-    login(fw.viewer_id)
-    page = client.get(f"/audits/{fw.audit_id}").get_data(as_text=True)
+    link = f'href="/audits/{web_fw.audit_id}/checklist">Working checklist</a>'
+    samples = f'href="/audits/{web_fw.audit_id}/samples">Samples</a>'
+    login(web_fw.viewer_id)
+    page = client.get(f"/audits/{web_fw.audit_id}").get_data(as_text=True)
     assert link in page
     assert samples in page
-    login(fw.outsider_id)
-    page = client.get(f"/audits/{fw.audit_id}").get_data(as_text=True)
+    login(web_fw.outsider_id)
+    page = client.get(f"/audits/{web_fw.audit_id}").get_data(as_text=True)
     assert link not in page
     assert samples not in page
 
@@ -229,12 +134,12 @@ def test_the_audit_overview_links_to_the_checklist_for_the_team_only(
 
 
 def test_item_page_shows_library_guidance_form_and_neighbours(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    login(fw.auditor_id)
-    page = client.get(f"/audits/{fw.audit_id}/checklist/{fw.responses['4.2']}").get_data(as_text=True)
+    login(web_fw.auditor_id)
+    page = client.get(f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.2']}").get_data(as_text=True)
     with app.app_context():
-        item = db.session.get(ChecklistResponse, fw.responses["4.2"]).item
+        item = db.session.get(ChecklistResponse, web_fw.responses["4.2"]).item
         questions, hints = list(item.questions), dict(item.evidence)
     assert questions
     assert hints
@@ -248,24 +153,24 @@ def test_item_page_shows_library_guidance_form_and_neighbours(
     assert "<legend>Result" in page
     assert page.count('name="result" required type="radio"') == len(ResponseResult)
     assert re.search(r'<input checked id="result-\d" name="result"[^>]*value="not_assessed">', page)
-    assert f'href="/audits/{fw.audit_id}/checklist/{fw.responses["4.1"]}" rel="prev"' in page
-    assert f'href="/audits/{fw.audit_id}/checklist/{fw.responses["6.1.2"]}" rel="next"' in page
+    assert f'href="/audits/{web_fw.audit_id}/checklist/{web_fw.responses["4.1"]}" rel="prev"' in page
+    assert f'href="/audits/{web_fw.audit_id}/checklist/{web_fw.responses["6.1.2"]}" rel="next"' in page
     assert hidden_version(page) == "1"
     assert "the interviewee&#39;s ROLE — not their name" in page
-    assert client.get(f"/audits/{fw.audit_id}/checklist/999999").status_code == 404
+    assert client.get(f"/audits/{web_fw.audit_id}/checklist/999999").status_code == 404
 
 
 def test_saving_a_result_updates_it_and_records_before_and_after(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], activity_rows
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], activity_rows
 ) -> None:
-    login(fw.auditor_id)
-    url = f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}"
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}"
     response = client.post(f"{url}/save", data=form("conforming", version="1", notes="Context analysis v3 seen."))
     assert response.status_code == 302
     assert response.headers["Location"] == url
-    assert load(app, fw.responses["4.1"]) == (ResponseResult.CONFORMING, "Context analysis v3 seen.", "", 2)
+    assert load(app, web_fw.responses["4.1"]) == (ResponseResult.CONFORMING, "Context analysis v3 seen.", "", 2)
     (entry,) = activity_rows("checklist.response_saved")
-    assert entry.actor_id == fw.auditor_id
+    assert entry.actor_id == web_fw.auditor_id
     assert entry.details["changes"] == {
         "result": ["not_assessed", "conforming"],
         "notes": ["", "Context analysis v3 seen."],
@@ -275,51 +180,51 @@ def test_saving_a_result_updates_it_and_records_before_and_after(
     assert "last saved by Alma Auditor" in page
 
     response = client.post(f"{url}/save", data=form("observation", version="2", save_next="Save and next"))
-    assert response.headers["Location"] == f"/audits/{fw.audit_id}/checklist/{fw.responses['4.2']}"
-    last = f"/audits/{fw.audit_id}/checklist/{fw.responses['A.6.2.4']}"
+    assert response.headers["Location"] == f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.2']}"
+    last = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['A.6.2.4']}"
     response = client.post(f"{last}/save", data=form("conforming", version="1", save_next="Save and next"))
-    assert response.headers["Location"] == f"/audits/{fw.audit_id}/checklist"
+    assert response.headers["Location"] == f"/audits/{web_fw.audit_id}/checklist"
 
 
 @pytest.mark.parametrize("result", ["not_applicable", "not_audited"])
 def test_a_result_that_needs_a_reason_is_refused_without_one(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], field_errors, result: str
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, result: str
 ) -> None:
-    login(fw.auditor_id)
-    url = f"/audits/{fw.audit_id}/checklist/{fw.responses['A.2.2']}/save"
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['A.2.2']}/save"
     response = client.post(url, data=form(result, version="1", notes="Kept notes", reason="  "))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert field_errors(page, "reason")
     assert "Say why the item is not" in field_errors(page, "reason")[0]
     assert "Kept notes" in page
-    assert load(app, fw.responses["A.2.2"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+    assert load(app, web_fw.responses["A.2.2"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
     response = client.post(url, data=form(result, version="1", reason="No AI policy system in scope."))
     assert response.status_code == 302
-    stored = load(app, fw.responses["A.2.2"])
+    stored = load(app, web_fw.responses["A.2.2"])
     assert (stored[0], stored[2], stored[3]) == (ResponseResult(result), "No AI policy system in scope.", 2)
 
 
 def test_malformed_input_is_a_400_and_changes_nothing(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], field_errors
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors
 ) -> None:
-    login(fw.auditor_id)
-    url = f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}/save"
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}/save"
     for data in ({"version": "1"}, form("excellent", version="1"), form("conforming", version="x")):
         assert client.post(url, data=data).status_code == 400, data
     page = client.post(url, data={"version": "1"}).get_data(as_text=True)
     assert "Choose a result." in field_errors(page, "result")
-    assert load(app, fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+    assert load(app, web_fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
 
 
 @pytest.mark.parametrize("who", ["observer_id", "loner_id", "viewer_id"])
 def test_observers_outsiders_and_viewers_cannot_save(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None], who: str
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], who: str
 ) -> None:
-    login(getattr(fw, who))
-    url = f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}"
+    login(getattr(web_fw, who))
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}"
     assert client.post(f"{url}/save", data=form("conforming", version="1", notes="x")).status_code == 403
-    assert load(app, fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+    assert load(app, web_fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
     if who != "loner_id":  # team members read the item, without the form, and are told why
         page = client.get(url).get_data(as_text=True)
         assert 'name="result"' not in page
@@ -328,26 +233,26 @@ def test_observers_outsiders_and_viewers_cannot_save(
 
 
 def test_auditees_and_staff_outside_the_team_cannot_see_the_checklist(
-    client: FlaskClient, fw: World, login: Callable[[int], None]
+    client: FlaskClient, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    for user_id in (fw.auditee_id, fw.outsider_id, fw.loner_id):
+    for user_id in (web_fw.auditee_id, web_fw.outsider_id, web_fw.loner_id):
         login(user_id)
-        assert client.get(f"/audits/{fw.audit_id}/checklist").status_code == 403
-        assert client.get(f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}").status_code == 403
+        assert client.get(f"/audits/{web_fw.audit_id}/checklist").status_code == 403
+        assert client.get(f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}").status_code == 403
 
 
 def test_saving_outside_fieldwork_is_a_409_and_changes_nothing(
-    client: FlaskClient, app: Flask, fw: World, login: Callable[[int], None]
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
-    set_status(app, fw.audit_id, AuditStatus.REPORTING)
-    login(fw.auditor_id)
-    url = f"/audits/{fw.audit_id}/checklist/{fw.responses['4.1']}"
+    set_status(app, web_fw.audit_id, AuditStatus.REPORTING)
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}"
     response = client.post(f"{url}/save", data=form("conforming", version="1", notes="late"))
     assert response.status_code == 409
     assert "Results and evidence are recorded during fieldwork; the audit is in reporting." in text(
         response.get_data(as_text=True)
     )
-    assert load(app, fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+    assert load(app, web_fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
     page = client.get(url).get_data(as_text=True)
     assert 'name="result"' not in page
     assert "Read only:" in page

@@ -14,7 +14,8 @@ from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Role
 from audit_app.services import accounts
-from tests.conftest import PASSWORD, _base_config
+from tests.conftest import _base_config
+from tests.fixtures.accounts import PASSWORD
 
 LAYOUT_MARKERS = ('<a class="skip-link" href="#main">', '<main id="main"', 'class="site-footer"')
 NAV = '<nav aria-label="Main"'

@@ -10,13 +10,7 @@ from flask import Flask
 from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, MeetingKind
 from audit_app.services.planning import lifecycle
-from tests.web.test_planning_pages import (  # noqa: F401 - `plan_fixture` provides the `plan` fixture
-    Plan,
-    plan_fixture,
-    run,
-    to_fieldwork,
-    to_reporting,
-)
+from tests.fixtures.planning_pages import Plan, run, to_fieldwork, to_reporting
 
 HELD = datetime.combine(date(2026, 6, 1), time(9, 5))
 
@@ -41,31 +35,31 @@ def recorded(app: Flask, audit_id: int) -> dict[MeetingKind, tuple[datetime, str
         }
 
 
-def url(plan: Plan, kind: str) -> str:
-    return f"/audits/{plan.audit_id}/meetings/{kind}"
+def url(web_plan: Plan, kind: str) -> str:
+    return f"/audits/{web_plan.audit_id}/meetings/{kind}"
 
 
-def test_opening_meeting_before_fieldwork_is_refused(client, app, login, plan):
-    login(plan.lead_id)
-    page = client.get(url(plan, "opening")).get_data(as_text=True)
+def test_opening_meeting_before_fieldwork_is_refused(client, app, login, web_plan):
+    login(web_plan.lead_id)
+    page = client.get(url(web_plan, "opening")).get_data(as_text=True)
     assert "Not recorded yet. Meetings are recorded once fieldwork has started." in page
-    response = client.post(url(plan, "opening"), data=meeting_form())
+    response = client.post(url(web_plan, "opening"), data=meeting_form())
     assert response.status_code == 409
     assert "The opening meeting is recorded once fieldwork has started." in response.get_data(as_text=True)
-    assert recorded(app, plan.audit_id) == {}
+    assert recorded(app, web_plan.audit_id) == {}
 
 
-def test_opening_meeting_is_recorded_with_its_points_once_fieldwork_starts(client, app, login, plan):
-    to_fieldwork(app, plan)
-    login(plan.lead_id)
-    page = client.get(url(plan, "opening")).get_data(as_text=True)
+def test_opening_meeting_is_recorded_with_its_points_once_fieldwork_starts(client, app, login, web_plan):
+    to_fieldwork(app, web_plan)
+    login(web_plan.lead_id)
+    page = client.get(url(web_plan, "opening")).get_data(as_text=True)
     assert "<legend>Points covered</legend>" in page
     assert "Introductions and the roles of everyone present</label>" in page
     assert "Diverging opinions" not in page  # recorded at the closing meeting only
 
-    response = client.post(url(plan, "opening"), data=meeting_form())
+    response = client.post(url(web_plan, "opening"), data=meeting_form())
     assert response.status_code == 302
-    assert recorded(app, plan.audit_id) == {
+    assert recorded(app, web_plan.audit_id) == {
         MeetingKind.OPENING: (
             HELD,
             "Lena Lead (lead auditor)\nAda Auditee (Head of Credit Risk)",
@@ -73,7 +67,7 @@ def test_opening_meeting_is_recorded_with_its_points_once_fieldwork_starts(clien
             "",
         )
     }
-    page = client.get(url(plan, "opening")).get_data(as_text=True)
+    page = client.get(url(web_plan, "opening")).get_data(as_text=True)
     assert "Opening meeting recorded." in page
     assert "✓ Covered</span> Introductions and the roles of everyone present" in page
     assert "✗ Not covered</span> Working and reporting language" in page
@@ -82,28 +76,28 @@ def test_opening_meeting_is_recorded_with_its_points_once_fieldwork_starts(clien
     assert 'checked id="points_covered-1" name="points_covered" type="checkbox" value="plan"' in page
 
     changed = meeting_form(points_covered=["introductions", "plan", "language"])
-    assert client.post(url(plan, "opening"), data=changed).status_code == 302
-    assert recorded(app, plan.audit_id)[MeetingKind.OPENING][2] == ["introductions", "plan", "language"]
+    assert client.post(url(web_plan, "opening"), data=changed).status_code == 302
+    assert recorded(app, web_plan.audit_id)[MeetingKind.OPENING][2] == ["introductions", "plan", "language"]
 
 
-def test_closing_meeting_records_diverging_opinions(client, app, login, plan):
-    to_fieldwork(app, plan)
-    login(plan.lead_id)
-    page = client.get(url(plan, "closing")).get_data(as_text=True)
+def test_closing_meeting_records_diverging_opinions(client, app, login, web_plan):
+    to_fieldwork(app, web_plan)
+    login(web_plan.lead_id)
+    page = client.get(url(web_plan, "closing")).get_data(as_text=True)
     assert "Diverging opinions left unresolved</label>" in page
     opinion = "Credit Risk disputes that the model card is out of date."
     data = meeting_form(points_covered=["recap", "findings", "disagreements"], diverging_opinions=opinion)
-    assert client.post(url(plan, "closing"), data=data).status_code == 302
-    held, _, points, diverging = recorded(app, plan.audit_id)[MeetingKind.CLOSING]
+    assert client.post(url(web_plan, "closing"), data=data).status_code == 302
+    held, _, points, diverging = recorded(app, web_plan.audit_id)[MeetingKind.CLOSING]
     assert (held, points, diverging) == (HELD, ["recap", "findings", "disagreements"], opinion)
-    page = client.get(url(plan, "closing")).get_data(as_text=True)
+    page = client.get(url(web_plan, "closing")).get_data(as_text=True)
     assert f'<dd class="prose">{opinion}</dd>' in page
 
 
-def test_unknown_meeting_kind_is_404(client, login, plan):
-    login(plan.lead_id)
-    assert client.get(url(plan, "kickoff")).status_code == 404
-    assert client.post(url(plan, "kickoff"), data=meeting_form()).status_code == 404
+def test_unknown_meeting_kind_is_404(client, login, web_plan):
+    login(web_plan.lead_id)
+    assert client.get(url(web_plan, "kickoff")).status_code == 404
+    assert client.post(url(web_plan, "kickoff"), data=meeting_form()).status_code == 404
     assert client.get("/audits/999999/meetings/opening").status_code == 404
 
 
@@ -121,25 +115,25 @@ def test_unknown_meeting_kind_is_404(client, login, plan):
         ({"points_covered": ["introductions", "gossip"]}, "points_covered", "Unknown agenda points: gossip"),
     ],
 )
-def test_bad_meeting_input_is_refused(client, app, login, plan, field_errors, changes, field, message):
-    to_fieldwork(app, plan)
-    login(plan.lead_id)
-    response = client.post(url(plan, "opening"), data=meeting_form(**changes))
+def test_bad_meeting_input_is_refused(client, app, login, web_plan, field_errors, changes, field, message):
+    to_fieldwork(app, web_plan)
+    login(web_plan.lead_id)
+    response = client.post(url(web_plan, "opening"), data=meeting_form(**changes))
     assert response.status_code == 400
     assert field_errors(response.get_data(as_text=True), field) == [message]
-    assert recorded(app, plan.audit_id) == {}
+    assert recorded(app, web_plan.audit_id) == {}
 
 
-def test_meetings_are_frozen_in_follow_up(client, app, login, plan):
-    to_reporting(app, plan)
+def test_meetings_are_frozen_in_follow_up(client, app, login, web_plan):
+    to_reporting(app, web_plan)
     run(
         app,
-        lambda audit, user: lifecycle.transition(audit, AuditStatus.FOLLOW_UP, actor=user(plan.lead_id)),
-        plan.audit_id,
+        lambda audit, user: lifecycle.transition(audit, AuditStatus.FOLLOW_UP, actor=user(web_plan.lead_id)),
+        web_plan.audit_id,
     )
-    before = recorded(app, plan.audit_id)
-    login(plan.lead_id)
-    response = client.post(url(plan, "closing"), data=meeting_form(diverging_opinions="Late note."))
+    before = recorded(app, web_plan.audit_id)
+    login(web_plan.lead_id)
+    response = client.post(url(web_plan, "closing"), data=meeting_form(diverging_opinions="Late note."))
     assert response.status_code == 409
     assert "can no longer change: the audit is in follow-up" in response.get_data(as_text=True)
-    assert recorded(app, plan.audit_id) == before
+    assert recorded(app, web_plan.audit_id) == before

@@ -17,13 +17,12 @@ from audit_app.extensions import db
 from audit_app.models import Audit, AuditStatus, PopulationSource, Sample, SampleMethod, SizeBasis, User
 from audit_app.services.sampling import maths, populations, samples
 from audit_app.services.sampling.samples import limit_percent
-from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
+from tests.fixtures.sample_pages import (
     World,
     base,
     hypergeometric_size,
     items_of,
     text,
-    world_fixture,
 )
 
 CALCULATOR = "/audits/sampling/calculator"
@@ -37,15 +36,17 @@ class Pair:
 
 
 @pytest.fixture
-def pair(app, world: World) -> Pair:
+def pair(app, sample_world: World) -> Pair:
     """Two samples built through the services by the team's auditor."""
     with app.app_context():
-        audit = db.session.get(Audit, world.audit_id)
-        auditor = db.session.get(User, world.auditor_id)
+        audit = db.session.get(Audit, sample_world.audit_id)
+        auditor = db.session.get(User, sample_world.auditor_id)
         made = []
         for title in ("Draft sample", "Drawn sample"):
             sample = samples.create_sample(
-                audit, samples.SampleData(title, "Signed off", "releases", (world.item_ids["8.4"],)), actor=auditor
+                audit,
+                samples.SampleData(title, "Signed off", "releases", (sample_world.item_ids["8.4"],)),
+                actor=auditor,
             )
             populations.set_population(
                 sample, populations.PopulationData(PopulationSource.TYPED, typed="A\nB\nC\nD"), actor=auditor
@@ -61,20 +62,23 @@ def pair(app, world: World) -> Pair:
         return Pair(made[0].id, made[1].id, made[1].items[0].id)
 
 
-def snapshot(app, world: World) -> list[tuple]:
+def snapshot(app, sample_world: World) -> list[tuple]:
     """Everything a refused change could have touched."""
     with app.app_context():
-        rows = db.session.scalars(sa.select(Sample).where(Sample.audit_id == world.audit_id).order_by(Sample.id))
+        rows = db.session.scalars(sa.select(Sample).where(Sample.audit_id == sample_world.audit_id).order_by(Sample.id))
         fields = ("id", "status", "population_size", "population_hash", "method", "sample_size", "seed", "deviations")
         return [
             (*(getattr(s, f) for f in fields), *sorted((i.key, i.result.value, i.note) for i in s.items)) for s in rows
         ]
 
 
-def posts(world: World, pair: Pair) -> dict[str, tuple[str, dict]]:
-    url = base(world)
+def posts(sample_world: World, pair: Pair) -> dict[str, tuple[str, dict]]:
+    url = base(sample_world)
     return {
-        "new": (f"{url}/new", {"title": "T", "attribute": "A", "checklist_item_ids": str(world.item_ids["8.4"])}),
+        "new": (
+            f"{url}/new",
+            {"title": "T", "attribute": "A", "checklist_item_ids": str(sample_world.item_ids["8.4"])},
+        ),
         "population": (f"{url}/{pair.draft_id}/population", {"source": "typed", "typed": "X\nY"}),
         "size": (f"{url}/{pair.draft_id}/size", {"method": "whole_population"}),
         "draw": (f"{url}/{pair.draft_id}/draw", {"seed": "1"}),
@@ -84,70 +88,70 @@ def posts(world: World, pair: Pair) -> dict[str, tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("who", ["viewer_id", "observer_id", "outsider_id", "auditee_id"])
-def test_people_who_may_not_work_get_403_on_every_post_and_nothing_changes(who, client, app, world, pair, login):
-    before = snapshot(app, world)
-    login(getattr(world, who))
-    for name, (url, data) in posts(world, pair).items():
+def test_people_who_may_not_work_get_403_on_every_post_and_nothing_changes(who, client, app, sample_world, pair, login):
+    before = snapshot(app, sample_world)
+    login(getattr(sample_world, who))
+    for name, (url, data) in posts(sample_world, pair).items():
         assert client.post(url, data=data).status_code == 403, f"{who} {name}"
     for page in ("new", f"{pair.draft_id}/population", f"{pair.draft_id}/size"):
-        assert client.get(f"{base(world)}/{page}").status_code == 403, f"{who} GET {page}"
-    assert snapshot(app, world) == before
+        assert client.get(f"{base(sample_world)}/{page}").status_code == 403, f"{who} GET {page}"
+    assert snapshot(app, sample_world) == before
 
 
 @pytest.mark.parametrize("who", ["outsider_id", "auditee_id"])
-def test_outsiders_and_auditees_cannot_read_samples(who, client, world, pair, login):
-    login(getattr(world, who))
+def test_outsiders_and_auditees_cannot_read_samples(who, client, sample_world, pair, login):
+    login(getattr(sample_world, who))
     for page in ("", f"/{pair.drawn_id}", f"/{pair.drawn_id}/export.csv"):
-        assert client.get(f"{base(world)}{page}").status_code == 403, f"{who} GET {page}"
+        assert client.get(f"{base(sample_world)}{page}").status_code == 403, f"{who} GET {page}"
 
 
-def test_observers_read_without_forms(client, world, pair, login):
-    login(world.viewer_id)
-    listing = text(client.get(base(world)))
+def test_observers_read_without_forms(client, sample_world, pair, login):
+    login(sample_world.viewer_id)
+    listing = text(client.get(base(sample_world)))
     assert "Drawn sample" in listing
     assert "New sample" not in listing
-    page = text(client.get(f"{base(world)}/{pair.drawn_id}"))
+    page = text(client.get(f"{base(sample_world)}/{pair.drawn_id}"))
     assert "Read only: Only auditors on this audit" in page
     assert "<form" not in page.split('<main id="main"', 1)[1]
-    assert client.get(f"{base(world)}/{pair.drawn_id}/export.csv").status_code == 200
+    assert client.get(f"{base(sample_world)}/{pair.drawn_id}/export.csv").status_code == 200
 
 
 @pytest.mark.parametrize("who", ["lead_id", "auditor_id"])
-def test_working_roles_on_the_team_may_record(who, client, app, world, pair, login):
-    login(getattr(world, who))
-    response = client.post(f"{base(world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
+def test_working_roles_on_the_team_may_record(who, client, app, sample_world, pair, login):
+    login(getattr(sample_world, who))
+    response = client.post(f"{base(sample_world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
     assert response.status_code == 302
     assert items_of(app, pair.drawn_id)[0]["result"] == "conforming"
 
 
-def test_an_administrator_off_the_team_reads_but_does_not_record(client, app, world, pair, login):
-    before = snapshot(app, world)
-    login(world.admin_id)
-    assert client.get(f"{base(world)}/{pair.drawn_id}").status_code == 200
-    response = client.post(f"{base(world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
+def test_an_administrator_off_the_team_reads_but_does_not_record(client, app, sample_world, pair, login):
+    before = snapshot(app, sample_world)
+    login(sample_world.admin_id)
+    assert client.get(f"{base(sample_world)}/{pair.drawn_id}").status_code == 200
+    response = client.post(f"{base(sample_world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
     assert response.status_code == 403
-    assert snapshot(app, world) == before
+    assert snapshot(app, sample_world) == before
 
 
-def test_outside_fieldwork_the_pages_refuse_changes_with_409(client, app, world, pair, login):
+def test_outside_fieldwork_the_pages_refuse_changes_with_409(client, app, sample_world, pair, login):
     with app.app_context():
-        db.session.get(Audit, world.audit_id).status = AuditStatus.REPORTING
+        db.session.get(Audit, sample_world.audit_id).status = AuditStatus.REPORTING
         db.session.commit()
-    before = snapshot(app, world)
-    login(world.auditor_id)
-    assert "You cannot add samples here" in text(client.get(base(world)))
-    for name, (url, data) in posts(world, pair).items():
+    before = snapshot(app, sample_world)
+    login(sample_world.auditor_id)
+    assert "You cannot add samples here" in text(client.get(base(sample_world)))
+    for name, (url, data) in posts(sample_world, pair).items():
         response = client.post(url, data=data)
         assert response.status_code == 409, name
         assert "recorded during fieldwork" in text(response)
-    assert snapshot(app, world) == before
+    assert snapshot(app, sample_world) == before
 
 
-def test_unknown_samples_and_items_of_another_sample_are_not_found(client, app, world, pair, login):
-    login(world.auditor_id)
-    assert client.get(f"{base(world)}/{pair.drawn_id + 100}").status_code == 404
-    assert client.get(f"/audits/{world.audit_id + 100}/samples").status_code == 404
-    elsewhere = client.post(f"{base(world)}/{pair.draft_id}/items/{pair.item_id}", data={"result": "deviation"})
+def test_unknown_samples_and_items_of_another_sample_are_not_found(client, app, sample_world, pair, login):
+    login(sample_world.auditor_id)
+    assert client.get(f"{base(sample_world)}/{pair.drawn_id + 100}").status_code == 404
+    assert client.get(f"/audits/{sample_world.audit_id + 100}/samples").status_code == 404
+    elsewhere = client.post(f"{base(sample_world)}/{pair.draft_id}/items/{pair.item_id}", data={"result": "deviation"})
     assert elsewhere.status_code == 404
     assert items_of(app, pair.drawn_id)[0]["result"] == "pending"
 
@@ -160,16 +164,16 @@ def figure(page: str, element_id: str) -> str:
     return page[start : page.index("</dd>", start)]
 
 
-def test_calculator_page_shows_the_frequency_table_as_judgemental(client, world, login):
-    login(world.viewer_id)
+def test_calculator_page_shows_the_frequency_table_as_judgemental(client, sample_world, login):
+    login(sample_world.viewer_id)
     page = text(client.get(CALCULATOR))
     assert "Control-frequency guidance: <strong>judgemental</strong>" in page
     assert maths.FREQUENCY_TABLE_NOTE in page
     assert 'id="attribute-size"' not in page
 
 
-def test_calculator_attribute_sizes(client, world, login):
-    login(world.auditor_id)
+def test_calculator_attribute_sizes(client, sample_world, login):
+    login(sample_world.auditor_id)
     page = text(client.get(CALCULATOR, query_string={"a-calc": "1", "a-confidence": "95", "a-tolerable": "5"}))
     assert figure(page, "attribute-size") == "59" == str(math.ceil(math.log(0.05) / math.log(0.95)))
     assert figure(page, "attribute-deviations") == "0"
@@ -188,8 +192,8 @@ def test_calculator_attribute_sizes(client, world, login):
     assert figure(page, "attribute-deviations") == str(result.tolerable_deviations)
 
 
-def test_calculator_upper_limit_and_sites(client, world, login):
-    login(world.auditor_id)
+def test_calculator_upper_limit_and_sites(client, sample_world, login):
+    login(sample_world.auditor_id)
     page = text(
         client.get(
             CALCULATOR, query_string={"u-calc": "1", "u-confidence": "95", "u-sample_size": "25", "u-deviations": "1"}
@@ -223,13 +227,15 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("query", "field_id", "message"), BAD_INPUT)
-def test_calculator_bad_input_is_shown_next_to_the_field(query, field_id, message, client, world, login, field_errors):
-    login(world.auditor_id)
+def test_calculator_bad_input_is_shown_next_to_the_field(
+    query, field_id, message, client, sample_world, login, field_errors
+):
+    login(sample_world.auditor_id)
     response = client.get(CALCULATOR, query_string=query)
     assert response.status_code == 400
     assert field_errors(text(response), field_id) == [message]
 
 
-def test_calculator_is_for_staff_only(client, world, login):
-    login(world.auditee_id)
+def test_calculator_is_for_staff_only(client, sample_world, login):
+    login(sample_world.auditee_id)
     assert client.get(CALCULATOR).status_code == 403

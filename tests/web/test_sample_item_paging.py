@@ -11,7 +11,7 @@ import re
 import pytest
 
 from audit_app.services.sampling.sample_items import ITEMS_PER_PAGE
-from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
+from tests.fixtures.sample_pages import (
     base,
     create,
     draw,
@@ -20,7 +20,6 @@ from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provid
     set_size,
     text,
     typed,
-    world_fixture,
 )
 
 N = 130
@@ -35,22 +34,22 @@ def rows(page: str) -> list[str]:
 
 
 @pytest.fixture
-def big(client, app, world, login):
+def big(client, app, sample_world, login):
     """A drawn whole-population sample of N typed items; returns (sample id, its items in draw order)."""
-    login(world.auditor_id)
-    sample_id = create(client, world)
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
     lines = "\n".join(f"K{i:04d}, Item {i}" for i in range(1, N + 1))
-    assert typed(client, world, sample_id, lines).status_code == 302
-    assert set_size(client, world, sample_id, method="whole_population").status_code == 302
-    assert draw(client, world, sample_id).status_code == 302
+    assert typed(client, sample_world, sample_id, lines).status_code == 302
+    assert set_size(client, sample_world, sample_id, method="whole_population").status_code == 302
+    assert draw(client, sample_world, sample_id).status_code == 302
     items = items_of(app, sample_id)
     assert len(items) == N
     return sample_id, items
 
 
-def test_items_are_listed_fifty_to_a_page(client, world, big):
+def test_items_are_listed_fifty_to_a_page(client, sample_world, big):
     sample_id, items = big
-    url = f"{base(world)}/{sample_id}"
+    url = f"{base(sample_world)}/{sample_id}"
     first = text(client.get(url))
     assert "Items (130)" in first
     assert "All items: 1\N{EN DASH}50 of 130 (page 1 of 3)" in first
@@ -72,11 +71,11 @@ def test_items_are_listed_fifty_to_a_page(client, world, big):
     assert rows(text(client.get(f"{url}?page=-4"))) == rows(first)
 
 
-def test_filters_show_pending_deviations_and_not_testable(client, world, big):
+def test_filters_show_pending_deviations_and_not_testable(client, sample_world, big):
     sample_id, items = big
-    url = f"{base(world)}/{sample_id}"
-    assert record(client, world, sample_id, items[0]["id"], "deviation", "No sign-off").status_code == 302
-    assert record(client, world, sample_id, items[60]["id"], "conforming").status_code == 302
+    url = f"{base(sample_world)}/{sample_id}"
+    assert record(client, sample_world, sample_id, items[0]["id"], "deviation", "No sign-off").status_code == 302
+    assert record(client, sample_world, sample_id, items[60]["id"], "conforming").status_code == 302
 
     page = text(client.get(url))
     for label in ("All items (130)", "Pending (128)", "Deviations (1)", "Not testable (0)"):
@@ -95,21 +94,21 @@ def test_filters_show_pending_deviations_and_not_testable(client, world, big):
     assert rows(text(client.get(f"{url}?show=bogus"))) == rows(page)  # an unknown filter shows all items
 
 
-def test_recording_a_result_returns_to_the_page_the_auditor_was_on(client, app, world, big):
+def test_recording_a_result_returns_to_the_page_the_auditor_was_on(client, app, sample_world, big):
     sample_id, items = big
-    url = f"{base(world)}/{sample_id}"
+    url = f"{base(sample_world)}/{sample_id}"
     second = text(client.get(f"{url}?page=2"))
     target = items[70]
     # The form on page 2 posts back with its page, so the redirect lands there at the item.
     action = f"/samples/{sample_id}/items/{target['id']}?page=2"
     assert action in second
-    response = client.post(f"{base(world)}{action.removeprefix('/samples')}", data={"result": "conforming"})
+    response = client.post(f"{base(sample_world)}{action.removeprefix('/samples')}", data={"result": "conforming"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{url}?page=2#item-{target['id']}")
     assert items_of(app, sample_id)[70]["result"] == "conforming"
 
     # Without a page in the request (an older form), the page is worked out from the item's position.
-    response = record(client, world, sample_id, items[120]["id"], "conforming")
+    response = record(client, sample_world, sample_id, items[120]["id"], "conforming")
     assert response.headers["Location"].endswith(f"{url}?page=3#item-{items[120]['id']}")
 
     # From a filtered list the filter is kept.
@@ -119,10 +118,12 @@ def test_recording_a_result_returns_to_the_page_the_auditor_was_on(client, app, 
     assert response.headers["Location"].endswith(f"{url}?show=pending#item-{items[3]['id']}")
 
 
-def test_a_refused_result_is_shown_on_the_page_it_came_from(client, app, world, big):
+def test_a_refused_result_is_shown_on_the_page_it_came_from(client, app, sample_world, big):
     sample_id, items = big
     target = items[75]
-    response = client.post(f"{base(world)}/{sample_id}/items/{target['id']}?page=2", data={"result": "not_testable"})
+    response = client.post(
+        f"{base(sample_world)}/{sample_id}/items/{target['id']}?page=2", data={"result": "not_testable"}
+    )
     assert response.status_code == 400
     page = text(response)
     assert "(page 2 of 3)" in page
@@ -131,35 +132,35 @@ def test_a_refused_result_is_shown_on_the_page_it_came_from(client, app, world, 
     assert items_of(app, sample_id)[75]["result"] == "pending"
 
 
-def test_an_item_of_another_sample_is_not_found_here(client, app, world, big):
+def test_an_item_of_another_sample_is_not_found_here(client, app, sample_world, big):
     sample_id, _ = big
-    other = create(client, world)
-    assert typed(client, world, other, "A, one\nB, two").status_code == 302
-    assert set_size(client, world, other, method="whole_population").status_code == 302
-    assert draw(client, world, other).status_code == 302
+    other = create(client, sample_world)
+    assert typed(client, sample_world, other, "A, one\nB, two").status_code == 302
+    assert set_size(client, sample_world, other, method="whole_population").status_code == 302
+    assert draw(client, sample_world, other).status_code == 302
     foreign = items_of(app, other)[0]
-    assert record(client, world, sample_id, foreign["id"], "conforming").status_code == 404
+    assert record(client, sample_world, sample_id, foreign["id"], "conforming").status_code == 404
     assert items_of(app, other)[0]["result"] == "pending"
 
 
-def test_detail_page_queries_do_not_grow_with_the_items(client, app, world, login, query_count):
-    login(world.auditor_id)
+def test_detail_page_queries_do_not_grow_with_the_items(client, app, sample_world, login, query_count):
+    login(sample_world.auditor_id)
 
     def sample_of(size: int) -> int:
-        sample_id = create(client, world)
+        sample_id = create(client, sample_world)
         lines = "\n".join(f"Q{size}-{i:05d}" for i in range(size))
-        assert typed(client, world, sample_id, lines).status_code == 302
-        assert set_size(client, world, sample_id, method="whole_population").status_code == 302
-        assert draw(client, world, sample_id).status_code == 302
+        assert typed(client, sample_world, sample_id, lines).status_code == 302
+        assert set_size(client, sample_world, sample_id, method="whole_population").status_code == 302
+        assert draw(client, sample_world, sample_id).status_code == 302
         items = items_of(app, sample_id)
         for item in items[:3]:
-            assert record(client, world, sample_id, item["id"], "conforming").status_code == 302
-        assert record(client, world, sample_id, items[3]["id"], "not_testable", note="Voided").status_code == 302
+            assert record(client, sample_world, sample_id, item["id"], "conforming").status_code == 302
+        assert record(client, sample_world, sample_id, items[3]["id"], "not_testable", note="Voided").status_code == 302
         return sample_id
 
     def queries(sample_id: int) -> int:
         with client:
-            assert client.get(f"{base(world)}/{sample_id}").status_code == 200
+            assert client.get(f"{base(sample_world)}/{sample_id}").status_code == 200
             return query_count()
 
     small, large = sample_of(60), sample_of(600)

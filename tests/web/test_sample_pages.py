@@ -3,7 +3,7 @@
 The world (an audit in fieldwork with its team) is built with the planning factories; everything the auditor does
 goes through the pages, and results are read back from the database in a fresh app context. Expected sizes,
 selections and limits are derived independently (math.comb, random.Random) wherever that is practical.
-The `world` fixture and the helpers here are imported by the other test_sample_* modules.
+The `sample_world` fixture and the helpers are in tests/fixtures/sample_pages.py.
 """
 
 from __future__ import annotations
@@ -14,171 +14,31 @@ import html
 import io
 import math
 import random
-import re
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-import pytest
 import sqlalchemy as sa
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import encode_multipart
 
 from audit_app.extensions import db
 from audit_app.models import (
     Activity,
-    AuditStatus,
-    ChecklistResponse,
-    EvidenceMethod,
-    EvidenceMode,
-    Role,
-    Sample,
-    SampleItem,
-    TeamRole,
 )
-from audit_app.services.fieldwork import evidence
 from audit_app.services.sampling import maths
 from audit_app.services.sampling.maths import FREQUENCY_TABLE_NOTE
 from audit_app.services.sampling.samples import limit_percent
-from tests.fixtures.planning import Planning
-
-
-@dataclass(frozen=True)
-class World:
-    audit_id: int
-    item_ids: dict[str, int]  # checklist item ids by ref (4.1 and 8.4 are in scope)
-    evidence_id: int
-    admin_id: int
-    lead_id: int
-    auditor_id: int
-    observer_id: int  # an auditor account on the team as an observer
-    viewer_id: int  # a viewer account on the team as an observer
-    outsider_id: int  # an auditor not on this audit's team
-    auditee_id: int  # an auditee representative of this audit
-
-
-@pytest.fixture(name="world")
-def world_fixture(app, library) -> World:
-    with app.app_context():
-        plan = Planning(library)
-        audit = plan.audit(title="Model release controls")
-        auditor = plan.member(audit, plan.user(Role.AUDITOR, name="Ava Auditor")).user
-        observer = plan.member(audit, plan.user(Role.AUDITOR, name="Otto Observer"), TeamRole.OBSERVER).user
-        viewer = plan.member(audit, plan.user(Role.VIEWER, name="Vic Viewer"), TeamRole.OBSERVER).user
-        auditee = plan.auditee(audit, plan.user(Role.AUDITEE, name="Uma Auditee")).user
-        outsider = plan.user(Role.AUDITOR, name="Oscar Outsider")
-        plan.ready(audit, AuditStatus.FIELDWORK)
-        response = db.session.scalar(sa.select(ChecklistResponse).where(ChecklistResponse.audit_id == audit.id))
-        entry = evidence.add_evidence(
-            response,
-            evidence.EvidenceData(
-                EvidenceMethod.RECORD_REVIEW, EvidenceMode.REMOTE, "Release log v3", date(2026, 3, 2)
-            ),
-            actor=auditor,
-        )
-        db.session.commit()
-        return World(
-            audit_id=audit.id,
-            item_ids={i.ref: i.id for i in audit.scope_items},
-            evidence_id=entry.id,
-            admin_id=plan.admin.id,
-            lead_id=audit.lead_auditor_id,
-            auditor_id=auditor.id,
-            observer_id=observer.id,
-            viewer_id=viewer.id,
-            outsider_id=outsider.id,
-            auditee_id=auditee.id,
-        )
-
-
-# --- Helpers ----------------------------------------------------------------------------------------------------
-
-
-def base(world: World) -> str:
-    return f"/audits/{world.audit_id}/samples"
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def create(client, world: World, *, unit: str = "model releases", refs: tuple[str, ...] = ("8.4",)) -> int:
-    """Create a sample through the page; return its id."""
-    response = client.post(
-        f"{base(world)}/new",
-        data={
-            "title": "Releases carry a validation sign-off",
-            "attribute": "No documented validation sign-off before the release date",
-            "sampling_unit": unit,
-            "checklist_item_ids": [str(world.item_ids[r]) for r in refs],
-        },
-    )
-    assert response.status_code == 302, text(response)
-    return int(re.search(r"/samples/(\d+)/population$", response.headers["Location"]).group(1))
-
-
-def upload(client, world: World, sample_id: int, data: bytes, **fields):
-    form = {
-        "source": "csv",
-        "description": "Release register export, 2 Mar 2026, period 2025",
-        "completeness_check": "Count matches the CI/CD log",
-        "id_column": "id",
-        "csv": FileStorage(io.BytesIO(data), filename="population.csv", content_type="text/csv"),
-        **fields,
-    }
-    # Encoded in memory: the test client would spool a large body to a temporary file it never closes.
-    boundary, body = encode_multipart(MultiDict(form))
-    return client.post(
-        f"{base(world)}/{sample_id}/population", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
-
-
-def typed(client, world: World, sample_id: int, lines: str):
-    data = {"source": "typed", "typed": lines, "description": "Typed from the register", "completeness_check": "ok"}
-    return client.post(f"{base(world)}/{sample_id}/population", data=data)
-
-
-def set_size(client, world: World, sample_id: int, **fields):
-    return client.post(f"{base(world)}/{sample_id}/size", data=fields)
-
-
-def draw(client, world: World, sample_id: int, **fields):
-    return client.post(f"{base(world)}/{sample_id}/draw", data=fields)
-
-
-def record(client, world: World, sample_id: int, item_id: int, result: str, note: str = "", evidence_id: str = ""):
-    data = {"result": result, "note": note, "evidence_id": evidence_id}
-    return client.post(f"{base(world)}/{sample_id}/items/{item_id}", data=data)
-
-
-def items_of(app, sample_id: int) -> list[dict]:
-    with app.app_context():
-        rows = db.session.scalars(
-            sa.select(SampleItem).where(SampleItem.sample_id == sample_id).order_by(SampleItem.draw_order)
-        )
-        return [
-            {"id": i.id, "key": i.key, "result": i.result.value, "replaces_id": i.replaces_id, "note": i.note}
-            for i in rows
-        ]
-
-
-def state(app, sample_id: int) -> dict:
-    with app.app_context():
-        s = db.session.get(Sample, sample_id)
-        fields = ("population_size", "population_file", "sample_size", "seed", "deviations", "updated_at")
-        extra = {"status": s.status.value, "method": s.method and s.method.value, "items": len(s.items)}
-        return {**{f: getattr(s, f) for f in fields}, **extra}
-
-
-def hypergeometric_size(population: int, tolerable: Fraction, confidence: Fraction) -> int:
-    """Independent reference: the smallest n with C(N-D, n)/C(N, n) <= 1 - c, D = ceil(p*N) (DOMAIN 3.3)."""
-    defects = math.ceil(tolerable * population)
-    for n in range(1, population + 1):
-        if Fraction(math.comb(population - defects, n), math.comb(population, n)) <= 1 - confidence:
-            return n
-    return population
-
+from tests.fixtures.sample_pages import (
+    base,
+    create,
+    draw,
+    hypergeometric_size,
+    items_of,
+    record,
+    set_size,
+    state,
+    text,
+    typed,
+    upload,
+)
 
 # --- The journey ------------------------------------------------------------------------------------------------
 
@@ -192,21 +52,27 @@ def release_csv() -> bytes:
     return ("\n".join(rows) + "\n").encode("utf-8")
 
 
-def test_full_journey_from_sample_to_proposed_finding(client, app, world, login):
-    login(world.auditor_id)
-    page = text(client.get(base(world)))
+def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    page = text(client.get(base(sample_world)))
     assert "New sample" in page
     assert "No samples yet." in page
-    sample_id = create(client, world)
-    assert client.get(f"{base(world)}/{sample_id}/population").status_code == 200
+    sample_id = create(client, sample_world)
+    assert client.get(f"{base(sample_world)}/{sample_id}/population").status_code == 200
 
     # Population: a semicolon CSV with a column mapping.
     uploaded = upload(
-        client, world, sample_id, release_csv(), id_column="release_id", label_column="model", stratum_column="team"
+        client,
+        sample_world,
+        sample_id,
+        release_csv(),
+        id_column="release_id",
+        label_column="model",
+        stratum_column="team",
     )
     assert uploaded.status_code == 302
     assert uploaded.headers["Location"].endswith(f"/samples/{sample_id}")
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     frozen = sorted(IDS)
     assert hashlib.sha256("\n".join(frozen).encode()).hexdigest() in page
     assert '<dd id="population-size">200</dd>' in page
@@ -217,7 +83,7 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
 
     # Size: attribute sampling at 90% / 10% / 0% with the exact finite-population correction.
     sized = set_size(
-        client, world, sample_id, method="simple_random", basis="attribute",
+        client, sample_world, sample_id, method="simple_random", basis="attribute",
         confidence="90", tolerable_rate="10", expected_rate="0", use_fpc="y",
     )  # fmt: skip
     assert sized.status_code == 302, text(sized)
@@ -226,11 +92,11 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
     assert state(app, sample_id)["sample_size"] == n
 
     # Draw with a given seed: the selection is the front of Random(seed)'s permutation of the sorted ids.
-    assert draw(client, world, sample_id, seed=str(SEED)).status_code == 302
+    assert draw(client, sample_world, sample_id, seed=str(SEED)).status_code == 302
     stream = random.Random(SEED).sample(range(N), N)
     items = items_of(app, sample_id)
     assert [i["key"] for i in items] == [frozen[j] for j in stream[:n]]
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert f'<code id="seed">{SEED}</code>' in page
     assert "Mersenne Twister" in page
     assert "Re-performed from the snapshot with the same seed: same selection ✓" in page
@@ -239,7 +105,7 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
 
     # Results: the first item cannot be tested (a replacement comes from the same stream), three deviate.
     first, deviating = items[0], items[1:4]
-    replaced = record(client, world, sample_id, first["id"], "not_testable", note="Release record voided")
+    replaced = record(client, sample_world, sample_id, first["id"], "not_testable", note="Release record voided")
     assert replaced.status_code == 302
     replacement_key = frozen[stream[n]]
     page = text(client.get(replaced.headers["Location"]))
@@ -247,17 +113,19 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
     assert f"replaces {first['key']}" in page
     assert f"replaced by {replacement_key}" in page
     for item in deviating:
-        response = record(client, world, sample_id, item["id"], "deviation", "No sign-off", str(world.evidence_id))
+        response = record(
+            client, sample_world, sample_id, item["id"], "deviation", "No sign-off", str(sample_world.evidence_id)
+        )
         assert response.status_code == 302
     for item in [i for i in items_of(app, sample_id) if i["result"] == "pending"]:
-        assert record(client, world, sample_id, item["id"], "conforming").status_code == 302
+        assert record(client, sample_world, sample_id, item["id"], "conforming").status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(Activity.action == "sample.replacement_drawn")) == 1
 
     # Evaluation: the exact upper limit and the proposed finding with the ratio.
-    evaluated = client.post(f"{base(world)}/{sample_id}/evaluate")
+    evaluated = client.post(f"{base(sample_world)}/{sample_id}/evaluate")
     assert evaluated.status_code == 302
-    page = html.unescape(text(client.get(f"{base(world)}/{sample_id}")))
+    page = html.unescape(text(client.get(f"{base(sample_world)}/{sample_id}")))
     upper = maths.upper_deviation_limit(Decimal("0.9"), n, 3)
     assert f"{limit_percent(upper)}</abbr>" in page
     assert f"Unrounded: {upper}" in page
@@ -266,12 +134,12 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
     assert "Proposed finding" in page
     assert "findings register" in page
     assert "Release log v3" in page  # the evidence linked to the deviations
-    listing = text(client.get(base(world)))
+    listing = text(client.get(base(sample_world)))
     assert f"{n} of {n + 1}" in listing
     assert "Evaluated" in listing
 
     # The export carries the replacement and the testers, spreadsheet-safe.
-    export = client.get(f"{base(world)}/{sample_id}/export.csv")
+    export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
     assert export.headers["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
     assert rows[0] == ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
@@ -282,55 +150,55 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, world, login)
     assert rows[1][5] == "Release record voided"
 
 
-def test_redraw_and_changes_after_the_draw_are_refused(client, app, world, login):
-    login(world.auditor_id)
-    sample_id = create(client, world)
-    assert typed(client, world, sample_id, "A, one\nB, two\nC, three\nD, four").status_code == 302
-    assert set_size(client, world, sample_id, method="systematic", basis="manual", manual_size="2",
+def test_redraw_and_changes_after_the_draw_are_refused(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
+    assert typed(client, sample_world, sample_id, "A, one\nB, two\nC, three\nD, four").status_code == 302
+    assert set_size(client, sample_world, sample_id, method="systematic", basis="manual", manual_size="2",
                     rationale="Two of four: walkthrough").status_code == 302  # fmt: skip
-    assert draw(client, world, sample_id, seed="7").status_code == 302
+    assert draw(client, sample_world, sample_id, seed="7").status_code == 302
     start = random.Random(7).random() * 2  # interval k = 4 / 2
     assert [i["key"] for i in items_of(app, sample_id)] == ["ABCD"[math.floor(start)], "ABCD"[math.floor(start + 2)]]
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert f"Interval k = N/n = 2.0000; random start r = {start:.4f}" in page
     before = state(app, sample_id)
-    again = draw(client, world, sample_id, seed="8")
+    again = draw(client, sample_world, sample_id, seed="8")
     assert again.status_code == 409
     assert "never re-drawn" in text(again)
-    assert typed(client, world, sample_id, "X\nY").status_code == 409
-    assert set_size(client, world, sample_id, method="whole_population").status_code == 409
+    assert typed(client, sample_world, sample_id, "X\nY").status_code == 409
+    assert set_size(client, sample_world, sample_id, method="whole_population").status_code == 409
     assert state(app, sample_id) == before
     assert before["seed"] == 7
 
 
-def test_results_after_the_evaluation_are_refused(client, app, world, login):
-    login(world.auditor_id)
-    sample_id = create(client, world)
-    typed(client, world, sample_id, "A\nB\nC")
-    set_size(client, world, sample_id, method="whole_population")
-    draw(client, world, sample_id)
+def test_results_after_the_evaluation_are_refused(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
+    typed(client, sample_world, sample_id, "A\nB\nC")
+    set_size(client, sample_world, sample_id, method="whole_population")
+    draw(client, sample_world, sample_id)
     items = items_of(app, sample_id)
-    pending = client.post(f"{base(world)}/{sample_id}/evaluate")
+    pending = client.post(f"{base(sample_world)}/{sample_id}/evaluate")
     assert pending.status_code == 409
     assert "still pending: A, B, C" in text(pending)
     for item in items:
-        record(client, world, sample_id, item["id"], "conforming")
-    assert client.post(f"{base(world)}/{sample_id}/evaluate").status_code == 302
-    late = record(client, world, sample_id, items[0]["id"], "deviation", "late")
+        record(client, sample_world, sample_id, item["id"], "conforming")
+    assert client.post(f"{base(sample_world)}/{sample_id}/evaluate").status_code == 302
+    late = record(client, sample_world, sample_id, items[0]["id"], "deviation", "late")
     assert late.status_code == 409
     assert "before the evaluation" in text(late)
     assert items_of(app, sample_id)[0]["result"] == "conforming"
-    assert client.post(f"{base(world)}/{sample_id}/evaluate").status_code == 409
+    assert client.post(f"{base(sample_world)}/{sample_id}/evaluate").status_code == 409
 
 
-def test_not_testable_needs_a_note_shown_next_to_the_item(client, app, world, login):
-    login(world.auditor_id)
-    sample_id = create(client, world)
-    typed(client, world, sample_id, "A\nB\nC")
-    set_size(client, world, sample_id, method="simple_random", basis="manual", manual_size="1", rationale="one")
-    draw(client, world, sample_id, seed="1")
+def test_not_testable_needs_a_note_shown_next_to_the_item(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
+    typed(client, sample_world, sample_id, "A\nB\nC")
+    set_size(client, sample_world, sample_id, method="simple_random", basis="manual", manual_size="1", rationale="one")
+    draw(client, sample_world, sample_id, seed="1")
     item = items_of(app, sample_id)[0]
-    refused = record(client, world, sample_id, item["id"], "not_testable")
+    refused = record(client, sample_world, sample_id, item["id"], "not_testable")
     assert refused.status_code == 400
     assert "Say why the item cannot be tested" in text(refused)
     assert len(items_of(app, sample_id)) == 1
@@ -340,27 +208,27 @@ def test_not_testable_needs_a_note_shown_next_to_the_item(client, app, world, lo
 # --- Judgemental samples ----------------------------------------------------------------------------------------
 
 
-def test_judgemental_sample_shows_no_statistical_confidence(client, app, world, login):
-    login(world.auditor_id)
-    sample_id = create(client, world, unit="access reviews")
-    typed(client, world, sample_id, "AR-1, Q1 review\nAR-2, Q2 review\nAR-3, Q3 review\nAR-4, Q4 review")
-    assert set_size(client, world, sample_id, method="judgemental").status_code == 302
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+def test_judgemental_sample_shows_no_statistical_confidence(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world, unit="access reviews")
+    typed(client, sample_world, sample_id, "AR-1, Q1 review\nAR-2, Q2 review\nAR-3, Q3 review\nAR-4, Q4 review")
+    assert set_size(client, sample_world, sample_id, method="judgemental").status_code == 302
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert "Units picked, with the reason for each" in page
     assert "Seed (optional)" not in page
     picks = "AR-2: largest change of the year\nAR-4: after the reorganisation"
-    assert draw(client, world, sample_id, picks=picks).status_code == 302
+    assert draw(client, sample_world, sample_id, picks=picks).status_code == 302
     items = items_of(app, sample_id)
     assert [i["key"] for i in items] == ["AR-2", "AR-4"]
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert "largest change of the year" in page
     assert "JUDGEMENTAL" in page
     assert "same selection ✓" in page
     assert "None (not a random selection)" in page
-    record(client, world, sample_id, items[0]["id"], "deviation", "Not signed")
-    record(client, world, sample_id, items[1]["id"], "conforming")
-    client.post(f"{base(world)}/{sample_id}/evaluate")
-    page = html.unescape(text(client.get(f"{base(world)}/{sample_id}")))
+    record(client, sample_world, sample_id, items[0]["id"], "deviation", "Not signed")
+    record(client, sample_world, sample_id, items[1]["id"], "conforming")
+    client.post(f"{base(sample_world)}/{sample_id}/evaluate")
+    page = html.unescape(text(client.get(f"{base(sample_world)}/{sample_id}")))
     assert "A judgemental sample gives no statistical confidence" in page
     assert "Upper deviation limit" not in page
     assert 'id="upper-limit"' not in page
@@ -368,39 +236,41 @@ def test_judgemental_sample_shows_no_statistical_confidence(client, app, world, 
     assert "1 of 2 sampled access reviews did not meet the tested attribute" in page
 
 
-def test_frequency_basis_is_labelled_judgemental_without_confidence(client, app, world, login):
-    login(world.auditor_id)
-    sample_id = create(client, world)
-    typed(client, world, sample_id, "\n".join(f"M-{i:02d}" for i in range(1, 13)))
-    form = text(client.get(f"{base(world)}/{sample_id}/size"))
+def test_frequency_basis_is_labelled_judgemental_without_confidence(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
+    typed(client, sample_world, sample_id, "\n".join(f"M-{i:02d}" for i in range(1, 13)))
+    form = text(client.get(f"{base(sample_world)}/{sample_id}/size"))
     assert "Control-frequency guidance: <strong>judgemental</strong>" in form
     assert FREQUENCY_TABLE_NOTE in form
     sized = set_size(
-        client, world, sample_id, method="simple_random", basis="frequency", frequency="monthly", risk="high"
+        client, sample_world, sample_id, method="simple_random", basis="frequency", frequency="monthly", risk="high"
     )
     assert sized.status_code == 302
     assert state(app, sample_id)["sample_size"] == 5
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert "JUDGEMENTAL (non-statistical)" in page
     assert FREQUENCY_TABLE_NOTE in page
     assert "Confidence:" not in page
     assert "Statistical</span>" not in page
 
 
-def test_size_errors_appear_next_to_their_fields(client, app, world, login, field_errors):
-    login(world.auditor_id)
-    sample_id = create(client, world)
-    typed(client, world, sample_id, "A\nB\nC")
-    refused = set_size(client, world, sample_id, method="simple_random", basis="attribute",
+def test_size_errors_appear_next_to_their_fields(client, app, sample_world, login, field_errors):
+    login(sample_world.auditor_id)
+    sample_id = create(client, sample_world)
+    typed(client, sample_world, sample_id, "A\nB\nC")
+    refused = set_size(client, sample_world, sample_id, method="simple_random", basis="attribute",
                        confidence="95", tolerable_rate="5", expected_rate="5")  # fmt: skip
     assert refused.status_code == 400
     assert field_errors(text(refused), "expected_rate") == ["must be below the tolerable rate"]
-    shape = set_size(client, world, sample_id, method="simple_random", basis="attribute",
+    shape = set_size(client, sample_world, sample_id, method="simple_random", basis="attribute",
                      confidence="150", tolerable_rate="abc")  # fmt: skip
     assert shape.status_code == 400
     assert field_errors(text(shape), "confidence") == ["Enter a percentage above 0 and below 100."]
     assert field_errors(text(shape), "tolerable_rate") == ["Enter a number of percent, such as 95 or 2.5."]
-    manual = set_size(client, world, sample_id, method="systematic", basis="manual", manual_size="9", rationale="x")
+    manual = set_size(
+        client, sample_world, sample_id, method="systematic", basis="manual", manual_size="9", rationale="x"
+    )
     assert manual.status_code == 400
     assert field_errors(text(manual), "manual_size") == ["Give a sample size from 1 to 3."]
     assert state(app, sample_id)["method"] is None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provides the `world` fixture
+from tests.fixtures.sample_pages import (
     base,
     create,
     draw,
@@ -26,7 +26,6 @@ from tests.web.test_sample_pages import (  # noqa: F401 - `world_fixture` provid
     text,
     typed,
     upload,
-    world_fixture,
 )
 
 
@@ -44,24 +43,28 @@ def snapshots(app) -> list[Path]:
 
 
 @pytest.fixture
-def sample_id(client, world, login) -> int:
-    login(world.auditor_id)
-    return create(client, world)
+def sample_id(client, sample_world, login) -> int:
+    login(sample_world.auditor_id)
+    return create(client, sample_world)
 
 
-def test_a_new_sample_needs_its_objective_and_in_scope_items(client, app, world, login, field_errors):
-    login(world.auditor_id)
-    form = text(client.get(f"{base(world)}/new"))
-    assert f'value="{world.item_ids["8.4"]}"' in form
-    refused = client.post(f"{base(world)}/new", data={"title": "", "attribute": "x", "checklist_item_ids": "999999"})
+def test_a_new_sample_needs_its_objective_and_in_scope_items(client, app, sample_world, login, field_errors):
+    login(sample_world.auditor_id)
+    form = text(client.get(f"{base(sample_world)}/new"))
+    assert f'value="{sample_world.item_ids["8.4"]}"' in form
+    refused = client.post(
+        f"{base(sample_world)}/new", data={"title": "", "attribute": "x", "checklist_item_ids": "999999"}
+    )
     assert refused.status_code == 400
     assert field_errors(text(refused), "title") == ["Give the sample a title."]
-    refused = client.post(f"{base(world)}/new", data={"title": "T", "attribute": "x", "checklist_item_ids": "999999"})
+    refused = client.post(
+        f"{base(sample_world)}/new", data={"title": "T", "attribute": "x", "checklist_item_ids": "999999"}
+    )
     assert refused.status_code == 400
     assert field_errors(text(refused), "checklist_item_ids") == [
         "Choose one or more of the audit's in-scope clauses or controls."
     ]
-    assert "No samples yet." in text(client.get(base(world)))
+    assert "No samples yet." in text(client.get(base(sample_world)))
 
 
 BAD_FILES = {
@@ -97,9 +100,9 @@ BAD_FILES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_FILES))
-def test_bad_csv_is_refused_with_every_problem_and_nothing_stored(case, client, app, world, sample_id):
+def test_bad_csv_is_refused_with_every_problem_and_nothing_stored(case, client, app, sample_world, sample_id):
     data, mapping, expected = BAD_FILES[case]
-    response = upload(client, world, sample_id, data, **mapping)
+    response = upload(client, sample_world, sample_id, data, **mapping)
     assert response.status_code == 400
     page = text(response)
     assert problems_on(page) == expected
@@ -110,18 +113,18 @@ def test_bad_csv_is_refused_with_every_problem_and_nothing_stored(case, client, 
     assert snapshots(app) == []
 
 
-def test_missing_id_column_lists_the_columns_found(client, world, sample_id):
-    page = text(upload(client, world, sample_id, b"release;model;owner\nR-1;m;o\n", id_column="release_id"))
+def test_missing_id_column_lists_the_columns_found(client, sample_world, sample_id):
+    page = text(upload(client, sample_world, sample_id, b"release;model;owner\nR-1;m;o\n", id_column="release_id"))
     found = re.search(r'<ul class="columns-found">(.*?)</ul>', page, re.S).group(1)
     assert re.findall(r"<code>(.*?)</code>", found) == ["release", "model", "owner"]
     assert '<option value="release">' in page  # offered to the mapping fields
 
 
-def test_a_csv_upload_needs_a_file_and_a_typed_list_needs_lines(client, app, world, sample_id, field_errors):
-    no_file = client.post(f"{base(world)}/{sample_id}/population", data={"source": "csv", "id_column": "id"})
+def test_a_csv_upload_needs_a_file_and_a_typed_list_needs_lines(client, app, sample_world, sample_id, field_errors):
+    no_file = client.post(f"{base(sample_world)}/{sample_id}/population", data={"source": "csv", "id_column": "id"})
     assert no_file.status_code == 400
     assert field_errors(text(no_file), "csv") == ["Choose the CSV file to upload."]
-    empty = typed(client, world, sample_id, "\n  \n")
+    empty = typed(client, sample_world, sample_id, "\n  \n")
     assert empty.status_code == 400
     assert problems_on(text(empty)) == [
         "The list is empty: type one id per line, optionally followed by a comma and a label."
@@ -129,13 +132,13 @@ def test_a_csv_upload_needs_a_file_and_a_typed_list_needs_lines(client, app, wor
     assert state(app, sample_id)["population_size"] is None
 
 
-def test_a_100000_row_csv_uploads(client, app, world, sample_id):
+def test_a_100000_row_csv_uploads(client, app, sample_world, sample_id):
     rows = "\n".join(f"TX-{i:06d},Transaction {i},{'Q' + str(i % 4 + 1)}" for i in range(100_000))
     data = f"id,label,quarter\n{rows}\n\n".encode()  # a trailing blank row is skipped with a warning
-    response = upload(client, world, sample_id, data, label_column="label", stratum_column="quarter")
+    response = upload(client, sample_world, sample_id, data, label_column="label", stratum_column="quarter")
     assert response.status_code == 302
     assert state(app, sample_id)["population_size"] == 100_000
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert '<dd id="population-size">100,000</dd>' in page
     ids = sorted(f"TX-{i:06d}" for i in range(100_000))
     assert hashlib.sha256("\n".join(ids).encode()).hexdigest() in page
@@ -153,18 +156,18 @@ FORMULAS = {
 }
 
 
-def test_formula_cells_are_shown_escaped_and_exported_neutralised(client, app, world, sample_id):
+def test_formula_cells_are_shown_escaped_and_exported_neutralised(client, app, sample_world, sample_id):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["id", "label"])
     writer.writerows(FORMULAS.items())
-    assert upload(client, world, sample_id, buffer.getvalue().encode(), label_column="label").status_code == 302
-    assert set_size(client, world, sample_id, method="whole_population").status_code == 302
-    assert draw(client, world, sample_id).status_code == 302
+    assert upload(client, sample_world, sample_id, buffer.getvalue().encode(), label_column="label").status_code == 302
+    assert set_size(client, sample_world, sample_id, method="whole_population").status_code == 302
+    assert draw(client, sample_world, sample_id).status_code == 302
     items = {i["key"]: i for i in items_of(app, sample_id)}
-    record(client, world, sample_id, items["=1+2"]["id"], "deviation", note="=cmd|' /C calc'!A0")
+    record(client, sample_world, sample_id, items["=1+2"]["id"], "deviation", note="=cmd|' /C calc'!A0")
 
-    page = text(client.get(f"{base(world)}/{sample_id}"))
+    page = text(client.get(f"{base(sample_world)}/{sample_id}"))
     assert "=HYPERLINK(&#34;http://evil.example&#34;,&#34;click&#34;)" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<script>alert" not in page
@@ -173,7 +176,7 @@ def test_formula_cells_are_shown_escaped_and_exported_neutralised(client, app, w
         assert html.escape(label, quote=True).replace("&#x27;", "&#39;").replace("&quot;", "&#34;") in page
     assert "=cmd|&#39; /C calc&#39;!A0" in page
 
-    export = client.get(f"{base(world)}/{sample_id}/export.csv")
+    export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
     assert export.status_code == 200
     assert export.mimetype == "text/csv"
     assert export.data.startswith(b"\xef\xbb\xbf")
