@@ -36,6 +36,15 @@ class DefaultConfig:
     #: Failed sign-ins in a row before the account is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: Rate limits on authentication (audit_app/throttle.py), per client address and over all clients, in the
+    #: `limits` notation ("10 per minute"; several joined with ";"; empty for none). Sign-in counts every attempt,
+    #: the API only failed tokens; each has its own counters under the same limits.
+    AUTH_RATE_LIMIT_ENABLED = True
+    AUTH_RATE_LIMIT_PER_CLIENT = "10 per minute"
+    AUTH_RATE_LIMIT_GLOBAL = "100 per minute"
+    #: Where the counts are kept. memory:// counts in each process (one process: exact; n worker processes: up to
+    #: n times the limit); several workers or servers share one store, e.g. redis://host:6379/0 (needs `redis`).
+    AUTH_RATE_LIMIT_STORAGE_URI = "memory://"
 
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     #: Largest evidence file accepted, and the file types accepted (checked by content).

@@ -14,6 +14,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from audit_app.throttle import Throttle
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,6 +36,8 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
 login_manager.login_message_category = "info"
+#: Per-client and global limits on sign-in attempts and failed API tokens.
+throttle = Throttle()
 
 
 @event.listens_for(Engine, "connect")
@@ -54,6 +58,7 @@ def init_app(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     login_manager.init_app(app)
+    throttle.init_app(app)
 
 
 def _migrations_dir() -> Any:

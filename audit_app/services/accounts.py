@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +23,10 @@ TOKEN_PREFIX = "aims_"  # noqa: S105  (a visible prefix, not a secret)
 
 class LoginRefused(DomainError):
     """Sign-in failed; the message is deliberately the same for unknown and wrong passwords."""
+
+
+#: The same answer for an unknown e-mail, a wrong password and a deactivated account (no account enumeration).
+WRONG_CREDENTIALS = "Wrong e-mail or password, or the account is deactivated."
 
 
 class AccountLocked(LoginRefused):
@@ -163,29 +167,59 @@ def set_active(user: User, active: bool, *, actor: User | None) -> User:
 
 
 def authenticate(email: str, password: str) -> User:
-    """Check credentials, count failures and lock the account after too many in a row."""
-    user = find_by_email(email or "")
+    """Check credentials, count failures and lock the account after too many in a row.
+
+    The attempt is counted *before* the password is checked, in one UPDATE that only matches an active, unlocked
+    account. That UPDATE holds the row (PostgreSQL) or the database's write lock (SQLite) until the request ends,
+    so parallel attempts on one account queue up and each sees the count the previous one left: at most
+    LOGIN_MAX_FAILURES wrong passwords are ever checked before the lock holds. The caller commits, refusals too.
+    """
     now = utcnow()
-    refused = LoginRefused("Wrong e-mail or password, or the account is deactivated.")
-    if user is None or not user.active:
-        raise refused
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AccountLocked(
-            f"Too many failed sign-in attempts. The account is locked; try again in {minutes} minutes "
-            "or ask an administrator."
+    claimed = db.session.execute(
+        sa.update(User)
+        .where(
+            User.email == (email or "").strip().lower(),
+            User.active.is_(True),
+            sa.or_(User.locked_until.is_(None), User.locked_until <= now),
         )
+        .values(failed_logins=User.failed_logins + 1)
+        .returning(User.id, User.failed_logins)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    if claimed is None:
+        raise _refusal(email, now)
+    user = db.session.get_one(User, claimed.id, populate_existing=True)
     if not user.check_password(password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
+        if claimed.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
             user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
             user.failed_logins = 0
             activity.record(None, "user.locked", user)
-        raise refused
+        raise LoginRefused(WRONG_CREDENTIALS)
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     return user
+
+
+def _refusal(email: str, now: datetime) -> LoginRefused:
+    """Why no attempt could be counted: no such active account, or it is locked (its password is not checked)."""
+    user = find_by_email(email or "")
+    if user is not None and user.active and user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return AccountLocked(
+            f"Too many failed sign-in attempts. The account is locked; try again in {minutes} minutes "
+            "or ask an administrator."
+        )
+    return LoginRefused(WRONG_CREDENTIALS)
+
+
+def sign_out(user: User) -> None:
+    """End every session of the account: the browser's cookie, and any copy of it, stops working.
+
+    Sessions are signed cookies, so the server cannot forget one of them; bumping the session version (as a
+    password change or deactivation does) refuses them all. API tokens are separate credentials and keep working.
+    """
+    user.session_version = User.session_version + 1  # in SQL: two sign-outs at once both count
 
 
 def change_password(user: User, current: str, new: str) -> None:

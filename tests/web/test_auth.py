@@ -158,6 +158,47 @@ def test_logout_needs_post_and_ends_the_session(client, auditor):
     assert not is_signed_in(client)
 
 
+def test_a_copied_session_cookie_is_refused_after_sign_out(client, app, auditor):
+    """Sign-out ends the session on the server: a copy of the cookie (stolen, or kept by a shared computer) is dead."""
+    _, email = auditor
+    sign_in(client, email)
+    copy = app.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    assert is_signed_in(copy)
+
+    assert client.post("/auth/logout").status_code == 302
+
+    assert not is_signed_in(client)
+    assert not is_signed_in(copy)
+
+
+def test_sign_out_ends_the_other_sessions_too(client, app, auditor):
+    """Sign-out is 'sign out everywhere': sessions are cookies, and only a new session version refuses one."""
+    _, email = auditor
+    other = app.test_client()
+    assert sign_in(other, email).status_code == 302
+    assert sign_in(client, email).status_code == 302
+
+    response = client.post("/auth/logout", follow_redirects=True)
+
+    assert "You have signed out, in this browser and everywhere else you were signed in." in response.get_data(
+        as_text=True
+    )
+    assert not is_signed_in(other)
+    assert sign_in(other, email).status_code == 302  # signing in again works as before
+    assert is_signed_in(other)
+
+
+def test_sign_out_leaves_api_tokens_working(client, app, auditor, token_for):
+    user_id, email = auditor
+    headers = token_for(user_id)
+    sign_in(client, email)
+
+    client.post("/auth/logout")
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
 def change_password(client: FlaskClient, current: str, new: str, confirm: str | None = None):
     return client.post(
         "/auth/password",

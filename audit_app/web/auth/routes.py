@@ -9,8 +9,9 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import public, require_role
-from audit_app.extensions import db
+from audit_app.extensions import db, throttle
 from audit_app.services import accounts
+from audit_app.throttle import Attempt, TooManyAttempts
 from audit_app.web.auth.forms import LoginForm, PasswordChangeForm
 from audit_app.web.forms import form_action, render_form
 
@@ -30,13 +31,17 @@ def safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login() -> Response | tuple[str, int]:
+def login() -> Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         try:
+            throttle.count(Attempt.SIGN_IN, request.remote_addr)  # before the password is checked
             user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        except TooManyAttempts as exc:
+            form.form_errors.append(exc.description or "")
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(exc.wait)}
         except accounts.LoginRefused as exc:
             # special: a refused sign-in answers 401, which the pipeline rolls back; keep the failure count and lock
             db.session.commit()
@@ -51,8 +56,10 @@ def login() -> Response | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @require_role()
 def logout() -> Response:
+    # Everywhere: a session is a signed cookie, and only a new session version makes every copy of it stale.
+    accounts.sign_out(current_user._get_current_object())
     logout_user()
-    flash("You have signed out.", "info")
+    flash("You have signed out, in this browser and everywhere else you were signed in.", "info")
     return redirect(url_for("auth.login"))
 
 
