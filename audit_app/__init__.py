@@ -37,4 +37,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
     pipeline.complete(app)  # last: errors mapped once, every view (the API's too) in the request transaction
+    proxies = int(app.config["PROXY_FIX_X_FOR"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app

@@ -39,6 +39,10 @@ class DefaultConfig:
     #: Rate limits on authentication (audit_app/throttle.py), per client address and over all clients, in the
     #: `limits` notation ("10 per minute"; several joined with ";"; empty for none). Sign-in counts every attempt,
     #: the API only failed tokens; each has its own counters under the same limits.
+    #: How many proxies in front of the app set X-Forwarded-For (and -Proto, -Host): 1 behind one TLS
+    #: proxy. 0 trusts no header (a client could forge its address otherwise). The throttles count
+    #: clients by this address, so behind a proxy this must be set.
+    PROXY_FIX_X_FOR = 0
     AUTH_RATE_LIMIT_ENABLED = True
     AUTH_RATE_LIMIT_PER_CLIENT = "10 per minute"
     AUTH_RATE_LIMIT_GLOBAL = "100 per minute"

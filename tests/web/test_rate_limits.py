@@ -223,3 +223,22 @@ def test_reset_forgets_every_count(client, app: Flask):
         throttle.reset()
 
     assert sign_in(client, "guess@example.test", "Winter2026!").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "config_overrides",
+    [{"AUTH_RATE_LIMIT_PER_CLIENT": "3 per minute", "AUTH_RATE_LIMIT_GLOBAL": "50 per minute", "PROXY_FIX_X_FOR": 1}],
+)
+def test_behind_a_proxy_each_client_is_counted_by_its_forwarded_address(client):
+    """With PROXY_FIX_X_FOR set, the proxy's own address is not what the throttle counts."""
+
+    def through_proxy(forwarded_for: str) -> int:
+        return client.post(
+            "/auth/login",
+            data={"email": "guess@example.test", "password": "Winter2026!"},
+            environ_base={"REMOTE_ADDR": "10.9.9.9"},
+            headers={"X-Forwarded-For": forwarded_for},
+        ).status_code
+
+    assert [through_proxy("203.0.113.7") for _ in range(4)] == [401, 401, 401, 429]
+    assert through_proxy("198.51.100.23") == 401  # another client behind the same proxy is not throttled
