@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if request.endpoint != "static":
-            # Pages hold audit data: keep them out of shared and back-button caches.
-            headers.setdefault("Cache-Control", "no-store")
+            # Pages, API answers and downloads hold audit data: keep them out of shared and back-button caches.
+            # Set, not defaulted: send_file marks downloads "no-cache" (store, but revalidate), which is not enough.
+            headers["Cache-Control"] = "no-store"
         return response

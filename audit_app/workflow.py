@@ -23,8 +23,12 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import attributes, object_session
 
 from audit_app.errors import ChangedMeanwhile, InvalidTransition, NotAllowed
+from audit_app.services.text import clean
 
 S = TypeVar("S", bound=enum.Enum)
+
+#: The longest reason a move keeps (the forms and the API allow as much).
+REASON_MAX_LENGTH = 4000
 
 #: What blocks a move: a list of sentences (empty when the gate holds).
 Gate = Callable[[Any], list[str]]
@@ -180,9 +184,13 @@ class Workflow(Generic[S]):
         return transition
 
     def apply(self, record: Any, action: str, *, roles: Iterable[str], actor: Any, reason: str = "") -> Transition[S]:
-        """Make the move if the table, the roles, the reason and the gates allow it; record who, when and why."""
-        reason = (reason or "").strip()
-        transition = self.check(record, action, roles=roles, reason=reason)
+        """Make the move if the table, the roles, the reason and the gates allow it; record who, when and why.
+
+        Once the move itself is allowed, the reason is cleaned like every user text before anything is stored
+        (a NUL, a control character or an over-long reason is refused with ValidationFailed naming `reason`).
+        """
+        transition = self.check(record, action, roles=roles, reason=reason or "")
+        reason = clean(reason, field="reason", max_length=REASON_MAX_LENGTH, multiline=True)
         source = getattr(record, self.state)
         self._swap(record, source, transition.target)
         for effect in transition.effects:

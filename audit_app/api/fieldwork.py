@@ -41,9 +41,15 @@ EVIDENCE = "/audits/<int:audit_id>/evidence"
 
 
 def _uploads() -> list[tuple[str, bytes]]:
-    """The `file` parts as (name, content), each read no further than one byte past the size limit."""
+    """The `file` parts as (name as sent, content), each read no further than one byte past the size limit."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
-    return [(part.filename or "", part.stream.read(limit + 1)) for part in request.files.getlist("file")]
+    return [
+        (
+            evidence_service.name_as_sent(part.filename, part.headers.get("Content-Disposition")),
+            part.stream.read(limit + 1),
+        )
+        for part in request.files.getlist("file")
+    ]
 
 
 def _edit_conflict(exc: responses.EditConflict) -> Response:

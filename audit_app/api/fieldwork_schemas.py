@@ -110,14 +110,25 @@ class EvidenceCreateSchema(Schema):
     description = fields.Str(load_default="", validate=validate.Length(max=20000))
 
 
+#: What the file name of an upload may not hold (the name is read as sent, backslashes included).
+NAME_RULES = (
+    "A name with a path (/ or \\), control characters, a line break, invisible text-direction controls "
+    "(U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069) or non-characters (U+FFFE, U+FFFF, U+FDD0 to U+FDEF) "
+    "is refused with 422 naming `file`."
+)
+
+
 class EvidenceUploadSchema(EvidenceCreateSchema):
     """The multipart form: the entry's fields plus any number of `file` parts."""
 
-    file = fields.List(Upload(), load_default=list, metadata={"description": "One part per file."})
+    file = fields.List(Upload(), load_default=list, metadata={"description": f"One part per file. {NAME_RULES}"})
 
 
 class FileUploadSchema(Schema):
-    file = Upload(required=True, metadata={"description": "The file; the same name again becomes a new version."})
+    file = Upload(
+        required=True,
+        metadata={"description": f"The file; the same name again becomes a new version. {NAME_RULES}"},
+    )
 
 
 # --- Responses --------------------------------------------------------------------------------------------------
@@ -165,7 +176,7 @@ class ChecklistResponseUpdateSchema(Schema):
     reason = fields.Str(
         load_default="",
         validate=validate.Length(max=4000),
-        metadata={"description": "Required for not_applicable and not_audited."},
+        metadata={"description": "Required for not_applicable and not_audited; refused (422) with any other result."},
     )
     version = fields.Int(
         required=True,

@@ -168,6 +168,13 @@ ATTACKS = {
     "disguised executable": ("invoice.pdf", EXE, "It looks like a Windows executable"),
     "empty file": ("empty.pdf", b"", "is empty"),
     "executable": ("setup.exe", EXE, "Files of type .exe are not accepted"),
+    # ... and one backslash, unescaped, as browsers send it: Werkzeug alone would make it "minutes2026.pdf".
+    "browser backslash": ("minutes\\2026.pdf", PDF, "contains a path"),
+    "windows path as sent": ("C:\\fakepath\\minutes.pdf", PDF, "contains a path"),
+    "NUL in the name": ("minutes\x00.pdf", PDF, "contains control characters"),
+    "right-to-left override": ("invoice\u202efdp.pdf", PDF, "text-direction controls (U+202E)"),
+    "isolates and marks": ("\u2066a\u2069\u200e\u200f.pdf", PDF, "(U+2066, U+2069, U+200E, U+200F)"),
+    "non-characters": ("report\ufffe\ufdd0.pdf", PDF, "characters that are not text (U+FFFE, U+FDD0)"),
 }
 
 
@@ -200,6 +207,24 @@ def test_attacks_on_an_existing_entry_are_refused_and_nothing_is_stored(app, cli
     assert message in response.get_json()["message"]
     assert (rows(app, Evidence), rows(app, EvidenceFile)) == (1, 0)
     assert stored_files(app) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("source", "AI policy\x00v2"), ("description", "Signed\x00"), ("source", "a\u2029b"), ("description", "\ufffe")],
+)
+@pytest.mark.parametrize("as_form", [False, True], ids=["json", "multipart"])
+def test_nul_and_other_non_text_in_an_entry_is_a_422(app, client, api_fw, as_user, field, value, as_form):
+    """422 naming the field on both databases (PostgreSQL cannot store NUL: never a 500); nothing is stored."""
+    headers, fields = as_user(api_fw.auditor_id), {**ENTRY, field: value}
+    if as_form:
+        response = post_files(client, entries_url(api_fw), headers, ("policy.pdf", PDF), **fields)
+    else:
+        response = client.post(entries_url(api_fw), headers=headers, json=fields)
+
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]["json"]
+    assert (rows(app, Evidence), rows(app, EvidenceFile), stored_files(app)) == (0, 0, [])
 
 
 @pytest.mark.parametrize("config_overrides", [{"EVIDENCE_MAX_BYTES": 64}])
@@ -264,6 +289,7 @@ def test_team_member_downloads_the_stored_bytes_and_it_is_recorded(app, client, 
     assert response.mimetype == "application/pdf"
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert "policy.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"  # send_file alone says "no-cache"
     with app.app_context():
         (download,) = db.session.scalars(sa.select(EvidenceDownload))
         assert (download.file_id, download.user_id) == (entry["files"][0]["id"], api_fw.viewer_id)

@@ -230,6 +230,48 @@ def test_not_applicable_needs_a_reason(app, client, api_fw, as_user):
     assert accepted.get_json()["reason"] == "No AI systems."
 
 
+@pytest.mark.parametrize("result", ["conforming", "nonconformity", "observation", "ofi", "not_assessed"])
+def test_a_reason_with_a_result_that_takes_none_is_refused(app, client, api_fw, as_user, result):
+    """Never dropped without a word: the web form refuses the same (tests/web/test_fieldwork_pages.py)."""
+    url, headers = item_url(api_fw), as_user(api_fw.auditor_id)
+    body = {"result": result, "notes": "Policy seen.", "reason": "Left over from N/A", "version": 1}
+
+    refused = client.put(url, headers=headers, json=body)
+
+    assert refused.status_code == 422
+    label = {"ofi": "Opportunity for improvement", "not_assessed": "Not yet assessed"}.get(result, result.capitalize())
+    message = (
+        f"A result of “{label}” takes no reason: only “Not applicable” and “Not audited” do. "
+        "Clear the reason, or put the text in the notes."
+    )
+    assert refused.get_json()["errors"]["json"] == {"reason": [message]}
+    assert refused.get_json()["message"] == message
+    assert saved(app, api_fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
+    accepted = client.put(url, headers=headers, json={**body, "reason": "  "})
+    assert accepted.status_code == 200
+    assert saved(app, api_fw.responses["4.1"]) == {
+        "result": result,
+        "notes": "Policy seen.",
+        "reason": "",
+        "version": 2,
+    }
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("notes", "before\x00after"), ("reason", "No\x00AI"), ("notes", "\x1b[31m"), ("reason", "\udfff")],
+)
+def test_nul_and_control_characters_in_a_result_are_a_422(app, client, api_fw, as_user, field, value):
+    """422 naming the field on both databases (PostgreSQL cannot store NUL: never a 500)."""
+    body = {"result": "not_applicable", "reason": "Out of scope", "version": 1, field: value}
+
+    response = client.put(item_url(api_fw), headers=as_user(api_fw.auditor_id), json=body)
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"][field][0].startswith("Remove the ")
+    assert saved(app, api_fw.responses["4.1"])["version"] == 1
+
+
 def test_saving_outside_fieldwork_is_a_conflict(app, client, api_fw, as_user):
     set_status(app, api_fw.audit_id, AuditStatus.REPORTING)
 

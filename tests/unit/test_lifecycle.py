@@ -7,7 +7,7 @@ from datetime import datetime, time
 import pytest
 import sqlalchemy as sa
 
-from audit_app.errors import Conflict, NotAllowed
+from audit_app.errors import Conflict, NotAllowed, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     Activity,
@@ -175,6 +175,46 @@ def test_going_back_and_cancelling_need_a_reason(plan, source, target):
     assert audit.status is target
     assert record.reason == "The client postponed it."
     assert audit.cancel_reason == ("The client postponed it." if target is S.CANCELLED else "")
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        (S.CANCELLED, "The client\x00 postponed it."),
+        (S.CANCELLED, "Withdrawn\x1b[0m"),
+        (S.CANCELLED, "\ufffe"),
+        (S.CANCELLED, "x" * 4001),
+        (S.PLANNED, "Dates moved\x00"),
+        (S.FIELDWORK, "\x00"),  # a move that needs no reason still records the one it is given
+    ],
+    ids=["nul", "escape", "non-character", "too long", "nul going back", "nul going forward"],
+)
+def test_a_reason_is_cleaned_like_every_user_text_and_a_bad_one_changes_nothing(plan, target, reason):
+    """A transition's reason went to the database uncleaned: NUL was a 500 on PostgreSQL."""
+    audit = plan.ready(plan.audit(), S.PREPARATION)
+    with pytest.raises(ValidationFailed) as refused:
+        lifecycle.transition(audit, target, actor=audit.lead_auditor, reason=reason)
+    assert list(refused.value.errors) == ["reason"]
+    db.session.flush()  # nothing reached the database, so nothing fails there either
+    assert audit.status is S.PREPARATION
+    assert audit.transitions == []
+    assert audit.cancel_reason == ""
+
+
+def test_a_reason_keeps_pasted_line_separators_as_new_lines(plan):
+    audit = plan.ready(plan.audit(), S.PREPARATION)
+    record = lifecycle.transition(
+        audit, S.CANCELLED, actor=audit.lead_auditor, reason="The client postponed it.\u2028New dates in May.\r\n"
+    )
+    db.session.flush()
+    assert record.reason == audit.cancel_reason == "The client postponed it.\nNew dates in May."
+
+
+def test_a_bad_reason_for_a_move_the_actor_may_not_make_is_refused_as_not_allowed(plan):
+    audit = plan.ready(plan.audit(), S.PREPARATION)
+    viewer = plan.user(Role.VIEWER)
+    with pytest.raises(NotAllowed):
+        lifecycle.transition(audit, S.CANCELLED, actor=viewer, reason="\x00")
 
 
 def test_forward_moves_need_no_reason_and_cancel_keeps_its_reason(plan):

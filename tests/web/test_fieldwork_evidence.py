@@ -63,10 +63,15 @@ def post_entry(client: FlaskClient, url: str, *files: tuple[str, bytes], **field
     return client.post(url, data=data, content_type="multipart/form-data")
 
 
-def raw_multipart(url_client: FlaskClient, url: str, field: str, name: str, content: bytes, **fields: str):
-    """Send a file name exactly as given (the test client would drop backslashes while quoting it)."""
+def raw_multipart(
+    url_client: FlaskClient, url: str, field: str, name: str, content: bytes, *, escape: bool = True, **fields: str
+):
+    """Send a file name exactly as given: escaped as an HTTP quoted-string, or (escape=False) as browsers send it.
+
+    Browsers escape neither backslashes nor quotes with a backslash (the HTML standard percent-encodes the quote).
+    """
     boundary = "fieldwork-test-boundary"
-    quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+    quoted = name.replace("\\", "\\\\").replace('"', '\\"') if escape else name.replace('"', "%22")
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
     ]
@@ -217,10 +222,18 @@ ATTACKS = [
     ("setup.exe", EXE, "Files of type .exe are not accepted."),
     ("page.html", b"<html><script>alert(1)</script></html>", "Files of type .html are not accepted."),
     ("rep\x07ort.pdf", PDF, "The file name contains control characters."),
+    ("rep\x00ort.pdf", PDF, "The file name contains control characters."),
+    ("invoice\u202efdp.pdf", PDF, "invisible text-direction controls (U+202E)"),
+    ("\u2066report\u2069.pdf", PDF, "invisible text-direction controls (U+2066, U+2069)"),
+    ("left\u200eright\u200f\u202a\u202b\u202c\u202d.pdf", PDF, "(U+200E, U+200F, U+202A, U+202B, U+202C, U+202D)"),
+    ("\u2067x\u2068.pdf", PDF, "invisible text-direction controls (U+2067, U+2068)"),
+    ("report\ufffe.pdf", PDF, "characters that are not text (U+FFFE)"),
+    ("report\uffff\ufdd0\ufdef.pdf", PDF, "characters that are not text (U+FFFF, U+FDD0, U+FDEF)"),
+    ("two\u2028lines.pdf", PDF, "The file name contains a line break"),
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), ATTACKS, ids=[a[2][:24] for a in ATTACKS])
+@pytest.mark.parametrize(("name", "content", "message"), ATTACKS, ids=[ascii(a[0]) for a in ATTACKS])
 def test_upload_attacks_are_refused_with_a_message_and_nothing_is_stored(
     client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, name, content, message
 ) -> None:
@@ -242,6 +255,67 @@ def test_upload_attacks_are_refused_with_a_message_and_nothing_is_stored(
     errors = field_errors(response.get_data(as_text=True), f"file-{good.evidence_id}")
     assert any(message in m for m in errors), errors
     assert (count(app, EvidenceFile), stored(app)) == (1, before)
+
+
+@pytest.mark.parametrize("name", ["..\\x.pdf", "C:\\fakepath\\minutes.pdf", "minutes\\2026.pdf", 'a\\"b.pdf'])
+def test_a_backslash_sent_as_browsers_send_it_reaches_the_check_and_is_refused(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, name: str
+) -> None:
+    """Werkzeug would unescape `minutes\\2026.pdf` to "minutes2026.pdf"; the check sees the name as sent."""
+    login(web_fw.auditor_id)
+    response = raw_multipart(client, evidence_url(web_fw), "files", name, PDF, escape=False, **ENTRY)
+    assert response.status_code == 400
+    (message,) = field_errors(response.get_data(as_text=True), "files")
+    assert "contains a path" in message
+    assert "\\" in message  # the name is shown as sent, backslashes included
+    assert (count(app, Evidence), count(app, EvidenceFile), stored(app)) == (0, 0, [])
+
+    post_entry(client, evidence_url(web_fw), ("good.pdf", PDF))
+    (good,) = file_rows(app)
+    url = f"/audits/{web_fw.audit_id}/evidence/{good.evidence_id}/files"
+    response = raw_multipart(client, url, "file", name, PDF, escape=False)
+    assert response.status_code == 400
+    assert "contains a path" in field_errors(response.get_data(as_text=True), f"file-{good.evidence_id}")[0]
+    assert count(app, EvidenceFile) == 1
+
+
+def test_a_plain_name_with_quotes_and_accents_is_kept_as_sent(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
+) -> None:
+    login(web_fw.auditor_id)
+    name = 'Re\u0301sume\u0301 "final".pdf'  # decomposed accents are stored composed (NFC)
+    assert raw_multipart(client, evidence_url(web_fw), "files", name, PDF, escape=False, **ENTRY).status_code == 302
+    assert [row.name for row in file_rows(app)] == ['Résumé "final".pdf']
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("source", "Change\x00log"),
+        ("description", "Seen on\x00screen"),
+        ("source", "Change\u2028log"),
+        ("description", "\ufdd0"),
+    ],
+)
+def test_nul_and_other_non_text_in_an_entry_is_refused_next_to_the_field(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, field, value
+) -> None:
+    """A 400 with the field's message on both databases (PostgreSQL cannot store NUL: never a 500)."""
+    login(web_fw.auditor_id)
+    response = post_entry(client, evidence_url(web_fw), ("a.pdf", PDF), **{field: value})
+    assert response.status_code == 400
+    assert field_errors(response.get_data(as_text=True), field)
+    assert (count(app, Evidence), count(app, EvidenceFile), stored(app)) == (0, 0, [])
+
+
+def test_downloads_are_not_stored_by_any_cache(client: FlaskClient, app: Flask, web_fw: World, login) -> None:
+    login(web_fw.auditor_id)
+    post_entry(client, evidence_url(web_fw), ("board-minutes.pdf", PDF))
+    (row,) = file_rows(app)
+    response = client.get(f"/audits/{web_fw.audit_id}/evidence/files/{row.id}")
+    response.close()
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"  # send_file alone says "no-cache"
 
 
 @pytest.mark.parametrize("config_overrides", [{"EVIDENCE_MAX_BYTES": 1000}])

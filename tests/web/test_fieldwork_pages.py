@@ -205,6 +205,54 @@ def test_a_result_that_needs_a_reason_is_refused_without_one(
     assert (stored[0], stored[2], stored[3]) == (ResponseResult(result), "No AI policy system in scope.", 2)
 
 
+@pytest.mark.parametrize("result", ["conforming", "nonconformity", "observation", "ofi", "not_assessed"])
+def test_a_reason_with_a_result_that_takes_none_is_refused_next_to_the_field(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, result: str
+) -> None:
+    """Never dropped without a word: the API refuses the same (tests/api/test_api_fieldwork.py)."""
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['A.2.2']}/save"
+    response = client.post(url, data=form(result, version="1", notes="Kept notes", reason="Left over from N/A"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    label = ResponseResult(result).label
+    assert field_errors(page, "reason") == [
+        f"A result of “{label}” takes no reason: only “Not applicable” and “Not audited” do. "
+        "Clear the reason, or put the text in the notes."
+    ]
+    assert "Left over from N/A" in page  # what was typed is kept
+    assert "Kept notes" in page
+    assert load(app, web_fw.responses["A.2.2"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+    assert client.post(url, data=form(result, version="1", notes="Kept notes", reason=" ")).status_code == 302
+    assert load(app, web_fw.responses["A.2.2"]) == (ResponseResult(result), "Kept notes", "", 2)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("notes", "before\x00after"), ("reason", "No\x00AI"), ("notes", "bell\x07"), ("reason", "\ufffe")],
+)
+def test_nul_and_control_characters_in_a_result_are_refused_next_to_the_field(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, field, value
+) -> None:
+    """A 400 with the field's message on both databases (PostgreSQL cannot store NUL: never a 500)."""
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}/save"
+    response = client.post(url, data=form("not_applicable", version="1", **{"reason": "Out of scope", field: value}))
+    assert response.status_code == 400
+    assert field_errors(response.get_data(as_text=True), field)[0].startswith("Remove the ")
+    assert load(app, web_fw.responses["4.1"]) == (ResponseResult.NOT_ASSESSED, "", "", 1)
+
+
+def test_a_pasted_line_separator_in_the_notes_is_kept_as_a_new_line(
+    client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
+) -> None:
+    login(web_fw.auditor_id)
+    url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.1']}/save"
+    notes = "Policy seen.\u2028Signed by the board.\u2029Next review 2027.\x85Done."
+    assert client.post(url, data=form("conforming", version="1", notes=notes)).status_code == 302
+    assert load(app, web_fw.responses["4.1"])[1] == "Policy seen.\nSigned by the board.\nNext review 2027.\nDone."
+
+
 def test_malformed_input_is_a_400_and_changes_nothing(
     client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import send_file
 
 from audit_app import create_app
 from audit_app.errors import ValidationFailed
@@ -47,6 +48,7 @@ def test_headers_on_anonymous_responses(client, path, status):
     response.close()  # static files are streamed; headers stay readable
     assert response.status_code == status
     assert_security_headers(response)
+    assert (response.headers.get("Cache-Control") == "no-store") is not path.startswith("/static/")
 
 
 @pytest.mark.parametrize(("path", "status"), [("/", 200), ("/organisation/", 200), ("/admin/users", 403)])
@@ -62,6 +64,44 @@ def test_headers_on_api_responses(client, make_user, token_for):
     response = client.get("/api/v1/me", headers=token_for(make_user(Role.VIEWER)))
     assert response.status_code == 200
     assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_no_store_replaces_whatever_caching_a_view_asked_for(database_url, tmp_path, app, make_user):
+    """Every response but static files is no-store, downloads included (send_file sets "no-cache" of its own).
+
+    The evidence download tests check the real downloads (tests/web/test_fieldwork_evidence.py and
+    tests/api/test_api_evidence.py).
+    """
+    user_id = make_user(Role.AUDITOR)  # in the shared test database, emptied after the test
+    fresh = create_app(_base_config(database_url, tmp_path / "fresh-instance"))
+    file = tmp_path / "report.txt"
+    file.write_text("audit data")
+
+    @fresh.route("/test-download")
+    def download():
+        return send_file(file, as_attachment=True, max_age=3600)
+
+    @fresh.route("/test-cached")
+    def cached():
+        return "audit data", 200, {"Cache-Control": "public, max-age=600"}
+
+    try:
+        client = fresh.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{user_id}:1"
+            session["_fresh"] = True
+        for path in ("/test-download", "/test-cached"):
+            response = client.get(path)
+            response.close()
+            assert response.status_code == 200, path
+            assert response.headers["Cache-Control"] == "no-store", path
+        static = client.get("/static/css/app.css")
+        static.close()
+        assert static.headers.get("Cache-Control") != "no-store"
+    finally:
+        with fresh.app_context():
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize("signed_in", [False, True])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +29,7 @@ from audit_app.models import (
 )
 from audit_app.services import access, activity, storage
 from audit_app.services.access import Need
-from audit_app.services.text import clean
+from audit_app.services.text import BIDI_CONTROLS, CONTROLS, NOT_TEXT, SEPARATORS, clean, code_points
 
 #: Extension -> (MIME type, how the content is recognised).
 KNOWN_TYPES: dict[str, tuple[str, str]] = {
@@ -69,17 +71,56 @@ def files() -> storage.Storage:
     return storage.area("evidence")
 
 
+#: The quoted `filename` parameter of a multipart part's Content-Disposition header, as the client wrote it.
+_QUOTED_FILENAME = re.compile(r'(?:^|;)\s*filename\s*=\s*"((?:[^"\\]|\\.)*)"', re.IGNORECASE)
+_EXTENDED_FILENAME = re.compile(r"(?:^|;)\s*filename\*\s*=", re.IGNORECASE)
+
+
+def name_as_sent(parsed: str | None, content_disposition: str | None) -> str:
+    """The name of an uploaded file as the client sent it, backslashes included.
+
+    Werkzeug reads the `filename` parameter as an HTTP quoted-string, where a backslash escapes the next character,
+    so a browser's `filename="..\\x.pdf"` reaches `FileStorage.filename` as "..x.pdf" and `C:\\a\\b.pdf` as
+    "C:ab.pdf". Browsers do not escape backslashes there (the HTML standard percent-encodes only the quote, CR and
+    LF), so the backslashes were the user's and vanished before our check could see them. When the raw parameter
+    in the part's header holds a backslash, this returns it as written, for `check_upload` to refuse as a path.
+    """
+    if not content_disposition or "\\" not in content_disposition or _EXTENDED_FILENAME.search(content_disposition):
+        return parsed or ""  # nothing was unescaped, or the RFC 5987 form (percent-encoded) was used
+    match = _QUOTED_FILENAME.search(content_disposition)
+    if match is None or "\\" not in match.group(1):
+        return parsed or ""
+    return match.group(1).replace("%22", '"')
+
+
 def _safe_name(name: str) -> str:
-    raw = name or ""
+    """The display name of an upload (NFC), or the refusal: no path, no control, direction or non-text character.
+
+    Names are refused rather than silently changed: a name with a right-to-left override (U+202E) reads
+    differently from what it is ("invoice", U+202E, "fdp.exe" shows as "invoiceexe.pdf"), and the user should rename
+    the file knowingly.
+    """
+    raw = unicodedata.normalize("NFC", name or "")
     if not raw.strip():
         raise UploadRefused("The file has no name.")
     if any(sep in raw for sep in ("/", "\\")) or raw.strip() in (".", "..") or ".." in raw.split("."):
         raise UploadRefused(f"The file name {raw!r} contains a path; upload the file under a plain name.")
-    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if CONTROLS.search(raw) or "\t" in raw:
         raise UploadRefused("The file name contains control characters.")
-    if len(raw) > 200:
+    if SEPARATORS.search(raw) or "\n" in raw:
+        raise UploadRefused("The file name contains a line break; rename the file to a single line.")
+    if found := BIDI_CONTROLS.findall(raw):
+        raise UploadRefused(
+            f"The file name contains invisible text-direction controls ({code_points(''.join(found))}) that make it "
+            "read differently from what it is; rename the file without them."
+        )
+    if found := NOT_TEXT.findall(raw):
+        raise UploadRefused(
+            f"The file name contains characters that are not text ({code_points(''.join(found))}); rename the file."
+        )
+    if len(raw.strip()) > 200:
         raise UploadRefused("The file name is longer than 200 characters.")
-    return raw.strip()
+    return clean(raw, field="file", max_length=200)  # like every text: nothing above is left for it to refuse
 
 
 def _matches(kind: str, data: bytes, ext: str) -> bool:
@@ -184,15 +225,30 @@ def add_file(evidence: Evidence, name: str, content: bytes, *, actor: User) -> E
     return stored
 
 
-def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: User) -> EvidenceFile:
-    version = (
-        db.session.scalar(
-            sa.select(sa.func.max(EvidenceFile.version)).where(
-                EvidenceFile.evidence_id == evidence.id, EvidenceFile.name == display
-            )
+def _next_version(evidence: Evidence, name: str) -> int:
+    """The next version of `name` on the entry, read while holding the entry's lock ("max + 1" without a race).
+
+    Parallel uploads of one name to one entry would all read the same highest version. A no-op UPDATE of the
+    entry's row first takes its row lock on PostgreSQL and the database's write lock on SQLite, so the next
+    upload reads the highest version only once this one has committed or rolled back: versions 1, 2, 3, …
+    """
+    db.session.execute(
+        sa.update(Evidence)
+        .where(Evidence.id == evidence.id)
+        .values(id=Evidence.id)
+        .execution_options(synchronize_session=False)
+    )
+    highest = db.session.scalar(
+        sa.select(sa.func.max(EvidenceFile.version)).where(
+            EvidenceFile.evidence_id == evidence.id, EvidenceFile.name == name
         )
-        or 0
-    ) + 1
+    )
+    return (highest or 0) + 1
+
+
+def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: User) -> EvidenceFile:
+    """Write the file and its record; a transaction that does not commit takes the file with it (storage)."""
+    version = _next_version(evidence, display)
     stored_name = files().put(content)
     record = EvidenceFile(
         evidence_id=evidence.id,

@@ -25,6 +25,11 @@ from audit_app.services.access import Need
 from audit_app.services.text import clean
 
 FILTERS = ("all", "not_assessed", "nonconformities", "mine")
+#: The refusal of a reason sent with a result that takes none (the web form and the API say the same).
+REASON_NOT_TAKEN = (
+    "A result of “{result}” takes no reason: only “Not applicable” and “Not audited” do. "
+    "Clear the reason, or put the text in the notes."
+)
 
 
 class EditConflict(Conflict):
@@ -97,9 +102,11 @@ def save_response(response: ChecklistResponse, data: ResponseData, *, actor: Use
     reason = clean(data.reason, field="reason", max_length=4000, multiline=True)
     if data.result.needs_reason and not reason:
         raise ValidationFailed("Give a reason.", {"reason": [f"Say why the item is {data.result.label.lower()}."]})
+    if reason and not data.result.needs_reason:
+        # Never dropped without a word: a reason belongs to "not applicable" and "not audited" only.
+        raise ValidationFailed.on("reason", REASON_NOT_TAKEN.format(result=data.result.label))
     before = {"result": response.result.value, "notes": response.notes, "reason": response.reason}
-    response.result, response.notes = data.result, notes
-    response.reason = reason if data.result.needs_reason else ""
+    response.result, response.notes, response.reason = data.result, notes, reason
     response.updated_by_id, response.updated_at = actor.id, utcnow()
     after = {"result": response.result.value, "notes": response.notes, "reason": response.reason}
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}

@@ -171,8 +171,9 @@ def save_response(audit_id: int, response_id: int) -> Page:
 
 
 def _read(upload: FileStorage) -> tuple[str, bytes]:
-    """The file's name and at most one byte more than the limit (enough to tell it is too large)."""
-    return upload.filename or "", upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
+    """The file's name as sent and at most one byte more than the limit (enough to tell it is too large)."""
+    name = evidence.name_as_sent(upload.filename, upload.headers.get("Content-Disposition"))
+    return name, upload.read(current_app.config["EVIDENCE_MAX_BYTES"] + 1)
 
 
 def _show_entry_errors(form: FlaskForm, exc: ValidationFailed) -> None:
