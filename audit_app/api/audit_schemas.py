@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from audit_app.api.paging import PageQuerySchema
 from audit_app.api.schema_parts import (
     TEXT,
     ChecklistItemRefSchema,
     ChecklistVersionRefSchema,
+    Id,
     NamedRefSchema,
     OrgUnitRefSchema,
     ProgrammeRefSchema,
@@ -24,7 +26,7 @@ class AuditDetailsSchema(Schema):
     audit_type = enum_field(AuditType, required=True)
     start_date = fields.Date(required=True)
     end_date = fields.Date(required=True)
-    lead_auditor_id = fields.Int(
+    lead_auditor_id = Id(
         load_default=None, metadata={"description": "Defaults to the caller when left out on creation."}
     )
     objectives = fields.Str(load_default="", validate=TEXT)
@@ -39,7 +41,7 @@ class AuditDetailsSchema(Schema):
 
 
 class AuditCreateSchema(AuditDetailsSchema):
-    programme_id = fields.Int(required=True)
+    programme_id = Id(required=True)
 
 
 class AuditUpdateSchema(AuditDetailsSchema):
@@ -47,12 +49,14 @@ class AuditUpdateSchema(AuditDetailsSchema):
         partial = True
 
 
-class AuditQuerySchema(Schema):
-    programme_id = fields.Int(load_default=None)
+class AuditQuerySchema(PageQuerySchema):
+    """Filters of the audits list, with the paging parameters."""
+
+    programme_id = Id(load_default=None)
     status = enum_field(AuditStatus, load_default=None)
     audit_type = enum_field(AuditType, load_default=None)
-    lead_auditor_id = fields.Int(load_default=None)
-    unit_id = fields.Int(load_default=None, metadata={"description": "Org unit in the audit's scope."})
+    lead_auditor_id = Id(load_default=None)
+    unit_id = Id(load_default=None, metadata={"description": "Org unit in the audit's scope."})
 
 
 class AuditSummarySchema(Schema):
@@ -98,12 +102,12 @@ class AuditSchema(AuditSummarySchema):
 
 
 class ScopeSchema(Schema):
-    unit_ids = fields.List(fields.Int(), required=True, metadata={"description": "Org units in scope."})
-    system_ids = fields.List(fields.Int(), required=True, metadata={"description": "AI systems in scope."})
+    unit_ids = id_list("Org units in scope.", required=True)
+    system_ids = id_list("AI systems in scope.", required=True)
 
 
 class CriteriaSchema(Schema):
-    version_ids = fields.List(fields.Int(), required=True, metadata={"description": "Checklist versions to pin."})
+    version_ids = id_list("Checklist versions to pin.", required=True)
     item_ids = id_list("Clauses and controls in scope, by id.")
     item_refs = fields.List(
         fields.Str(validate=validate.Length(min=1, max=40)),

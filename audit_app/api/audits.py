@@ -22,6 +22,7 @@ from audit_app.api.audit_schemas import (
     TransitionSchema,
 )
 from audit_app.api.common import saved
+from audit_app.api.paging import PAGE_HEADERS, Paged, page_request, paged
 from audit_app.authz import PLANNERS, get_actor, require_role
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
@@ -37,10 +38,14 @@ blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: deta
 @blp.route("/audits")
 @require_role()
 @blp.arguments(AuditQuerySchema, location="query")
-@blp.response(200, AuditSummarySchema(many=True))
-def list_audits(query: dict[str, Any]) -> list[Audit]:
-    """List the audits the caller may see (auditees: only their own), newest first, narrowed by the filters."""
-    return audits.list_audits(get_actor(), audits.AuditFilters(**query))
+@blp.response(200, AuditSummarySchema(many=True), headers=PAGE_HEADERS)
+def list_audits(query: dict[str, Any]) -> Paged[Audit]:
+    """List the audits the caller may see (auditees: only their own), newest first, narrowed by the filters.
+
+    Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
+    """
+    page = page_request(query)
+    return paged(audits.audits_page(get_actor(), audits.AuditFilters(**query), page))
 
 
 @blp.route("/audits", methods=["POST"])

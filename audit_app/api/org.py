@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from audit_app.api.common import saved
+from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
 from audit_app.api.schemas import (
     AISystemSchema,
     AISystemUpdateSchema,
@@ -40,10 +41,14 @@ def put_organisation(data: dict[str, Any]) -> Organisation:
 
 @blp.route("/org-units")
 @require_role()
-@blp.response(200, OrgUnitSchema(many=True))
-def list_units() -> list[OrgUnit]:
-    """List org units (departments, processes, sites)."""
-    return org.list_units()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, OrgUnitSchema(many=True), headers=PAGE_HEADERS)
+def list_units(query: dict[str, Any]) -> Paged[OrgUnit]:
+    """List org units (departments, processes, sites) by kind and name.
+
+    Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
+    """
+    return paged(org.units_page(page_request(query)))
 
 
 @blp.route("/org-units", methods=["POST"])
@@ -82,10 +87,14 @@ def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
 
 @blp.route("/ai-systems")
 @require_role()
-@blp.response(200, AISystemSchema(many=True))
-def list_systems() -> list[AISystem]:
-    """List the AI-system inventory."""
-    return org.list_systems()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, AISystemSchema(many=True), headers=PAGE_HEADERS)
+def list_systems(query: dict[str, Any]) -> Paged[AISystem]:
+    """List the AI-system inventory by name.
+
+    Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
+    """
+    return paged(org.systems_page(page_request(query)))
 
 
 @blp.route("/ai-systems", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, enum_field
+from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, Id, enum_field
 from audit_app.models import AuditStatus, ProgrammeStatus
 
 
@@ -34,7 +34,7 @@ class ProgrammeSchema(Schema):
     title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
-    checklist_version_id = fields.Int(
+    checklist_version_id = Id(
         required=True, metadata={"description": "The checklist version the coverage matrix is measured against."}
     )
     checklist_version = fields.Nested(ChecklistVersionRefSchema, dump_only=True)
@@ -85,8 +85,23 @@ class CoverageRowSchema(Schema):
 
 
 class ScopeCoverageSchema(Schema):
-    uncovered = fields.Int()
-    rows = fields.List(fields.Nested(CoverageRowSchema))
+    total = fields.Int(metadata={"description": "How many rows there are (in-scope AI systems or active org units)."})
+    uncovered = fields.Int(metadata={"description": "Of those, how many no planned audit covers."})
+    rows = fields.List(
+        fields.Nested(CoverageRowSchema),
+        metadata={"description": "Each system or unit with the audits covering it; only when asked for with `expand`."},
+    )
+
+
+class CoverageQuerySchema(Schema):
+    expand = fields.List(
+        fields.Str(validate=validate.OneOf(["systems", "units"])),
+        load_default=list,
+        metadata={
+            "description": "Rows to add to the counts of AI systems and org units: `expand=systems`, "
+            "`expand=units`, or both (repeat the parameter)."
+        },
+    )
 
 
 class ProgrammeCoverageSchema(Schema):
@@ -94,5 +109,5 @@ class ProgrammeCoverageSchema(Schema):
     uncovered = fields.Int(metadata={"description": "Of those, how many no planned audit covers."})
     audits = fields.List(fields.Nested(CoverageAuditSchema), metadata={"description": "Audits not cancelled."})
     rows = fields.List(fields.Nested(CoverageRowSchema))
-    systems = fields.Nested(ScopeCoverageSchema, metadata={"description": "In-scope AI systems."})
-    units = fields.Nested(ScopeCoverageSchema, metadata={"description": "Active org units."})
+    systems = fields.Nested(ScopeCoverageSchema, metadata={"description": "In-scope AI systems (rows with expand)."})
+    units = fields.Nested(ScopeCoverageSchema, metadata={"description": "Active org units (rows with expand)."})

@@ -8,7 +8,13 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from audit_app.api.common import saved
-from audit_app.api.programme_schemas import ProgrammeCoverageSchema, ProgrammeSchema, ProgrammeUpdateSchema
+from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
+from audit_app.api.programme_schemas import (
+    CoverageQuerySchema,
+    ProgrammeCoverageSchema,
+    ProgrammeSchema,
+    ProgrammeUpdateSchema,
+)
 from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
 from audit_app.models import AuditProgramme
 from audit_app.services.planning import coverage, programmes
@@ -20,10 +26,14 @@ blp = Blueprint(
 
 @blp.route("/programmes")
 @require_role(*STAFF)
-@blp.response(200, ProgrammeSchema(many=True))
-def list_programmes() -> list[AuditProgramme]:
-    """List audit programmes, newest period first."""
-    return programmes.list_programmes()
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, ProgrammeSchema(many=True), headers=PAGE_HEADERS)
+def list_programmes(query: dict[str, Any]) -> Paged[AuditProgramme]:
+    """List audit programmes, newest period first.
+
+    Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
+    """
+    return paged(programmes.programmes_page(page_request(query)))
 
 
 @blp.route("/programmes", methods=["POST"])
@@ -75,20 +85,27 @@ def _rows(matrix: coverage.Coverage) -> list[dict[str, Any]]:
 
 @blp.route("/programmes/<int:programme_id>/coverage")
 @require_role(*STAFF)
+@blp.arguments(CoverageQuerySchema, location="query")
 @blp.response(200, ProgrammeCoverageSchema)
-def get_coverage(programme_id: int) -> dict[str, Any]:
-    """Clauses and controls, in-scope AI systems and active org units against the programme's audits.
+def get_coverage(query: dict[str, Any], programme_id: int) -> dict[str, Any]:
+    """Clauses and controls against the programme's audits, with counts of the AI systems and org units covered.
 
-    Cancelled audits do not count. Each clause row carries a suggested priority with its reasons.
+    Cancelled audits do not count. Each clause row carries a suggested priority with its reasons. The rows of
+    in-scope AI systems and active org units come with `expand=systems` and `expand=units`.
     """
     programme = programmes.get_programme(programme_id)
-    clauses = coverage.programme_coverage(programme)
-    systems, units = coverage.scope_coverage(programme)
+    columns = coverage.audit_columns(programme)
+    clauses = coverage.programme_coverage(programme, columns=columns)
+    counts = dict(zip(("systems", "units"), coverage.scope_counts(programme), strict=True))
+    scope: dict[str, Any] = {name: {"total": c.total, "uncovered": c.uncovered} for name, c in counts.items()}
+    if query["expand"]:
+        expanded = dict(zip(("systems", "units"), coverage.scope_coverage(programme, columns=columns), strict=True))
+        for name in query["expand"]:
+            scope[name]["rows"] = _rows(expanded[name])
     return {
         "total": len(clauses.rows),
         "uncovered": clauses.uncovered,
         "audits": list(clauses.audits),
         "rows": _rows(clauses),
-        "systems": {"uncovered": systems.uncovered, "rows": _rows(systems)},
-        "units": {"uncovered": units.uncovered, "rows": _rows(units)},
+        **scope,
     }

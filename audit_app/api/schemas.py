@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import OrgUnitRefSchema, enum_field
+from audit_app.api.schema_parts import Id, OrgUnitRefSchema, enum_field
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
 
 
@@ -26,7 +26,7 @@ class UserCreateSchema(Schema):
     email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     role = enum_field(Role, required=True)
-    org_unit_id = fields.Int(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
     password = fields.Str(
         required=True,
         load_only=True,
@@ -38,7 +38,7 @@ class UserCreateSchema(Schema):
 class UserUpdateSchema(Schema):
     name = fields.Str(validate=validate.Length(min=1, max=120))
     role = enum_field(Role)
-    org_unit_id = fields.Int(allow_none=True)
+    org_unit_id = Id(allow_none=True)
     active = fields.Bool()
 
 
@@ -53,7 +53,7 @@ class OrgUnitSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     kind = enum_field(UnitKind, required=True)
     description = fields.Str(load_default="", validate=validate.Length(max=4000))
-    parent_id = fields.Int(load_default=None, allow_none=True)
+    parent_id = Id(load_default=None, allow_none=True)
     active = fields.Bool(load_default=True)
 
 
@@ -69,7 +69,7 @@ class AISystemSchema(Schema):
         AIRole, required=True, metadata={"description": "The organisation's role towards the system (4.1)."}
     )
     risk_level = enum_field(RiskLevel, required=True)
-    owner_unit_id = fields.Int(required=True)
+    owner_unit_id = Id(required=True)
     owner_unit = fields.Nested(OrgUnitRefSchema, dump_only=True)
     lifecycle_stage = enum_field(LifecycleStage, required=True)
     in_scope = fields.Bool(load_default=True)

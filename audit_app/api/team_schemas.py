@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import NamedRefSchema, OrgUnitRefSchema, enum_field
+from audit_app.api.schema_parts import Id, NamedRefSchema, OrgUnitRefSchema, enum_field
 from audit_app.models import TeamRole
 
 
@@ -32,7 +32,7 @@ class AuditeeSchema(Schema):
 
 
 class TeamMemberCreateSchema(Schema):
-    user_id = fields.Int(required=True)
+    user_id = Id(required=True)
     role = enum_field(TeamRole, required=True)
     exception = fields.Str(
         load_default="",
@@ -42,10 +42,10 @@ class TeamMemberCreateSchema(Schema):
 
 
 class AuditeeCreateSchema(Schema):
-    user_id = fields.Int(load_default=None, allow_none=True, metadata={"description": "An auditee account."})
+    user_id = Id(load_default=None, allow_none=True, metadata={"description": "An auditee account."})
     name = fields.Str(load_default="", validate=validate.Length(max=120), metadata={"description": "Without account."})
     position = fields.Str(load_default="", validate=validate.Length(max=120))
-    org_unit_id = fields.Int(load_default=None, allow_none=True)
+    org_unit_id = Id(load_default=None, allow_none=True)
 
 
 class TeamSchema(Schema):

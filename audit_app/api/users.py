@@ -6,24 +6,29 @@ from typing import Any
 
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from audit_app.api.common import saved
+from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
 from audit_app.api.schemas import UserCreateSchema, UserSchema, UserUpdateSchema
 from audit_app.authz import ADMIN_ONLY, get_actor, require_role
-from audit_app.extensions import db
 from audit_app.models import User
 from audit_app.services import accounts
+from audit_app.services.paging import paginate, shown_with
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="User accounts (admin)")
 
 
 @blp.route("")
 @require_role(*ADMIN_ONLY)
-@blp.response(200, UserSchema(many=True))
-def list_users() -> list[User]:
-    """List every account, active or not."""
-    return list(db.session.scalars(select(User).options(selectinload(User.org_unit)).order_by(User.email)))
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, UserSchema(many=True), headers=PAGE_HEADERS)
+def list_users(query: dict[str, Any]) -> Paged[User]:
+    """List every account, active or not, by e-mail address.
+
+    Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
+    """
+    stmt = select(User).options(*shown_with(User.org_unit)).order_by(User.email, User.id)
+    return paged(paginate(stmt, page_request(query)))
 
 
 @blp.route("", methods=["POST"])

@@ -11,6 +11,8 @@ from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AIRole, AISystem, LifecycleStage, Organisation, OrgUnit, RiskLevel, UnitKind, User
 from audit_app.services import activity
+from audit_app.services.access import MAX_ID
+from audit_app.services.paging import Page, PageRequest, paginate, shown_with
 from audit_app.services.text import clean
 
 
@@ -42,14 +44,46 @@ class UnitData:
 
 
 def list_units(*, include_inactive: bool = True) -> list[OrgUnit]:
+    """Every org unit (for choices); lists of units are paged with `units_page`."""
     stmt = sa.select(OrgUnit).options(selectinload(OrgUnit.parent)).order_by(OrgUnit.kind, OrgUnit.name)
     if not include_inactive:
         stmt = stmt.where(OrgUnit.active.is_(True))
     return list(db.session.scalars(stmt))
 
 
+@dataclass(frozen=True)
+class UnitOption:
+    """What a choice of org unit shows: id, name and kind (no relationships)."""
+
+    id: int
+    name: str
+    kind: UnitKind
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.kind.label.lower()})"
+
+
+def unit_options(*, include_inactive: bool = True) -> list[UnitOption]:
+    """Every org unit as a choice, by kind and name, in one narrow query (forms and filters offer them all)."""
+    stmt = sa.select(OrgUnit.id, OrgUnit.name, OrgUnit.kind).order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id)
+    if not include_inactive:
+        stmt = stmt.where(OrgUnit.active.is_(True))
+    return [UnitOption(*row) for row in db.session.execute(stmt)]
+
+
+def units_page(request: PageRequest, *, clamp: bool = False) -> Page[OrgUnit]:
+    """One page of the org units by kind and name, each with its parent (one statement besides the count)."""
+    stmt = sa.select(OrgUnit).options(*shown_with(OrgUnit.parent)).order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id)
+    return paginate(stmt, request, clamp=clamp)
+
+
+def unit_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count(OrgUnit.id))) or 0
+
+
 def get_unit(unit_id: int) -> OrgUnit:
-    unit = db.session.get(OrgUnit, unit_id)
+    unit = db.session.get(OrgUnit, unit_id) if 0 < unit_id <= MAX_ID else None
     if unit is None:
         raise NotFound(f"Org unit {unit_id} does not exist.")
     return unit
@@ -98,13 +132,20 @@ class SystemData:
 
 
 def list_systems() -> list[AISystem]:
+    """The whole inventory (for choices); lists of systems are paged with `systems_page`."""
     return list(
         db.session.scalars(sa.select(AISystem).options(selectinload(AISystem.owner_unit)).order_by(AISystem.name))
     )
 
 
+def systems_page(request: PageRequest, *, clamp: bool = False) -> Page[AISystem]:
+    """One page of the inventory by name, each system with its owner unit."""
+    stmt = sa.select(AISystem).options(*shown_with(AISystem.owner_unit)).order_by(AISystem.name, AISystem.id)
+    return paginate(stmt, request, clamp=clamp)
+
+
 def get_system(system_id: int) -> AISystem:
-    system = db.session.get(AISystem, system_id)
+    system = db.session.get(AISystem, system_id) if 0 < system_id <= MAX_ID else None
     if system is None:
         raise NotFound(f"AI system {system_id} does not exist.")
     return system

@@ -216,7 +216,11 @@ def test_coverage_counts_distinct_items_of_audits_that_are_not_cancelled(
         )
         db.session.commit()
 
-    response = client.get(f"/api/v1/programmes/{programme_id}/coverage", headers=lead_headers)
+    response = client.get(
+        f"/api/v1/programmes/{programme_id}/coverage",
+        headers=lead_headers,
+        query_string={"expand": ["systems", "units"]},  # the rows of systems and units come on demand
+    )
 
     assert response.status_code == 200
     cov = response.get_json()

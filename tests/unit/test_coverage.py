@@ -264,3 +264,15 @@ def test_scope_coverage_counts_systems_and_units(plan, inventory):
     }
     assert units.uncovered == 1
     assert [c.id for c in units.audits] == [first.id, second.id]
+
+
+def test_a_reason_names_a_few_systems_and_counts_the_rest():
+    names = tuple(f"System {n}" for n in range(40))
+    ctx = RiskContext(high_risk_systems=names, changing_systems=names[:4])
+    assert suggest("6.1.4", ctx).reasons == (
+        "40 high-risk AI system(s) in scope: System 0, System 1, System 2 and 37 more",
+    )
+    assert suggest("6.3", ctx).reasons == ("AI systems changing: System 0, System 1, System 2 and 1 more",)
+    assert suggest("8.2", RiskContext(high_risk_systems=names[:3])).reasons == (
+        "3 high-risk AI system(s) in scope: System 0, System 1, System 2",
+    )

@@ -224,3 +224,67 @@ def test_detail_page_queries_do_not_grow_with_audits(client, app, plan, make_uni
         assert client.get(f"/programmes/{plan['programme']}/coverage/scope").status_code == 200
         scope_four = query_count()
     assert scope_four < 25
+
+
+# ------------------------------------------------------------------ a large programme
+
+
+def grown_programme(app, plan: dict[str, int], library: int, size: int) -> None:
+    """`size` more audits in the plan's programme, each with three items, a unit and a system in scope."""
+    from tests.fixtures.api_planning import grow
+
+    grow(app, plan["lead"], library, size, programme_id=plan["programme"])
+
+
+def matrix_head(page: str) -> str:
+    start = page.index('<table class="matrix">')
+    return page[start : page.index("</thead>", start)]
+
+
+def test_the_matrix_shows_ten_audits_at_a_time(client, app, plan, library):
+    grown_programme(app, plan, library, 18)  # 12 planned, 6 cancelled
+    url = f"/programmes/{plan['programme']}"
+    first = client.get(url).get_data(as_text=True)
+    second = client.get(f"{url}?columns=2").get_data(as_text=True)
+
+    head = matrix_head(first)
+    assert head.count('<a href="/audits/') == 10
+    assert "The matrix shows 10 audits at a time as columns; “Coverage” counts all 12 planned audits." in first
+    assert f'href="/programmes/{plan["programme"]}?columns=2#coverage" rel="next"' in first
+    assert matrix_head(second).count('<a href="/audits/') == 2
+    assert "IA-2027-18" in second
+    assert "IA-2027-18" not in head
+    # Coverage counts every audit, whichever columns are shown.
+    assert re.search(r"\d+ of 81 clauses and controls", first).group(0) == re.search(
+        r"\d+ of 81 clauses and controls", second
+    ).group(0)
+
+
+def test_the_scope_view_pages_systems_units_and_columns(client, app, plan, library):
+    grown_programme(app, plan, library, 30)
+    url = f"/programmes/{plan['programme']}/coverage/scope"
+    page = client.get(url).get_data(as_text=True)
+    later = client.get(f"{url}?systems_page=2&units_page=2").get_data(as_text=True)
+
+    assert len([k for k in rows(page) if k.startswith("system-")]) == 25
+    assert len([k for k in rows(page) if k.startswith("unit-")]) == 25
+    assert "10 of 30 in-scope AI systems are not covered by any planned audit." in page
+    assert len([k for k in rows(later) if k.startswith("system-")]) == 5
+    assert "Showing 26\u201330 of 30." in later
+    assert f'href="{url}?systems_page=2#systems"' in page
+
+
+def _statements(client, query_count, url: str) -> int:
+    with client:
+        assert client.get(url).status_code == 200
+        return query_count()
+
+
+def test_coverage_pages_cost_the_same_for_a_large_programme(client, app, plan, library, query_count):
+    grown_programme(app, plan, library, 3)
+    urls = [f"/programmes/{plan['programme']}", f"/programmes/{plan['programme']}/coverage/scope"]
+    few = [_statements(client, query_count, url) for url in urls]
+    grown_programme(app, plan, library, 60)
+    many = [_statements(client, query_count, url) for url in urls]
+    assert "IA-2027-62" in client.get(f"{urls[0]}?columns=5").get_data(as_text=True)
+    assert many == few

@@ -27,6 +27,7 @@ from audit_app.models import (
 )
 from audit_app.services import access, activity
 from audit_app.services.access import PLANNERS, Need
+from audit_app.services.paging import Page, PageRequest, paginate, shown_with
 from audit_app.services.planning import impartiality, team
 from audit_app.services.planning.lifecycle import ensure_unlocked
 from audit_app.services.text import clean
@@ -59,16 +60,14 @@ class AuditFilters:
     unit_id: int | None = None
 
 
-def list_audits(user: User, filters: AuditFilters | None = None) -> list[Audit]:
-    """Audits the user may see, newest first, narrowed by the filters."""
-    f = filters or AuditFilters()
-    stmt = sa.select(Audit).options(
-        selectinload(Audit.programme),
-        selectinload(Audit.lead_auditor),
-        selectinload(Audit.scope_units),
-        selectinload(Audit.team),
-        selectinload(Audit.auditees),
-    )
+def _listed(user: User, f: AuditFilters, *, by_sequence: bool = False) -> sa.Select[Audit]:
+    """The audits the user may see that match the filters, newest first (or by number within their programme),
+    with what a list shows of each.
+
+    A list shows an audit's programme and lead auditor only: those come in the same statement, and anything
+    else a template touches raises instead of costing a query per row.
+    """
+    stmt = sa.select(Audit).options(*shown_with(Audit.programme, Audit.lead_auditor))
     if f.programme_id:
         stmt = stmt.where(Audit.programme_id == f.programme_id)
     if f.status:
@@ -80,7 +79,21 @@ def list_audits(user: User, filters: AuditFilters | None = None) -> list[Audit]:
     if f.unit_id:
         stmt = stmt.where(Audit.scope_units.any(OrgUnit.id == f.unit_id))
     stmt = stmt.where(access.VIEW.where(user))
-    return list(db.session.scalars(stmt.order_by(Audit.start_date.desc(), Audit.id.desc())))
+    if by_sequence:
+        return stmt.order_by(Audit.programme_id, Audit.sequence)
+    return stmt.order_by(Audit.start_date.desc(), Audit.id.desc())
+
+
+def audits_page(
+    user: User,
+    filters: AuditFilters | None,
+    request: PageRequest,
+    *,
+    clamp: bool = False,
+    by_sequence: bool = False,
+) -> Page[Audit]:
+    """One page of the audits the user may see, newest first (or by number), with how many match in all."""
+    return paginate(_listed(user, filters or AuditFilters(), by_sequence=by_sequence), request, clamp=clamp)
 
 
 def my_audits(user: User) -> list[Audit]:
@@ -137,13 +150,11 @@ def create_audit(programme: AuditProgramme, details: AuditDetails, *, actor: Use
     if actor.role not in PLANNERS:
         raise NotAllowed("Only lead auditors and administrators plan audits.")
     texts = _check_details(details, programme)
-    sequence = (
-        db.session.scalar(sa.select(sa.func.max(Audit.sequence)).where(Audit.programme_id == programme.id)) or 0
-    ) + 1
+    sequence, reference = _next_number(programme)
     audit = Audit(
         programme=programme,
         sequence=sequence,
-        reference=f"IA-{programme.code}-{sequence:02d}",
+        reference=reference,
         audit_type=details.audit_type,
         start_date=details.start_date,
         end_date=details.end_date,
@@ -156,8 +167,27 @@ def create_audit(programme: AuditProgramme, details: AuditDetails, *, actor: Use
     )
     db.session.add(audit)
     audit.team.append(AuditTeamMember(user_id=details.lead_auditor_id, role=TeamRole.LEAD_AUDITOR))
+    db.session.flush()  # the INSERT numbers the audit; reading the number back loads what it stored
     activity.record(actor, "audit.created", audit, reference=audit.reference)
     return audit
+
+
+def _next_number(programme: AuditProgramme) -> tuple[sa.ScalarSelect[int], sa.ColumnElement[str]]:
+    """The programme's next audit number and reference (IA-{code}-{nn}), computed by the INSERT itself.
+
+    "max + 1" read before the INSERT gave parallel creations the same number (a unique-constraint failure).
+    On PostgreSQL the programme row is locked first (FOR NO KEY UPDATE, which does not block rows that merely
+    refer to the programme), so a second creation waits for the first to commit and then counts its audit;
+    SQLite runs one writing transaction at a time, and the INSERT reads the numbers under its write lock.
+    """
+    db.session.execute(
+        sa.select(AuditProgramme.id).where(AuditProgramme.id == programme.id).with_for_update(key_share=True)
+    )
+    taken = sa.select(sa.func.coalesce(sa.func.max(Audit.sequence), 0) + 1).where(Audit.programme_id == programme.id)
+    number = taken.scalar_subquery()
+    digits = sa.cast(taken.scalar_subquery(), sa.String)
+    padded = sa.case((taken.scalar_subquery() < 10, sa.literal("0") + digits), else_=digits)  # 01 to 09, then 10
+    return number, sa.literal(f"IA-{programme.code}-") + padded
 
 
 def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit:

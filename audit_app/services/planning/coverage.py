@@ -1,6 +1,10 @@
 """Programme coverage: which clauses, controls, AI systems and units the planned audits reach.
 
-Pure functions over plain data; `programme_coverage` loads that data for one programme.
+Pure functions over plain data; the loaders read that data for one programme with a few narrow queries (ids,
+references and names, never whole checklist items), so the cost follows the number of rows and audits, not
+the size of what the items hold, and the number of statements does not grow with the data. The clause and
+control matrix is the default view; the AI-system and org-unit rows are loaded only when asked for
+(`scope_coverage`), with `scope_counts` giving their totals in two aggregate queries.
 """
 
 from __future__ import annotations
@@ -8,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from audit_app.extensions import db
 from audit_app.models import (
@@ -26,6 +30,7 @@ from audit_app.models import (
     ResponseResult,
     RiskLevel,
 )
+from audit_app.models.audit import audit_scope_item, audit_scope_system, audit_scope_unit
 
 #: Areas whose risk follows the AI systems in scope (risk, impact, life cycle, data, use).
 AI_SYSTEM_AREAS = ("4.1", "6.1.2", "6.1.3", "6.1.4", "8.2", "8.3", "8.4", "A.5", "A.6", "A.7", "A.9")
@@ -39,6 +44,9 @@ CHANGING_STAGES = {
     LifecycleStage.RE_EVALUATION,
 }
 RECENT_CHANGE = timedelta(days=180)
+#: A reason names this many AI systems and says how many more there are: it is repeated on every row of the
+#: areas it concerns, so it must not grow with the inventory.
+NAMES_SHOWN = 3
 FREQUENCY = {
     "high": "Audit at least twice in this period",
     "medium": "Audit once in this period",
@@ -98,8 +106,23 @@ class RiskContext:
     nonconformities: Mapping[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScopeCount:
+    """How many rows a scope view has, and how many of them no planned audit covers."""
+
+    total: int
+    uncovered: int
+
+
 def _in_area(ref: str, areas: Iterable[str]) -> bool:
     return any(ref == a or ref.startswith(a + ".") for a in areas)
+
+
+def _some(names: tuple[str, ...]) -> str:
+    """The first NAMES_SHOWN names, and how many more there are."""
+    if len(names) <= NAMES_SHOWN:
+        return ", ".join(names)
+    return f"{', '.join(names[:NAMES_SHOWN])} and {len(names) - NAMES_SHOWN} more"
 
 
 def suggest(ref: str, ctx: RiskContext) -> Suggestion:
@@ -111,12 +134,10 @@ def suggest(ref: str, ctx: RiskContext) -> Suggestion:
         reasons.append(f"{ncs} nonconformit{'y' if ncs == 1 else 'ies'} recorded in this or the previous programme")
     if ctx.high_risk_systems and _in_area(ref, AI_SYSTEM_AREAS):
         score += 2
-        reasons.append(
-            f"{len(ctx.high_risk_systems)} high-risk AI system(s) in scope: " + ", ".join(ctx.high_risk_systems)
-        )
+        reasons.append(f"{len(ctx.high_risk_systems)} high-risk AI system(s) in scope: {_some(ctx.high_risk_systems)}")
     if ctx.changing_systems and _in_area(ref, CHANGE_AREAS):
         score += 1
-        reasons.append("AI systems changing: " + ", ".join(ctx.changing_systems))
+        reasons.append("AI systems changing: " + _some(ctx.changing_systems))
     if ctx.previously_covered is not None and ref not in ctx.previously_covered:
         score += 1
         reasons.append(f"not audited in the previous programme ({ctx.previous_code})")
@@ -129,14 +150,19 @@ def clause_matrix(
     audits: Iterable[tuple[AuditColumn, set[str]]],
     ctx: RiskContext | None = None,
 ) -> Coverage:
-    """Rows of (ref, title, depth) against audits with the refs they cover."""
+    """Rows of (ref, title, depth) against audits with the refs they cover (each row lists its audits in column
+    order)."""
     audits = list(audits)
+    covering: dict[str, list[int]] = {}
+    for col, refs in audits:
+        for ref in refs:
+            covering.setdefault(ref, []).append(col.id)
     rows = tuple(
         CoverageRow(
             ref,
             f"{ref} {title}",
             depth,
-            tuple(col.id for col, refs in audits if ref in refs),
+            tuple(covering.get(ref, ())),
             suggest(ref, ctx) if ctx is not None else None,
         )
         for ref, title, depth in items
@@ -144,27 +170,58 @@ def clause_matrix(
     return Coverage(tuple(col for col, _ in audits), rows)
 
 
-def _columns(programme: AuditProgramme) -> list[Audit]:
-    return list(
-        db.session.scalars(
-            sa.select(Audit)
-            .where(Audit.programme_id == programme.id, Audit.status != AuditStatus.CANCELLED)
-            .options(
-                selectinload(Audit.scope_items), selectinload(Audit.scope_units), selectinload(Audit.scope_systems)
-            )
-            .order_by(Audit.sequence)
-        )
+def _planned(programme: AuditProgramme) -> tuple[sa.ColumnElement[bool], ...]:
+    """The audits that count: the programme's, cancelled ones aside."""
+    return (Audit.programme_id == programme.id, Audit.status != AuditStatus.CANCELLED)
+
+
+def audit_columns(programme: AuditProgramme) -> list[AuditColumn]:
+    """The programme's planned audits (not cancelled) in sequence: the matrix's columns, in one narrow query."""
+    rows = db.session.execute(
+        sa.select(Audit.id, Audit.reference, Audit.title, Audit.status)
+        .where(*_planned(programme))
+        .order_by(Audit.sequence)
     )
+    return [AuditColumn(*row) for row in rows]
 
 
-def _col(audit: Audit) -> AuditColumn:
-    return AuditColumn(audit.id, audit.reference, audit.title, audit.status)
+def _covered_refs(programme: AuditProgramme, checklist_id: int) -> dict[int, set[str]]:
+    """Per planned audit, the refs of its scope items from the same checklist (any version of it)."""
+    rows = db.session.execute(
+        sa.select(audit_scope_item.c.audit_id, ChecklistItem.ref)
+        .join(Audit, Audit.id == audit_scope_item.c.audit_id)
+        .join(ChecklistItem, ChecklistItem.id == audit_scope_item.c.checklist_item_id)
+        .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
+        .where(*_planned(programme), ChecklistVersion.checklist_id == checklist_id)
+    )
+    refs: dict[int, set[str]] = {}
+    for audit_id, ref in rows:
+        refs.setdefault(audit_id, set()).add(ref)
+    return refs
+
+
+def _checklist_id(programme: AuditProgramme) -> int:
+    checklist_id = db.session.scalar(
+        sa.select(ChecklistVersion.checklist_id).where(ChecklistVersion.id == programme.checklist_version_id)
+    )
+    return int(checklist_id or 0)
 
 
 def risk_context(
-    programme: AuditProgramme, code: str, *, nonconformities: Mapping[str, int] | None = None
+    programme: AuditProgramme, checklist_code: str = "", *, nonconformities: Mapping[str, int] | None = None
 ) -> RiskContext:
-    systems = list(db.session.scalars(sa.select(AISystem).where(AISystem.in_scope.is_(True)).order_by(AISystem.name)))
+    """The risk signals for the programme's suggestions (`checklist_code` is accepted for older callers)."""
+    return _risk_context(programme, _checklist_id(programme), nonconformities)
+
+
+def _risk_context(
+    programme: AuditProgramme, checklist_id: int, nonconformities: Mapping[str, int] | None
+) -> RiskContext:
+    systems = db.session.execute(
+        sa.select(AISystem.name, AISystem.risk_level, AISystem.lifecycle_stage, AISystem.created_at)
+        .where(AISystem.in_scope.is_(True))
+        .order_by(AISystem.name)
+    ).all()
     high = tuple(s.name for s in systems if s.risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL))
     since = programme.period_start - RECENT_CHANGE
     changing = tuple(
@@ -172,35 +229,41 @@ def risk_context(
         for s in systems
         if s.lifecycle_stage in CHANGING_STAGES or s.created_at.date() >= since
     )
-    previous = db.session.scalar(
-        sa.select(AuditProgramme)
+    previous = db.session.execute(
+        sa.select(AuditProgramme.id, AuditProgramme.code)
         .where(AuditProgramme.period_end < programme.period_start)
         .order_by(AuditProgramme.period_end.desc())
         .limit(1)
-    )
+    ).first()
     covered = None
     if previous is not None:
         covered = frozenset(
             db.session.scalars(
                 sa.select(ChecklistItem.ref)
-                .join(Audit.scope_items)
-                .join(ChecklistVersion)
+                .join(audit_scope_item, audit_scope_item.c.checklist_item_id == ChecklistItem.id)
+                .join(Audit, Audit.id == audit_scope_item.c.audit_id)
+                .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
                 .where(
                     Audit.programme_id == previous.id,
                     Audit.status != AuditStatus.CANCELLED,
-                    ChecklistVersion.checklist_id == programme.checklist_version.checklist_id,
+                    ChecklistVersion.checklist_id == checklist_id,
                 )
+                .distinct()
             )
         )
     if nonconformities is None:
-        nonconformities = recorded_nonconformities(programme, previous)
+        nonconformities = _nonconformities([programme.id, *([previous.id] if previous else [])], checklist_id)
     return RiskContext(high, changing, covered, previous.code if previous else "", nonconformities)
 
 
 def recorded_nonconformities(programme: AuditProgramme, previous: AuditProgramme | None) -> dict[str, int]:
     """Per clause or control id, the checklist items concluded "nonconformity" in the fieldwork of the
     programme's and the previous programme's audits (cancelled audits aside), on the same checklist."""
-    programme_ids = [programme.id] + ([previous.id] if previous is not None else [])
+    ids = [programme.id] + ([previous.id] if previous is not None else [])
+    return _nonconformities(ids, _checklist_id(programme))
+
+
+def _nonconformities(programme_ids: list[int], checklist_id: int) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(ChecklistItem.ref, sa.func.count(ChecklistResponse.id))
         .join(ChecklistResponse.item)
@@ -209,48 +272,86 @@ def recorded_nonconformities(programme: AuditProgramme, previous: AuditProgramme
         .where(
             Audit.programme_id.in_(programme_ids),
             Audit.status != AuditStatus.CANCELLED,
-            ChecklistVersion.checklist_id == programme.checklist_version.checklist_id,
+            ChecklistVersion.checklist_id == checklist_id,
             ChecklistResponse.result == ResponseResult.NONCONFORMITY,
         )
         .group_by(ChecklistItem.ref)
     )
-    return dict(rows.all())
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
-def programme_coverage(programme: AuditProgramme, *, with_suggestions: bool = True) -> Coverage:
-    """Every auditable clause and control of the programme's checklist against its planned audits."""
-    version = programme.checklist_version
-    items = db.session.scalars(
-        sa.select(ChecklistItem)
-        .where(ChecklistItem.version_id == version.id, ChecklistItem.auditable.is_(True))
+def programme_coverage(
+    programme: AuditProgramme, *, with_suggestions: bool = True, columns: list[AuditColumn] | None = None
+) -> Coverage:
+    """Every auditable clause and control of the programme's checklist against its planned audits.
+
+    `columns` (from `audit_columns`) saves reading the audits again when the caller has them.
+    """
+    items = db.session.execute(
+        sa.select(ChecklistItem.ref, ChecklistItem.title, ChecklistItem.depth)
+        .where(ChecklistItem.version_id == programme.checklist_version_id, ChecklistItem.auditable.is_(True))
         .order_by(ChecklistItem.position)
+    ).all()
+    cols = audit_columns(programme) if columns is None else columns
+    checklist_id = _checklist_id(programme)
+    refs = _covered_refs(programme, checklist_id)
+    ctx = _risk_context(programme, checklist_id, None) if with_suggestions else None
+    return clause_matrix(((i.ref, i.title, i.depth) for i in items), ((c, refs.get(c.id, set())) for c in cols), ctx)
+
+
+def _links(
+    table: sa.Table, key: sa.Column[int], programme: AuditProgramme, cols: list[AuditColumn]
+) -> dict[int, tuple[int, ...]]:
+    """Per unit or system id, the planned audits that have it in scope, in column order."""
+    position = {col.id: index for index, col in enumerate(cols)}
+    found: dict[int, list[int]] = {}
+    rows = db.session.execute(
+        sa.select(table.c.audit_id, key).join(Audit, Audit.id == table.c.audit_id).where(*_planned(programme))
     )
-    audits = _columns(programme)
-    same_checklist = version.checklist_id
-    columns = [(_col(a), {i.ref for i in a.scope_items if i.version.checklist_id == same_checklist}) for a in audits]
-    ctx = risk_context(programme, version.checklist.code) if with_suggestions else None
-    return clause_matrix(((i.ref, i.title, i.depth) for i in items), columns, ctx)
+    for audit_id, key_id in rows:
+        if audit_id in position:
+            found.setdefault(key_id, []).append(audit_id)
+    return {key_id: tuple(sorted(ids, key=position.__getitem__)) for key_id, ids in found.items()}
 
 
-def scope_coverage(programme: AuditProgramme) -> tuple[Coverage, Coverage]:
+def scope_coverage(programme: AuditProgramme, *, columns: list[AuditColumn] | None = None) -> tuple[Coverage, Coverage]:
     """In-scope AI systems, and active org units, against the programme's planned audits."""
-    audits = _columns(programme)
-    cols = [_col(a) for a in audits]
-    systems = db.session.scalars(sa.select(AISystem).where(AISystem.in_scope.is_(True)).order_by(AISystem.name))
-    units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.active.is_(True)).order_by(OrgUnit.kind, OrgUnit.name))
-    system_rows = tuple(
-        CoverageRow(
-            f"system-{s.id}", s.name, 0, tuple(a.id for a in audits if any(x.id == s.id for x in a.scope_systems))
-        )
-        for s in systems
-    )
+    cols = audit_columns(programme) if columns is None else columns
+    systems = db.session.execute(
+        sa.select(AISystem.id, AISystem.name).where(AISystem.in_scope.is_(True)).order_by(AISystem.name, AISystem.id)
+    ).all()
+    units = db.session.execute(
+        sa.select(OrgUnit.id, OrgUnit.name, OrgUnit.kind)
+        .where(OrgUnit.active.is_(True))
+        .order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id)
+    ).all()
+    by_system = _links(audit_scope_system, audit_scope_system.c.ai_system_id, programme, cols)
+    by_unit = _links(audit_scope_unit, audit_scope_unit.c.org_unit_id, programme, cols)
+    system_rows = tuple(CoverageRow(f"system-{s.id}", s.name, 0, by_system.get(s.id, ())) for s in systems)
     unit_rows = tuple(
-        CoverageRow(
-            f"unit-{u.id}",
-            f"{u.name} ({u.kind.label.lower()})",
-            0,
-            tuple(a.id for a in audits if any(x.id == u.id for x in a.scope_units)),
-        )
-        for u in units
+        CoverageRow(f"unit-{u.id}", f"{u.name} ({u.kind.label.lower()})", 0, by_unit.get(u.id, ())) for u in units
     )
     return Coverage(tuple(cols), system_rows), Coverage(tuple(cols), unit_rows)
+
+
+def _count(
+    entity: Any, where: sa.ColumnElement[bool], table: sa.Table, key: sa.Column[int], programme: AuditProgramme
+) -> ScopeCount:
+    covered = (
+        sa.select(table.c.audit_id)
+        .join(Audit, Audit.id == table.c.audit_id)
+        .where(key == entity.id, *_planned(programme))
+        .exists()
+    )
+    uncovered = sa.func.coalesce(sa.func.sum(sa.case((covered, 0), else_=1)), 0)
+    total, missing = db.session.execute(sa.select(sa.func.count(entity.id), uncovered).where(where)).one()
+    return ScopeCount(int(total), int(missing))
+
+
+def scope_counts(programme: AuditProgramme) -> tuple[ScopeCount, ScopeCount]:
+    """How many in-scope AI systems and active org units there are, and how many no planned audit covers."""
+    systems = _count(
+        AISystem, AISystem.in_scope.is_(True), audit_scope_system, audit_scope_system.c.ai_system_id, programme
+    )
+    units = _count(OrgUnit, OrgUnit.active.is_(True), audit_scope_unit, audit_scope_unit.c.org_unit_id, programme)
+    return systems, units

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
@@ -26,6 +25,7 @@ from audit_app.models import (
 )
 from audit_app.models.programme import default_due_policy, default_grades
 from audit_app.services import access, activity
+from audit_app.services.paging import Page, PageRequest, paginate, shown_with
 from audit_app.services.text import clean
 from audit_app.workflow import Transition, Wording, Workflow, move
 
@@ -91,24 +91,47 @@ class ProgrammeData:
     due_policy: dict[str, dict[str, int | None]] | None = field(default=None)
 
 
-def list_programmes() -> list[AuditProgramme]:
-    return list(
-        db.session.scalars(
-            sa.select(AuditProgramme)
-            .options(selectinload(AuditProgramme.checklist_version))
-            .order_by(AuditProgramme.period_start.desc())
-        )
+@dataclass(frozen=True)
+class ProgrammeOption:
+    """What a choice of programme shows (no relationships, no grade scheme)."""
+
+    id: int
+    code: str
+    title: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+def programme_options() -> list[ProgrammeOption]:
+    """Every programme as a choice, newest period first, in one narrow query (lists are paged: programmes_page)."""
+    stmt = sa.select(AuditProgramme.id, AuditProgramme.code, AuditProgramme.title).order_by(
+        AuditProgramme.period_start.desc(), AuditProgramme.id.desc()
     )
+    return [ProgrammeOption(*row) for row in db.session.execute(stmt)]
 
 
-def audit_counts() -> dict[int, int]:
-    """The number of audits in each programme (by programme id), in one query."""
+def programmes_page(request: PageRequest, *, clamp: bool = False) -> Page[AuditProgramme]:
+    """One page of the programmes, newest period first, each with its checklist version."""
+    stmt = (
+        sa.select(AuditProgramme)
+        .options(*shown_with(AuditProgramme.checklist_version))
+        .order_by(AuditProgramme.period_start.desc(), AuditProgramme.id.desc())
+    )
+    return paginate(stmt, request, clamp=clamp)
+
+
+def audit_counts(programme_ids: list[int] | None = None) -> dict[int, int]:
+    """The number of audits in each programme (by programme id; only those given), in one query."""
     stmt = sa.select(Audit.programme_id, sa.func.count(Audit.id).label("audits")).group_by(Audit.programme_id)
+    if programme_ids is not None:
+        stmt = stmt.where(Audit.programme_id.in_(programme_ids))
     return {row.programme_id: row.audits for row in db.session.execute(stmt)}
 
 
 def get_programme(programme_id: int) -> AuditProgramme:
-    programme = db.session.get(AuditProgramme, programme_id)
+    programme = db.session.get(AuditProgramme, programme_id) if 0 < programme_id <= access.MAX_ID else None
     if programme is None:
         raise NotFound(f"Audit programme {programme_id} does not exist.")
     return programme

@@ -18,7 +18,7 @@ class _UnitChoices:
 
     def set_units(self) -> None:
         self.org_unit_id.choices = [("", "(none)")] + [
-            (str(u.id), u.name) for u in org.list_units(include_inactive=False)
+            (str(u.id), u.name) for u in org.unit_options(include_inactive=False)
         ]
 
     def unit_id(self) -> int | None:

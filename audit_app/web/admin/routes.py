@@ -11,8 +11,8 @@ from werkzeug.wrappers import Response
 from audit_app.authz import ADMIN_ONLY, require_role
 from audit_app.errors import Conflict, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Activity, Role
-from audit_app.services import accounts
+from audit_app.models import Activity, Role, User
+from audit_app.services import accounts, paging
 from audit_app.services.library import checklists
 from audit_app.services.library.checklist_files import ChecklistInvalid
 from audit_app.services.notifications import mail
@@ -26,7 +26,10 @@ ACTIVITY_PAGE = 50
 @bp.route("/users")
 @require_role(*ADMIN_ONLY)
 def users() -> str:
-    return render_template("admin/users.html", users=accounts.list_users())
+    stmt = sa.select(User).options(*paging.shown_with(User.org_unit))
+    stmt = stmt.order_by(User.active.desc(), User.email, User.id)  # as accounts.list_users
+    listing = paging.paginate(stmt, paging.PageRequest.from_args(request.args), clamp=True)
+    return render_template("admin/users.html", listing=listing)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -98,10 +101,10 @@ def checklist_import() -> Response | tuple[str, int]:
 @bp.route("/activity")
 @require_role(*ADMIN_ONLY)
 def activity() -> str:
-    page = request.args.get("page", 1, type=int)
+    asked = paging.PageRequest.from_args(request.args, size_param=None)  # a page number any database can offset
     pagination = db.paginate(
         sa.select(Activity).options(selectinload(Activity.actor)).order_by(Activity.id.desc()),
-        page=page,
+        page=asked.number,
         per_page=ACTIVITY_PAGE,
         error_out=False,
     )

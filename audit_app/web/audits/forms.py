@@ -18,6 +18,7 @@ from audit_app.services.library import checklists
 from audit_app.services.planning import programmes
 from audit_app.services.planning.audits import AuditDetails, AuditFilters
 from audit_app.web.forms import optional_id
+from audit_app.web.planning.forms import ValidId
 
 
 def planners(*, active_only: bool) -> list[User]:
@@ -45,11 +46,11 @@ class AuditFilterForm(FlaskForm):
     unit = SelectField("Org unit in scope", choices=[], default="")
 
     def set_choices(self) -> None:
-        self.programme.choices = _any() + [(str(p.id), p.label) for p in programmes.list_programmes()]
+        self.programme.choices = _any() + [(str(p.id), p.label) for p in programmes.programme_options()]
         self.status.choices = _any() + [(s.value, s.label) for s in AuditStatus]
         self.type.choices = _any() + [(t.value, t.label) for t in AuditType]
         self.lead.choices = _any() + [(str(u.id), u.name) for u in planners(active_only=False)]
-        self.unit.choices = _any() + [(str(u.id), f"{u.name} ({u.kind.label.lower()})") for u in org.list_units()]
+        self.unit.choices = _any() + [(str(u.id), u.label) for u in org.unit_options()]
 
     def to_filters(self) -> AuditFilters:
         """The filters whose values are valid; an invalid one (reported by validate) is left out."""
@@ -91,7 +92,7 @@ class AuditForm(FlaskForm):
         choices=[],
         coerce=optional_id,
         validate_choice=False,  # the service says why a user cannot lead
-        validators=[DataRequired(message="Choose the lead auditor.")],
+        validators=[DataRequired(message="Choose the lead auditor."), ValidId()],
     )
     other_criteria = TextAreaField(
         "Other criteria (policies, procedures, contracts, laws)", validators=[Length(max=10000)], render_kw={"rows": 3}
@@ -138,7 +139,7 @@ class NewAuditForm(AuditForm):
 
     def set_choices(self) -> None:
         super().set_choices()
-        self.programme_id.choices = [("", "(choose)")] + [(p.id, p.label) for p in programmes.list_programmes()]
+        self.programme_id.choices = [("", "(choose)")] + [(p.id, p.label) for p in programmes.programme_options()]
 
 
 class ScopeForm(FlaskForm):
@@ -158,7 +159,9 @@ class CriteriaForm(FlaskForm):
 
     version_ids = SelectMultipleField("Checklist versions", coerce=int, choices=[])
     #: Any ids; the service refuses items outside the pinned versions or not auditable.
-    item_ids = SelectMultipleField("Clauses and controls in scope", coerce=int, choices=[], validate_choice=False)
+    item_ids = SelectMultipleField(
+        "Clauses and controls in scope", coerce=int, choices=[], validate_choice=False, validators=[ValidId()]
+    )
     other_criteria = TextAreaField(
         "Other criteria (policies, procedures, contracts, laws)", validators=[Length(max=10000)], render_kw={"rows": 4}
     )

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from audit_app.authz import PLANNERS, require_role
 from audit_app.models import Audit, Role
-from audit_app.services import access, org
+from audit_app.services import access, org, paging
 from audit_app.services.access import Need
 from audit_app.services.library import checklists
 from audit_app.services.notifications.reminders import local_now
@@ -28,8 +28,9 @@ def index() -> tuple[str, int]:
     form = AuditFilterForm(request.args)
     form.set_choices()
     valid = form.validate()
-    found = audits.list_audits(current_user, form.to_filters())
-    page = render_template("audits/index.html", form=form, audits=found, can_plan=current_user.role in PLANNERS)
+    asked = paging.PageRequest.from_args(request.args)
+    listing = audits.audits_page(current_user, form.to_filters(), asked, clamp=True)
+    page = render_template("audits/index.html", form=form, listing=listing, can_plan=current_user.role in PLANNERS)
     return page, 200 if valid else 400
 
 

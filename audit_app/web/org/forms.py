@@ -27,7 +27,7 @@ class UnitForm(FlaskForm):
 
     def set_parents(self, exclude_id: int | None = None) -> None:
         self.parent_id.choices = [("", "(none)")] + [
-            (str(u.id), u.name) for u in org.list_units() if u.id != exclude_id
+            (str(u.id), u.name) for u in org.unit_options() if u.id != exclude_id
         ]
 
     def to_data(self) -> org.UnitData:
@@ -54,7 +54,7 @@ class SystemForm(FlaskForm):
     submit = SubmitField("Save AI system")
 
     def set_units(self) -> None:
-        self.owner_unit_id.choices = [(str(u.id), u.name) for u in org.list_units(include_inactive=False)]
+        self.owner_unit_id.choices = [(str(u.id), u.name) for u in org.unit_options(include_inactive=False)]
 
     def to_data(self) -> org.SystemData:
         return org.SystemData(

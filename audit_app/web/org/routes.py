@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import ADMIN_ONLY, require_role
-from audit_app.services import org
+from audit_app.services import org, paging
 from audit_app.web.forms import form_action, render_form
 from audit_app.web.org.forms import ProfileForm, SystemForm, UnitForm
 
@@ -17,7 +17,7 @@ bp = Blueprint("org", __name__, url_prefix="/organisation")
 @bp.route("/")
 @require_role()
 def profile() -> str:
-    return render_template("org/profile.html", profile=org.get_profile(), units=org.list_units())
+    return render_template("org/profile.html", profile=org.get_profile(), unit_count=org.unit_count())
 
 
 @bp.route("/edit", methods=["GET", "POST"])
@@ -35,7 +35,8 @@ def edit_profile() -> Response | tuple[str, int]:
 @bp.route("/units")
 @require_role()
 def units() -> str:
-    return render_template("org/units.html", units=org.list_units())
+    listing = org.units_page(paging.PageRequest.from_args(request.args), clamp=True)
+    return render_template("org/units.html", listing=listing)
 
 
 @bp.route("/units/new", methods=["GET", "POST"])
@@ -57,7 +58,8 @@ def edit_unit(unit_id: int | None = None) -> Response | tuple[str, int]:
 @bp.route("/ai-systems")
 @require_role()
 def systems() -> str:
-    return render_template("org/systems.html", systems=org.list_systems())
+    listing = org.systems_page(paging.PageRequest.from_args(request.args), clamp=True)
+    return render_template("org/systems.html", listing=listing)
 
 
 @bp.route("/ai-systems/<int:system_id>")

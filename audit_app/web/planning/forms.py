@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from audit_app.extensions import db
@@ -33,12 +33,29 @@ from audit_app.models import (
     User,
 )
 from audit_app.services import org
+from audit_app.services.access import MAX_ID
 from audit_app.services.planning import agenda, meetings, team
 from audit_app.web.forms import optional_id
 
 
+class ValidId:
+    """Refuse ids no database column can hold (the bound of route ids and of the API's `Id` field, access.MAX_ID).
+
+    For id fields whose choices are not checked (the service says which records are allowed, and why): without
+    it an id past 2**31-1 or 2**63-1 reached a query and failed there (a 500) instead of naming no record.
+    """
+
+    def __init__(self, message: str = "Choose from the list: one of the choices is not a known record.") -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        values = field.data if isinstance(field.data, list | tuple) else [field.data]
+        if any(isinstance(value, int) and not 0 < value <= MAX_ID for value in values):
+            raise ValidationError(self.message)
+
+
 class CheckboxListField(SelectMultipleField):
-    """A multiple choice shown as a list of labelled checkboxes (rendered in a fieldset by the template)."""
+    """A multiple choice of records shown as a list of labelled checkboxes (rendered in a fieldset)."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -46,6 +63,7 @@ class CheckboxListField(SelectMultipleField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("coerce", int)
         kwargs.setdefault("validate_choice", False)  # the service says which choices are allowed, and why
+        kwargs["validators"] = [*(kwargs.get("validators") or ()), ValidId()]
         super().__init__(*args, **kwargs)
 
 
@@ -95,7 +113,7 @@ class AuditeeForm(FlaskForm):
             if u.id not in listed
         ]
         self.org_unit_id.choices = [("", "(none, or the account's unit)")] + [
-            (str(u.id), u.name) for u in org.list_units(include_inactive=False)
+            (str(u.id), u.name) for u in org.unit_options(include_inactive=False)
         ]
 
     def to_kwargs(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from audit_app.authz import PLANNERS, STAFF, require_role
 from audit_app.models import DUE_STEPS, AuditProgramme
+from audit_app.services import paging
 from audit_app.services.access import can_manage_programme
 from audit_app.services.planning import audits, coverage, programmes
 from audit_app.web.forms import form_action, render_form
@@ -16,6 +17,11 @@ from audit_app.web.programmes.forms import STEP_LABELS, ProgrammeForm
 bp = Blueprint("programmes", __name__, url_prefix="/programmes")
 
 Page = str | Response | tuple[str, int]
+
+#: Audits (columns) a coverage matrix shows at a time; the Coverage column counts every audit of the programme.
+MATRIX_COLUMNS = 10
+#: AI systems, and org units, a page of the scope coverage shows at a time.
+SCOPE_ROWS = 25
 
 
 def plan_audit_url(programme: AuditProgramme) -> str:
@@ -26,10 +32,11 @@ def plan_audit_url(programme: AuditProgramme) -> str:
 @bp.route("/")
 @require_role(*STAFF)
 def index() -> str:
+    listing = programmes.programmes_page(paging.PageRequest.from_args(request.args), clamp=True)
     return render_template(
         "programmes/index.html",
-        programmes=programmes.list_programmes(),
-        counts=programmes.audit_counts(),
+        listing=listing,
+        counts=programmes.audit_counts([p.id for p in listing.items]),
         can_manage=can_manage_programme(current_user),
     )
 
@@ -69,16 +76,17 @@ def detail(programme_id: int) -> str:
     matrix = coverage.programme_coverage(programme)
     only_gaps = request.args.get("gaps") == "1"
     rows = [row for row in matrix.rows if not row.covered] if only_gaps else list(matrix.rows)
-    programme_audits = sorted(
-        audits.list_audits(current_user, audits.AuditFilters(programme_id=programme.id)), key=lambda a: a.sequence
+    listing = audits.audits_page(
+        current_user, audits.AuditFilters(programme_id=programme.id), _asked(), clamp=True, by_sequence=True
     )
     return render_template(
         "programmes/detail.html",
         programme=programme,
         matrix=matrix,
+        columns=_columns(matrix),
         rows=rows,
         only_gaps=only_gaps,
-        audits=programme_audits,
+        listing=listing,
         steps=DUE_STEPS,
         step_labels=STEP_LABELS,
         can_manage=can_manage_programme(current_user, programme),
@@ -96,6 +104,21 @@ def scope_coverage(programme_id: int) -> str:
         programme=programme,
         systems=systems,
         units=units,
+        columns=_columns(systems),
+        system_rows=paging.page_of_list(systems.rows, _asked("systems_page", SCOPE_ROWS), clamp=True),
+        unit_rows=paging.page_of_list(units.rows, _asked("units_page", SCOPE_ROWS), clamp=True),
         can_manage=can_manage_programme(current_user, programme),
         plan_audit_url=plan_audit_url(programme),
     )
+
+
+def _asked(param: str = "page", size: int = paging.DEFAULT_PER_PAGE) -> paging.PageRequest:
+    """The page of one list of a programme page asks for (the main list alone takes per_page)."""
+    return paging.PageRequest.from_args(
+        request.args, param=param, size_param="per_page" if param == "page" else None, default_size=size
+    )
+
+
+def _columns(matrix: coverage.Coverage) -> paging.Page[coverage.AuditColumn]:
+    """The audits a coverage matrix shows as columns on this page (`?columns=2` for the next ones)."""
+    return paging.page_of_list(matrix.audits, _asked("columns", MATRIX_COLUMNS), clamp=True)
