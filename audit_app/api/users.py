@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from audit_app.api.common import saved
 from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
@@ -13,7 +12,6 @@ from audit_app.api.schemas import UserCreateSchema, UserSchema, UserUpdateSchema
 from audit_app.authz import ADMIN_ONLY, get_actor, require_role
 from audit_app.models import User
 from audit_app.services import accounts
-from audit_app.services.paging import paginate, shown_with
 
 blp = Blueprint("api_users", __name__, url_prefix="/users", description="User accounts (admin)")
 
@@ -27,8 +25,7 @@ def list_users(query: dict[str, Any]) -> Paged[User]:
 
     Paged: `page` and `per_page` (at most 100); the total is in `X-Total-Count`, the other pages in `Link`.
     """
-    stmt = select(User).options(*shown_with(User.org_unit)).order_by(User.email, User.id)
-    return paged(paginate(stmt, page_request(query)))
+    return paged(accounts.users_page(page_request(query)))
 
 
 @blp.route("", methods=["POST"])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Activity, ApiToken, OrgUnit, Role, User, hash_token, utcnow
-from audit_app.services import activity
+from audit_app.services import activity, paging
 from audit_app.services.text import clean
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -78,13 +78,11 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def list_users() -> list[User]:
-    """Every account, active ones first, then by e-mail."""
-    return list(
-        db.session.scalars(
-            sa.select(User).options(selectinload(User.org_unit)).order_by(User.active.desc(), User.email)
-        )
-    )
+def users_page(request: paging.PageRequest, *, active_first: bool = False, clamp: bool = False) -> paging.Page[User]:
+    """One page of the accounts, by e-mail (active ones first on the admin page), with each one's unit."""
+    order = (User.active.desc(), User.email, User.id) if active_first else (User.email, User.id)
+    stmt = sa.select(User).options(*paging.shown_with(User.org_unit)).order_by(*order)
+    return paging.paginate(stmt, request, clamp=clamp)
 
 
 def history(user: User, *, limit: int = 20) -> list[Activity]:

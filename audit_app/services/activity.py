@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import selectinload
+
 from audit_app.extensions import db
 from audit_app.models import Activity, User
 
@@ -20,3 +24,9 @@ def record(actor: User | None, action: str, subject: Any, **details: Any) -> Act
     )
     db.session.add(entry)
     return entry
+
+
+def trail_page(number: int, per_page: int) -> Pagination:
+    """One page of the whole trail, newest first, with each entry's actor."""
+    stmt = sa.select(Activity).options(selectinload(Activity.actor)).order_by(Activity.id.desc())
+    return db.paginate(stmt, page=number, per_page=per_page, error_out=False)

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from audit_app.authz import ADMIN_ONLY, require_role
 from audit_app.errors import Conflict, ValidationFailed
-from audit_app.extensions import db
-from audit_app.models import Activity, Role, User
+from audit_app.models import Role
 from audit_app.services import accounts, paging
+from audit_app.services import activity as trail
 from audit_app.services.library import checklists
 from audit_app.services.library.checklist_files import ChecklistInvalid
 from audit_app.services.notifications import mail
@@ -26,9 +24,7 @@ ACTIVITY_PAGE = 50
 @bp.route("/users")
 @require_role(*ADMIN_ONLY)
 def users() -> str:
-    stmt = sa.select(User).options(*paging.shown_with(User.org_unit))
-    stmt = stmt.order_by(User.active.desc(), User.email, User.id)  # as accounts.list_users
-    listing = paging.paginate(stmt, paging.PageRequest.from_args(request.args), clamp=True)
+    listing = accounts.users_page(paging.PageRequest.from_args(request.args), active_first=True, clamp=True)
     return render_template("admin/users.html", listing=listing)
 
 
@@ -102,12 +98,7 @@ def checklist_import() -> Response | tuple[str, int]:
 @require_role(*ADMIN_ONLY)
 def activity() -> str:
     asked = paging.PageRequest.from_args(request.args, size_param=None)  # a page number any database can offset
-    pagination = db.paginate(
-        sa.select(Activity).options(selectinload(Activity.actor)).order_by(Activity.id.desc()),
-        page=asked.number,
-        per_page=ACTIVITY_PAGE,
-        error_out=False,
-    )
+    pagination = trail.trail_page(asked.number, ACTIVITY_PAGE)
     return render_template("admin/activity.html", pagination=pagination)
 
 
