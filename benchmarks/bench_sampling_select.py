@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import platform
 import statistics
 import time
 
@@ -38,8 +40,15 @@ def operation(data: bytes) -> tuple[int, int, int]:
     return population.size, len(simple.indices), len(stratified.indices)
 
 
+def machine() -> str:
+    """Where a figure comes from: Python, processor, cores and the load while it ran (a shared machine is noisy)."""
+    load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else ""
+    return f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores{load}"
+
+
 def main() -> int:
     data = build_csv()
+    print(machine())
     print(f"population: {ROWS:,} rows, {len(data) / 1e6:.1f} MB CSV; {REPETITIONS} repetitions")
     timings = []
     for _ in range(REPETITIONS):

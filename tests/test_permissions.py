@@ -162,6 +162,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "samples.draw": WORK,
     "samples.record_item": WORK,
     "samples.evaluate": WORK,
+    "samples.reperform": WORK,
     "samples.export": STAFF_,
     "samples.calculator": STAFF_,
     "api_fieldwork.list_responses": STAFF_,
@@ -180,6 +181,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "api_samples.list_items": STAFF_,
     "api_samples.update_item": WORK,
     "api_samples.evaluate": WORK,
+    "api_samples.recheck": WORK,
 }
 
 TINY_CHECKLIST = b"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, Id, enum_field
+from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, Id, NamedRefSchema, enum_field
 from audit_app.models import AuditStatus, ProgrammeStatus
 
 
@@ -45,6 +45,12 @@ class ProgrammeSchema(Schema):
     resources = fields.Str(load_default="", validate=TEXT)
     methods = fields.Str(load_default="", validate=TEXT)
     status = enum_field(ProgrammeStatus, load_default=ProgrammeStatus.DRAFT)
+    manager_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The programme manager (a lead auditor or administrator); left out: unchanged."},
+    )
+    manager = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
     grade_scheme = fields.List(
         fields.Nested(GradeSchema),
         load_default=None,

@@ -233,6 +233,22 @@ class ItemResultSchema(Schema):
     )
 
 
+class ReperformanceSchema(Schema):
+    same = fields.Bool(
+        dump_only=True,
+        metadata={"description": "Whether drawing again from the snapshot gave the same selection."},
+    )
+    population_sha256 = fields.Str(
+        dump_only=True,
+        metadata={
+            "description": "The population hash the check computed from (empty when the snapshot was unreadable)."
+        },
+    )
+    checked_at = fields.DateTime(dump_only=True)
+    checked_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    problem = fields.Str(dump_only=True, metadata={"description": "Why the check failed, if it did."})
+
+
 class SampleSummarySchema(Schema):
     id = fields.Int(dump_only=True)
     reference = fields.Str(dump_only=True)
@@ -284,10 +300,26 @@ class SampleRecordSchema(SampleSummarySchema):
         allow_none=True,
         metadata={
             "description": "Drawn samples: whether drawing again from the snapshot with the recorded seed gives "
-            "the same selection (false also when the snapshot no longer matches its hash); null before the draw."
+            "the same selection (false also when the snapshot no longer matches its hash); null before the draw "
+            "and before the first check. Checked once at the draw and again on POST …/reperformance, never on a "
+            "read: this is the stored verdict (see `reperformance`)."
         },
     )
-    items = fields.List(fields.Nested(SampleItemSchema), dump_only=True)
+    reperformance = fields.Nested(
+        ReperformanceSchema,
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The stored re-performance check: verdict, population hash, when and by whom."},
+    )
+    items = fields.List(
+        fields.Nested(SampleItemSchema),
+        dump_only=True,
+        metadata={
+            "description": "The first 100 items in draw order; `items_total` counts them all, and GET …/items "
+            "lists every item a page at a time."
+        },
+    )
+    items_total = fields.Int(dump_only=True, metadata={"description": "How many items the sample holds."})
     created_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 

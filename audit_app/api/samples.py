@@ -14,6 +14,7 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from audit_app.api.common import parse_body, saved
+from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
 from audit_app.api.sample_schemas import (
     DrawInputSchema,
     ItemResultInputSchema,
@@ -28,7 +29,7 @@ from audit_app.api.sample_schemas import (
     SizeInputSchema,
 )
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
-from audit_app.errors import Conflict, ValidationFailed
+from audit_app.errors import ValidationFailed
 from audit_app.models import PopulationSource, Sample, SampleItem
 from audit_app.services import access
 from audit_app.services.access import Need
@@ -52,19 +53,30 @@ class SampleRecord:
     sample: Sample
     statistical: bool
     reperformed: bool | None
+    reperformance: dict[str, Any] | None
+    #: The first items in draw order (the rest: GET …/items, a page at a time) and how many there are.
+    items: list[SampleItem]
+    items_total: int
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sample, name)
 
 
 def _record(sample: Sample) -> SampleRecord:
-    reperformed = None
-    if sample.seed is not None or sample.items:
-        try:
-            reperformed = samples.reperform(sample)
-        except (Conflict, OSError):  # the snapshot no longer matches its hash, or is gone
-            reperformed = False
-    return SampleRecord(sample, samples.is_statistical(sample), reperformed)
+    """The record with the stored re-performance verdict (a view never re-performs the draw)."""
+    same, problem = samples.reperformance(sample)
+    check = None
+    if sample.reperformed is not None:
+        check = {
+            "same": same,
+            "population_sha256": sample.reperformed_sha256,
+            "checked_at": sample.reperformed_at,
+            "checked_by": sample.reperformed_by,
+            "problem": problem,
+        }
+    first = sample_items.first_items(sample, sample_items.ITEMS_IN_RECORD)
+    total = len(first) if len(first) < sample_items.ITEMS_IN_RECORD else sample_items.count_items(sample)
+    return SampleRecord(sample, samples.is_statistical(sample), same, check, first, total)
 
 
 # --- Samples ----------------------------------------------------------------------------------------------------
@@ -164,15 +176,29 @@ def draw(audit_id: int, sample_id: int) -> SampleRecord:
     return _record(saved(sample))
 
 
+@blp.route(f"{SAMPLE}/reperformance", methods=["POST"])
+@require_role(*WORKERS)
+@blp.response(200, SampleRecordSchema)
+def recheck(audit_id: int, sample_id: int) -> SampleRecord:
+    """Check re-performance again: draw once more from the snapshot with the recorded seed or picks, and keep the new
+    verdict (in `reperformance`) with the population hash it was computed from. Auditors on the audit's team, at any
+    stage after the draw (403 for others; 409 for a draft)."""
+    sample = _sample(audit_id, sample_id, Need.WORKING_PAPERS)
+    samples.recheck(sample, actor=get_actor())
+    return _record(saved(sample))
+
+
 # --- Items and evaluation ---------------------------------------------------------------------------------------
 
 
 @blp.route(f"{SAMPLE}/items")
 @require_role(*STAFF)
-@blp.response(200, SampleItemSchema(many=True))
-def list_items(audit_id: int, sample_id: int) -> list[SampleItem]:
-    """The sampled items in draw order (replacements follow, with `replaces_id`)."""
-    return _sample(audit_id, sample_id, Need.WORKING_PAPERS).items
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, SampleItemSchema(many=True), headers=PAGE_HEADERS)
+def list_items(query: dict[str, Any], audit_id: int, sample_id: int) -> Paged[SampleItem]:
+    """The sampled items in draw order (replacements follow, with `replaces_id`), one page at a time."""
+    sample = _sample(audit_id, sample_id, Need.WORKING_PAPERS)
+    return paged(sample_items.api_page(sample, page_request(query)))
 
 
 @blp.route(f"{SAMPLE}/items/<int:item_id>", methods=["PUT"])

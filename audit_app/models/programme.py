@@ -96,12 +96,15 @@ class AuditProgramme(Model):
     grade_scheme: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=default_grades)
     due_policy: Mapped[dict[str, dict[str, int | None]]] = mapped_column(sa.JSON, default=default_due_policy)
     status: Mapped[ProgrammeStatus] = mapped_column(enum_column(ProgrammeStatus), default=ProgrammeStatus.DRAFT)
+    #: Who manages the programme (ISO 19011 5.4.1): a lead auditor or administrator.
+    manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     checklist_version: Mapped[ChecklistVersion] = relationship()
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     audits: Mapped[list[Audit]] = relationship(back_populates="programme", order_by="Audit.sequence")
 
     @property

@@ -87,6 +87,9 @@ class Sample(Model):
     __table_args__ = (sa.UniqueConstraint("audit_id", "sequence", name="uq_sample_audit_sequence"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Bumped by every change the ORM writes: two requests that changed the same sample (two population uploads,
+    #: a size set while the draw runs) cannot both commit; the second gets "changed meanwhile".
+    version: Mapped[int] = mapped_column(server_default="1")
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("audit.id"), index=True)
     sequence: Mapped[int] = mapped_column()
     title: Mapped[str] = mapped_column(sa.String(200))
@@ -127,6 +130,17 @@ class Sample(Model):
     conclusion: Mapped[str] = mapped_column(sa.Text, default="")
     proposed_finding: Mapped[str] = mapped_column(sa.Text, default="")
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Re-performance: checked once at the draw and again on demand, never on every view (a 100,000-unit snapshot
+    # takes a second to re-read and re-draw).
+    #: Whether drawing again from the snapshot with the recorded seed or picks gave the same selection (None: not
+    #: checked yet).
+    reperformed: Mapped[bool | None] = mapped_column()
+    #: The population hash that check computed from (so a verdict is never shown for another population).
+    reperformed_sha256: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    reperformed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reperformed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    #: Why the check failed, when the snapshot could not be read or re-drawn.
+    reperform_problem: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -138,7 +152,10 @@ class Sample(Model):
     items: Mapped[list[SampleItem]] = relationship(
         back_populates="sample", order_by="SampleItem.draw_order", cascade="all, delete-orphan"
     )
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    reperformed_by: Mapped[User | None] = relationship(foreign_keys=[reperformed_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def reference(self) -> str:
@@ -157,8 +174,18 @@ class SampleItemResult(enum.StrEnum):
 
 
 class SampleItem(Model):
+    # A unit is drawn at most once into a sample, and draw orders never repeat: two replacements racing for the same
+    # next unit cannot both be stored. (Unique indexes: SQLite adds them without copying the table.)
+    __table_args__ = (
+        sa.Index("uq_sample_item_sample_draw_order", "sample_id", "draw_order", unique=True),
+        sa.Index("uq_sample_item_sample_population_index", "sample_id", "population_index", unique=True),
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     sample_id: Mapped[int] = mapped_column(sa.ForeignKey("sample.id"), index=True)
+    #: Bumped by every change: of two results saved for one item at once, only the first is kept (the other gets
+    #: "changed meanwhile"), so a not-testable item gets exactly one replacement.
+    version: Mapped[int] = mapped_column(server_default="1")
     #: Order in which the item was drawn (replacements continue the sequence).
     draw_order: Mapped[int] = mapped_column()
     #: Position in the frozen, sorted population.
@@ -180,3 +207,5 @@ class SampleItem(Model):
     evidence: Mapped[Evidence | None] = relationship()
     replaces: Mapped[SampleItem | None] = relationship(remote_side=[id])
     tested_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}

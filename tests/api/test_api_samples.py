@@ -148,7 +148,9 @@ def test_full_flow(app, client, base, world, auditor):
     assert client.post(f"{url}/draw", json={"seed": 1}, headers=auditor).status_code == 409
     assert client.put(f"{url}/population", json=population, headers=auditor).status_code == 409
 
-    items = client.get(f"{url}/items", headers=auditor).get_json()
+    listed = client.get(f"{url}/items", query_string={"per_page": 100}, headers=auditor)  # n < 100: one page
+    assert listed.headers["X-Total-Count"] == str(n)
+    items = listed.get_json()
     first, second, *rest = items
     pending = client.post(f"{url}/evaluate", headers=auditor)
     assert pending.status_code == 409
@@ -172,7 +174,7 @@ def test_full_flow(app, client, base, world, auditor):
         assert ok.get_json()["replacement"] is None
 
     evaluation = client.post(f"{url}/evaluate", headers=auditor)
-    assert evaluation.status_code == 200
+    assert evaluation.status_code == 200, evaluation.get_json()
     result = evaluation.get_json()
     assert (result["sample_size"], result["deviations"], result["statistical"]) == (n, 1, True)
     assert result["upper_limit"] == pytest.approx(beta.ppf(0.95, 2, n - 1), rel=1e-9)
@@ -194,6 +196,12 @@ def test_a_tampered_snapshot_no_longer_reperforms(app, client, base, world, audi
     snapshot = Path(app.instance_path) / "uploads" / "populations" / name
     snapshot.write_text(snapshot.read_text("utf-8").replace("REL-0001", "REL-9999"), "utf-8")
 
+    # A read shows the verdict stored at the draw; the check on demand finds the change and keeps the new verdict.
+    assert client.get(f"{base}/{drawn['id']}", headers=auditor).get_json()["reperformed"] is True
+    checked = client.post(f"{base}/{drawn['id']}/reperformance", headers=auditor)
+    assert checked.status_code == 200
+    assert checked.get_json()["reperformed"] is False
+    assert "no longer matches its recorded hash" in checked.get_json()["reperformance"]["problem"]
     assert client.get(f"{base}/{drawn['id']}", headers=auditor).get_json()["reperformed"] is False
 
 
@@ -275,3 +283,94 @@ def test_who_may_see_and_change_samples(app, client, base, world, auditor):
         db.session.get(Audit, world["audit_id"]).status = AuditStatus.REPORTING
         db.session.commit()
     assert client.post(base, json=body, headers=auditor).status_code == 409
+
+
+# --- Paging, the stored verdict, and text the database cannot hold -----------------------------------------------
+
+
+def whole_population(client, base, world, headers, size: int) -> dict:
+    sample = new_sample(client, base, world, headers)
+    url = f"{base}/{sample['id']}"
+    typed = "\n".join(f"W-{i:04d}" for i in range(size))
+    assert client.put(f"{url}/population", json={"source": "typed", "typed": typed}, headers=headers).status_code == 200
+    size_body = {"method": "whole_population", "basis": "manual"}
+    assert client.put(f"{url}/size", json=size_body, headers=headers).status_code == 200
+    drawn = client.post(f"{url}/draw", headers=headers)
+    assert drawn.status_code == 201, drawn.get_json()
+    return drawn.get_json()
+
+
+def test_items_are_listed_a_page_at_a_time_with_the_total_and_links(client, base, world, auditor):
+    drawn = whole_population(client, base, world, auditor, 230)
+    url = f"{base}/{drawn['id']}/items"
+    assert (len(drawn["items"]), drawn["items_total"]) == (100, 230)  # the record carries the first 100
+
+    first = client.get(url, headers=auditor)
+    assert first.status_code == 200
+    assert [i["key"] for i in first.get_json()] == [f"W-{i:04d}" for i in range(50)]
+    assert first.headers["X-Total-Count"] == "230"
+    assert 'page=2&per_page=50>; rel="next"' in first.headers["Link"]
+    last = client.get(url, query_string={"page": 3, "per_page": 100}, headers=auditor)
+    assert [i["draw_order"] for i in last.get_json()] == list(range(201, 231))
+    assert 'rel="next"' not in last.headers["Link"]
+    assert client.get(url, query_string={"page": 9}, headers=auditor).get_json() == []
+    for bad in ({"per_page": 101}, {"per_page": 0}, {"page": 0}, {"page": "x"}):
+        assert client.get(url, query_string=bad, headers=auditor).status_code == 422, bad
+
+
+def test_items_paging_is_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/audits/{audit_id}/samples/{sample_id}/items"]["get"]
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"page", "per_page"} <= names
+    per_page = next(p for p in operation["parameters"] if p["name"] == "per_page")
+    assert per_page["schema"]["maximum"] == 100
+    assert {"X-Total-Count", "Link"} <= set(operation["responses"]["200"]["headers"])
+    recheck = spec["paths"]["/api/v1/audits/{audit_id}/samples/{sample_id}/reperformance"]["post"]
+    assert "200" in recheck["responses"]
+
+
+def test_the_record_shows_the_stored_verdict_and_only_a_team_auditor_checks_again(client, base, world, auditor):
+    drawn = whole_population(client, base, world, auditor, 5)
+    url = f"{base}/{drawn['id']}"
+    check = drawn["reperformance"]
+    assert (drawn["reperformed"], check["same"], check["problem"]) == (True, True, "")
+    assert check["population_sha256"] == drawn["population_hash"]
+    assert check["checked_by"]["id"]
+    for name in ("observer", "viewer", "admin_outside_team"):
+        assert client.post(f"{url}/reperformance", headers=world["headers"][name]).status_code == 403
+    again = client.post(f"{url}/reperformance", headers=auditor)
+    assert again.status_code == 200
+    assert again.get_json()["reperformance"]["checked_at"] >= check["checked_at"]
+    draft = new_sample(client, base, world, auditor, title="Not drawn")
+    assert client.post(f"{base}/{draft['id']}/reperformance", headers=auditor).status_code == 409
+
+
+def test_a_nul_in_a_rationale_or_a_csv_cell_is_refused_with_422(app, client, base, world, auditor):
+    url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
+    nul_csv = {"source": "csv", "csv": "id,label\nA,ok\nB,bad\u0000label\n", "id_column": "id", "label_column": "label"}
+    refused = client.put(f"{url}/population", json=nul_csv, headers=auditor)
+    assert refused.status_code == 422
+    assert "U+0000" in refused.get_json()["errors"]["json"]["population"][0]
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2"}, headers=auditor)
+    client.put(f"{url}/size", json={"method": "judgemental", "basis": "manual"}, headers=auditor)
+    for picks in ({"A-1": "bad\u0000reason"}, {"A-1\u0000": "fine"}):
+        answer = client.post(f"{url}/draw", json={"picks": picks}, headers=auditor)
+        assert answer.status_code == 422, answer.get_json()
+        assert "U+0000" in answer.get_json()["errors"]["json"]["picks"][0]
+    assert client.get(url, headers=auditor).get_json()["status"] == "draft"
+    snapshots = Path(app.instance_path) / "uploads" / "populations"
+    assert len(list(snapshots.iterdir())) == 1  # the typed population's; none for the refused CSV
+
+
+def test_an_id_longer_than_an_item_stores_is_refused_when_the_population_is_frozen(client, base, world, auditor):
+    url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
+    long_id = {"source": "typed", "typed": "A-1\n" + "B" * 201}
+    refused = client.put(f"{url}/population", json=long_id, headers=auditor)
+    assert refused.status_code == 422
+    assert "longer than 200 characters on 1 line: 2" in refused.get_json()["errors"]["json"]["population"][0]
+    long_label = {"source": "csv", "csv": "id,label\nA," + "L" * 501 + "\n", "id_column": "id", "label_column": "label"}
+    refused = client.put(f"{url}/population", json=long_label, headers=auditor)
+    assert refused.status_code == 422
+    assert "label is longer than 500" in refused.get_json()["errors"]["json"]["population"][0]
+    assert client.get(url, headers=auditor).get_json()["population_size"] is None

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 from scipy.stats import beta
+from sqlalchemy.orm.exc import StaleDataError
 
 from audit_app.errors import Conflict, NotAllowed, ValidationFailed
 from audit_app.extensions import db
@@ -19,6 +20,9 @@ from audit_app.models import (
     PopulationSource,
     RiskLevel,
     Role,
+    Sample,
+    SampleItem,
+    SampleItemResult,
     SampleMethod,
     SizeBasis,
     TeamRole,
@@ -58,7 +62,7 @@ def test_the_seed_is_on_record_before_anything_is_drawn(audit, auditor, monkeypa
     monkeypatch.setattr(sel, "select", spy)
     samples.draw(sample, actor=auditor, seed=4242)
 
-    assert seen == [(4242, 4242)]
+    assert seen == [(4242, 4242), (4242, 4242)]  # the draw, then its re-performance from the snapshot
     assert sample.seed == 4242
     assert len(sample.items) == 12
 
@@ -310,3 +314,96 @@ def test_population_needs_fieldwork_and_an_auditor_on_the_team(plan, audit, audi
     with pytest.raises(Conflict, match="fieldwork"):
         populations.set_population(sample, typed, actor=auditor)
     assert sample.population_size is None
+
+
+# --- The stored re-performance verdict, the bulk draw and results against a changed sample ------------------
+
+
+def test_the_draw_checks_reperformance_once_and_keeps_the_verdict(audit, auditor, monkeypatch):
+    sample = sized(make_sample(audit, auditor), auditor)
+    drawn = samples.draw(sample, actor=auditor, seed=99)
+    db.session.commit()
+
+    assert (sample.reperformed, sample.reperformed_sha256, sample.reperform_problem) == (
+        True,
+        sample.population_hash,
+        "",
+    )
+    assert (sample.reperformed_by_id, sample.reperformed_at is not None) == (auditor.id, True)
+    monkeypatch.setattr(samples, "check_reperformance", lambda s: pytest.fail("a view re-performed the draw"))
+    assert samples.reperformance(sample) == (True, "")
+    # The items were stored at once, whole, with their defaults; the return value reads them when used.
+    assert (len(drawn), [i.key for i in drawn[:2]]) == (12, keys(sample)[:2])
+    assert {(i.version, i.result, i.note) for i in sample.items} == {(1, SampleItemResult.PENDING, "")}
+
+
+def test_a_verdict_is_never_shown_for_another_population(audit, auditor):
+    sample = sized(make_sample(audit, auditor), auditor)
+    samples.draw(sample, actor=auditor, seed=5)
+    sample.reperformed_sha256 = "0" * 64
+    same, why = samples.reperformance(sample)
+    assert same is False
+    assert "another population" in why
+    verdict = samples.recheck(sample, actor=auditor)
+    assert (verdict.same, verdict.sha256) == (True, sample.population_hash)
+    assert samples.reperformance(sample) == (True, "")
+
+
+def test_a_missing_snapshot_is_a_failed_check_not_an_error(audit, auditor):
+    sample = sized(make_sample(audit, auditor), auditor)
+    samples.draw(sample, actor=auditor, seed=5)
+    (Path(current_app.instance_path) / "uploads" / "populations" / sample.population_file).unlink()
+    verdict = samples.recheck(sample, actor=auditor)
+    assert (verdict.same, verdict.sha256) == (False, "")
+    assert "cannot be read" in verdict.problem
+    assert samples.reperformance(sample) == (False, verdict.problem)
+
+
+def test_a_result_is_refused_once_the_sample_was_evaluated_meanwhile(audit, auditor):
+    sample = sized(make_sample(audit, auditor), auditor)
+    samples.draw(sample, actor=auditor, seed=5)
+    db.session.commit()
+    item = sample.items[0]
+    # Another request evaluated the sample after this one loaded it (this session still holds "selected").
+    db.session.execute(sa.update(Sample.__table__).where(Sample.id == sample.id).values(status="evaluated"))
+    with pytest.raises(Conflict, match="before the evaluation"):
+        samples.record_result(item, OK, actor=auditor)
+
+
+def test_a_result_saved_from_a_stale_copy_of_the_item_is_refused(audit, auditor):
+    sample = sized(make_sample(audit, auditor), auditor)
+    samples.draw(sample, actor=auditor, seed=5)
+    db.session.commit()
+    item = sample.items[0]
+    # Another request saved this item after this one loaded it: the row's version moved on.
+    table = SampleItem.__table__
+    db.session.execute(sa.update(table).where(table.c.id == item.id).values(version=2, result="conforming"))
+    with pytest.raises(StaleDataError):
+        samples.record_result(item, DEV, actor=auditor, note="No sign-off")
+
+
+def test_parallel_creations_take_their_number_in_the_insert(audit, auditor):
+    first = samples.create_sample(audit, samples.SampleData("One", "x", "", (audit.scope_items[0].id,)), actor=auditor)
+    second = samples.create_sample(audit, samples.SampleData("Two", "x", "", (audit.scope_items[0].id,)), actor=auditor)
+    db.session.flush()
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.reference.endswith("-S02")
+
+
+def test_a_change_to_a_sample_changed_meanwhile_is_refused(audit, auditor):
+    sample = make_sample(audit, auditor)
+    db.session.commit()
+    # Another request changed the sample (a population frozen again) after this one loaded it.
+    table = Sample.__table__
+    db.session.execute(sa.update(table).where(table.c.id == sample.id).values(version=table.c.version + 1))
+    with pytest.raises(StaleDataError):
+        sized(sample, auditor)  # its activity entry flushes the change
+
+
+def test_a_tampered_snapshot_of_the_wrong_shape_is_a_failed_check(audit, auditor):
+    sample = sized(make_sample(audit, auditor), auditor)
+    samples.draw(sample, actor=auditor, seed=5)
+    (Path(current_app.instance_path) / "uploads" / "populations" / sample.population_file).write_text('{"a": 1}')
+    verdict = samples.recheck(sample, actor=auditor)
+    assert verdict.same is False
+    assert "cannot be read" in verdict.problem

@@ -189,3 +189,42 @@ def test_formula_cells_are_shown_escaped_and_exported_neutralised(client, app, s
     assert by_key["'=1+2"][5] == "'=cmd|' /C calc'!A0"
     # No exported cell starts with a formula character.
     assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@")]
+
+
+# --- Refusals and failures leave no snapshot file (the storage removes files whose transaction did not commit) --
+
+
+def test_a_refused_upload_writes_no_snapshot_file(client, app, sample_world, sample_id):
+    data = b"id,label\nA,one\nB\x00,two\n"
+    response = upload(client, sample_world, sample_id, data, label_column="label")
+    assert response.status_code == 400
+    assert any("U+0000" in problem for problem in problems_on(text(response)))
+    refused_text = upload(client, sample_world, sample_id, b"id\nA\nB\n", description="pasted\x00from a terminal")
+    assert refused_text.status_code == 400
+    assert snapshots(app) == []
+    assert state(app, sample_id)["population_file"] == ""
+
+
+def test_a_failure_after_the_snapshot_is_written_leaves_no_file(client, app, sample_world, sample_id, monkeypatch):
+    from audit_app.services.sampling import populations
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the activity trail is unavailable")
+
+    monkeypatch.setattr(populations.activity, "record", fail)
+    response = upload(client, sample_world, sample_id, b"id\nA\nB\n")
+    assert response.status_code == 500
+    assert snapshots(app) == []
+    assert state(app, sample_id)["population_file"] == ""
+
+
+def test_typed_lines_split_only_on_real_line_breaks(client, app, sample_world, sample_id):
+    refused = typed(client, sample_world, sample_id, "A\x0bB\r\nC\u2028D")
+    assert refused.status_code == 400
+    assert problems_on(text(refused)) == [
+        "Line 1 contains control characters (U+000B).",
+        "Line 2 contains control characters or line separators (U+2028); type one unit per line, without them.",
+    ]
+    assert snapshots(app) == []
+    assert typed(client, sample_world, sample_id, "A\r\nB\rC\n").status_code == 302
+    assert state(app, sample_id)["population_size"] == 3

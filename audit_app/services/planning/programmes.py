@@ -89,6 +89,26 @@ class ProgrammeData:
     status: ProgrammeStatus = ProgrammeStatus.DRAFT
     grade_scheme: list[dict[str, Any]] | None = None
     due_policy: dict[str, dict[str, int | None]] | None = field(default=None)
+    #: Who manages the programme; None keeps the current manager (a new programme: whoever creates it).
+    manager_id: int | None = None
+
+
+def manager_candidates() -> list[User]:
+    """Who may manage a programme: active lead auditors and administrators, by name."""
+    stmt = sa.select(User).where(User.active.is_(True), User.role.in_(access.PLANNERS)).order_by(User.name, User.id)
+    return list(db.session.scalars(stmt))
+
+
+def _manager(user_id: int | None) -> User | None:
+    """The named programme manager: an active lead auditor or administrator (ISO 19011 5.4.1)."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id) if 0 < user_id <= access.MAX_ID else None
+    if user is None or not user.active or user.role not in access.PLANNERS:
+        raise ValidationFailed.on(
+            "manager_id", "Choose an active lead auditor or administrator to manage the programme."
+        )
+    return user
 
 
 @dataclass(frozen=True)
@@ -113,10 +133,10 @@ def programme_options() -> list[ProgrammeOption]:
 
 
 def programmes_page(request: PageRequest, *, clamp: bool = False) -> Page[AuditProgramme]:
-    """One page of the programmes, newest period first, each with its checklist version."""
+    """One page of the programmes, newest period first, each with its checklist version and manager."""
     stmt = (
         sa.select(AuditProgramme)
-        .options(*shown_with(AuditProgramme.checklist_version))
+        .options(*shown_with(AuditProgramme.checklist_version, AuditProgramme.manager))
         .order_by(AuditProgramme.period_start.desc(), AuditProgramme.id.desc())
     )
     return paginate(stmt, request, clamp=clamp)
@@ -223,6 +243,7 @@ def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramm
     if version is None:
         raise ValidationFailed("Unknown checklist.", {"checklist_version_id": ["Choose a checklist version."]})
     texts = {name: clean(getattr(data, name), field=name, max_length=10000, multiline=True) for name in TEXT_FIELDS}
+    manager = _manager(data.manager_id)
     grades = validate_grades(
         data.grade_scheme
         if data.grade_scheme is not None
@@ -242,6 +263,10 @@ def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramm
     programme.code, programme.title = code, title
     programme.period_start, programme.period_end = data.period_start, data.period_end
     programme.checklist_version_id = version.id
+    if manager is not None:
+        programme.manager_id = manager.id
+    elif programme.manager_id is None:
+        programme.manager_id = actor.id
     for name, value in texts.items():
         setattr(programme, name, value)
     programme.grade_scheme, programme.due_policy = grades, policy

@@ -9,9 +9,13 @@ draw and the evaluation are compare-and-set moves, so two requests racing cannot
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from audit_app.errors import Conflict
-from audit_app.models import Sample, SampleItemResult, SampleStatus
+from audit_app.extensions import db
+from audit_app.models import Sample, SampleItem, SampleItemResult, SampleStatus
 from audit_app.services.access import Party
+from audit_app.services.sampling.sample_items import result_counts
 from audit_app.workflow import Transition, Wording, Workflow, move
 
 DRAW, EVALUATE = "draw", "evaluate"
@@ -33,12 +37,18 @@ def _ready_to_draw(sample: Sample) -> list[str]:
     return []
 
 
-def _ready_to_evaluate(sample: Sample) -> list[str]:
-    pending = [i.key for i in sample.items if i.result is SampleItemResult.PENDING]
-    if pending:
-        return ["Record a result for every item first; still pending: " + ", ".join(pending[:10]) + "."]
-    tested = [i for i in sample.items if i.result in (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)]
-    if not tested:
+def evaluation_blockers(sample: Sample) -> list[str]:
+    """What keeps a drawn sample from its evaluation, counted in the database (a sample can hold 100,000 items)."""
+    counts = result_counts(sample)
+    if counts[SampleItemResult.PENDING]:
+        pending = db.session.scalars(
+            sa.select(SampleItem.key)
+            .where(SampleItem.sample_id == sample.id, SampleItem.result == SampleItemResult.PENDING)
+            .order_by(SampleItem.draw_order)
+            .limit(10)
+        )
+        return ["Record a result for every item first; still pending: " + ", ".join(pending) + "."]
+    if not counts[SampleItemResult.CONFORMING] + counts[SampleItemResult.DEVIATION]:
         return ["No item could be tested, so there is nothing to evaluate."]
     return []
 
@@ -53,7 +63,7 @@ SAMPLE_LIFECYCLE: Workflow[SampleStatus] = Workflow(
     "sample",
     [
         move(SampleStatus.DRAFT, DRAW, SampleStatus.SELECTED, roles=MOVERS, gates=[_ready_to_draw]),
-        move(SampleStatus.SELECTED, EVALUATE, SampleStatus.EVALUATED, roles=MOVERS, gates=[_ready_to_evaluate]),
+        move(SampleStatus.SELECTED, EVALUATE, SampleStatus.EVALUATED, roles=MOVERS, gates=[evaluation_blockers]),
     ],
     states=SampleStatus,
     wording=Wording(

@@ -56,13 +56,59 @@ def _parse(data: PopulationData) -> sel.Population:
     if data.source is PopulationSource.AI_SYSTEMS:
         systems = db.session.scalars(sa.select(AISystem).where(AISystem.in_scope.is_(True)))
         return sel.from_records(
-            ((s.name, s.purpose[:200], s.risk_level.label) for s in systems),
-            "AI-system inventory (in-scope systems; stratum = risk level)",
+            ((s.name, excerpt(s.purpose), s.risk_level.label) for s in systems),
+            f"AI-system inventory (in-scope systems; stratum = risk level; label = purpose, {EXCERPT} characters)",
         )
     units = db.session.scalars(sa.select(OrgUnit).where(OrgUnit.active.is_(True)))
     return sel.from_records(
-        ((u.name, u.description[:200], u.kind.label) for u in units), "Org units (active; stratum = kind)"
+        ((u.name, excerpt(u.description), u.kind.label) for u in units),
+        f"Org units (active; stratum = kind; label = description, {EXCERPT} characters)",
     )
+
+
+#: How much of an AI system's purpose or an org unit's description labels its unit.
+EXCERPT = 200
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The first `limit` characters of `text`, ending in "…" when it was longer (a label says it is cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: One encoder for every line (json.dumps with ensure_ascii=False would build a new one per call).
+_LINE = json.JSONEncoder(ensure_ascii=False)
+
+
+def snapshot_bytes(population: sel.Population) -> bytes:
+    """The frozen population as stored: one JSON array [id, label, stratum] per unit, joined by "\\n".
+
+    JSON escapes every control character (line feeds among them), so "\\n" only ever separates units; other
+    separators (U+0085, U+2028, U+2029) stay as they are inside the text.
+    """
+    encode = _LINE.encode
+    return "\n".join([encode([u.key, u.label, u.stratum]) for u in population.units]).encode()
+
+
+def read_snapshot(data: bytes, source: str) -> sel.Population:
+    """The population a snapshot holds (the inverse of `snapshot_bytes`).
+
+    Split on "\\n" only, never with str.splitlines (which also splits on the separators kept inside the text); the
+    lines are decoded as one JSON array, which is much quicker than one decode per unit. A snapshot is written in
+    the frozen order with unique ids; one that is not (edited by hand) is put back in that order or refused, and its
+    hash is computed afresh, for the caller to compare with the record.
+    """
+    rows = json.loads("[" + data.decode("utf-8").replace("\n", ",") + "]")
+    try:
+        keys = [row[0] for row in rows]
+        columns = sel.RECORD_COLUMNS
+        units = [sel.Unit(key, label, stratum, row, columns) for row in rows for key, label, stratum in (row,)]
+    except (TypeError, IndexError, KeyError, ValueError) as exc:
+        raise ValueError("the snapshot does not hold [id, label, stratum] rows") from exc
+    if any(not isinstance(key, str) or not key for key in keys) or len(set(keys)) != len(keys):
+        raise ValueError("the snapshot does not hold one unit per id")
+    if any(keys[i] > keys[i + 1] for i in range(len(keys) - 1)):
+        units.sort(key=lambda unit: unit.key)
+    return sel.Population(tuple(units), source, sel.population_hash(unit.key for unit in units), sel.RECORD_COLUMNS)
 
 
 def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.Population:
@@ -75,13 +121,12 @@ def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.
         raise ValidationFailed("The population was refused: nothing was stored.", {"population": exc.problems}) from exc
     if population.size == 0:
         raise ValidationFailed.on("population", "The population is empty.")
-    lines = (json.dumps([u.key, u.label, u.stratum], ensure_ascii=False) for u in population.units)
-    snapshot = snapshots().put("\n".join(lines).encode("utf-8"))
+    description = clean(data.description, field="description", max_length=4000, multiline=True)
+    completeness = clean(data.completeness_check, field="completeness_check", max_length=4000, multiline=True)
+    # Written last, once every input is accepted; a file whose transaction does not commit is removed (storage).
+    snapshot = snapshots().put(snapshot_bytes(population))
     sample.population_source = data.source
-    sample.population_description = clean(data.description, field="description", max_length=4000, multiline=True)
-    sample.completeness_check = clean(
-        data.completeness_check, field="completeness_check", max_length=4000, multiline=True
-    )
+    sample.population_description, sample.completeness_check = description, completeness
     sample.population_size, sample.population_hash, sample.population_file = (
         population.size,
         population.sha256,
@@ -101,17 +146,17 @@ def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.
     return population
 
 
-def load_population(sample: Sample) -> sel.Population:
-    """Rebuild the frozen population from its snapshot (and check it still has the recorded hash)."""
+def read_population(sample: Sample) -> sel.Population:
+    """The population the sample's snapshot holds, as it is now (without comparing its hash to the record)."""
     if not sample.population_file:
         raise Conflict("Define the population first.")
     with snapshots().open(sample.population_file) as handle:
-        text = handle.read().decode("utf-8")
-    # Joined with "\n" above; json.dumps escapes every other line break, so split only on "\n".
-    rows = [json.loads(line) for line in text.split("\n")]
-    population = sel.from_records(
-        ((k, label, stratum) for k, label, stratum in rows), sample.population_columns.get("source", "snapshot")
-    )
+        return read_snapshot(handle.read(), sample.population_columns.get("source", "snapshot"))
+
+
+def load_population(sample: Sample) -> sel.Population:
+    """Rebuild the frozen population from its snapshot (and check it still has the recorded hash)."""
+    population = read_population(sample)
     if population.sha256 != sample.population_hash:
         raise Conflict("The population snapshot no longer matches its recorded hash.")
     return population

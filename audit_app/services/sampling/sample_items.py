@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from audit_app.errors import NotFound
 from audit_app.extensions import db
-from audit_app.models import Sample, SampleItem, SampleItemResult
+from audit_app.models import Sample, SampleItem, SampleItemResult, User
+from audit_app.services import paging
 
 ITEMS_PER_PAGE = 50
+#: How many items the API's sample record carries (the rest are read a page at a time).
+ITEMS_IN_RECORD = paging.MAX_PER_PAGE
 #: How many not-testable keys the evaluation names before saying "and N more".
 NAMED_LIMIT = 20
 
@@ -110,6 +115,54 @@ def items_page(sample: Sample, *, page: int = 1, show: ItemFilter = ItemFilter.A
         )
         replaced_by = {r.replaces_id: r for r in replacements if r.replaces_id is not None}
     return ItemPage(items, page, pages, total, show, replaced_by)
+
+
+def _in_draw_order(sample: Sample) -> sa.Select[SampleItem]:
+    return (
+        sa.select(SampleItem)
+        .where(SampleItem.sample_id == sample.id)
+        .order_by(SampleItem.draw_order)
+        .options(selectinload(SampleItem.tested_by))
+    )
+
+
+def first_items(sample: Sample, limit: int) -> list[SampleItem]:
+    """The first `limit` items in draw order (what a sample record shows of a possibly huge list)."""
+    return list(db.session.scalars(_in_draw_order(sample).limit(limit)))
+
+
+def count_items(sample: Sample) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(SampleItem.sample_id == sample.id)) or 0
+
+
+def api_page(sample: Sample, request: paging.PageRequest) -> paging.Page[SampleItem]:
+    """One page of the items in draw order, with the total counted by the database (the API's list)."""
+    return paging.paginate(_in_draw_order(sample), request)
+
+
+def export_rows(sample: Sample) -> Iterator[Any]:
+    """Every item for the export, in draw order, as narrow rows: (draw order, key, label, stratum, result, note,
+    key of the item it replaces, tester's name, tested at)."""
+    replaced = aliased(SampleItem)
+    return iter(
+        db.session.execute(
+            sa.select(
+                SampleItem.draw_order,
+                SampleItem.key,
+                SampleItem.label,
+                SampleItem.stratum,
+                SampleItem.result,
+                SampleItem.note,
+                replaced.key,
+                User.name,
+                SampleItem.tested_at,
+            )
+            .outerjoin(replaced, SampleItem.replaces_id == replaced.id)
+            .outerjoin(User, SampleItem.tested_by_id == User.id)
+            .where(SampleItem.sample_id == sample.id)
+            .order_by(SampleItem.draw_order)
+        )
+    )
 
 
 def page_of(item: SampleItem, show: ItemFilter = ItemFilter.ALL) -> int:

@@ -12,10 +12,13 @@ import hashlib
 import io
 import math
 import random
+import re
 import secrets
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import NamedTuple
 
 from audit_app.errors import ValidationFailed
 
@@ -27,6 +30,23 @@ METHODS = ("simple_random", "systematic", "stratified", "judgemental", "whole_po
 STRATA_RULES = ("proportional", "equal")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";", "\t")
+#: The longest id, label and stratum a sample item stores (its columns): longer ones are refused, never cut.
+MAX_KEY, MAX_LABEL, MAX_STRATUM = 200, 500, 200
+#: Real line breaks: the only ones a typed population is split on (str.splitlines also splits on VT, FF, FS, GS,
+#: RS, NEL, U+2028 and U+2029, which would add units nobody typed).
+LINE_BREAK = re.compile("\r\n|\r|\n")
+#: Not allowed in a one-line value (an id, a stratum, a typed line): every control character (C0 but tab, DEL, C1),
+#: the line and paragraph separators, lone surrogates and the non-characters U+FFFE and U+FFFF.
+NOT_IN_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+#: Not allowed in an id or a stratum: the same, and tabs too.
+NOT_IN_ID = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+#: Not allowed in a label (free text kept verbatim) or a rationale: control characters other than tab, line feed,
+#: carriage return and NEL (NUL cannot be stored by PostgreSQL), lone surrogates and the non-characters. The line
+#: and paragraph separators NEL, U+2028 and U+2029 are kept: the snapshot is split on "\n" only.
+NOT_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+SEPARATORS = frozenset("\u2028\u2029")
+TYPED_COLUMNS = ("id", "label")
+RECORD_COLUMNS = ("id", "label", "stratum")
 
 
 class PopulationError(ValidationFailed, ValueError):
@@ -45,12 +65,20 @@ class SelectionError(ValidationFailed, ValueError):
         super().__init__(message, {parameter: [message]})
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
+class Unit(NamedTuple):
+    """One unit of a population (a named tuple: a 100,000-row population builds 100,000 of them)."""
+
     key: str
     label: str
     stratum: str
-    data: dict[str, str]
+    #: The unit's row as read (its cells), and the names of those cells.
+    cells: Sequence[str] = ()
+    columns: Sequence[str] = ()
+
+    @property
+    def data(self) -> dict[str, str]:
+        """The unit's row as read, by column name."""
+        return dict(zip(self.columns, self.cells, strict=True))
 
 
 @dataclass(frozen=True)
@@ -94,23 +122,50 @@ def _some(numbers: list, limit: int = 10) -> str:
     return ", ".join(str(n) for n in numbers[:limit]) + (", …" if len(numbers) > limit else "")
 
 
-def _finish(entries: Iterable[tuple], problems: list[str], where: str, empty: str) -> tuple[tuple[Unit, ...], str]:
-    """Entries are (number, key, label, stratum, data); empty and duplicate ids become problems, then freeze."""
+def _finish(
+    entries: Iterable[tuple],
+    problems: list[str],
+    where: str,
+    empty: str,
+    columns: Sequence[str],
+    *,
+    limits: bool = True,
+) -> tuple[tuple[Unit, ...], str]:
+    """Entries are (number, key, label, stratum, cells); empty, duplicate and over-long values become problems, then
+    freeze. Nothing is ever cut: an id, label or stratum longer than a sample item stores is refused."""
     units: list[Unit] = []
-    seen: dict[str, list[int]] = {}
+    first: dict[str, int] = {}
+    repeated: dict[str, list[int]] = {}
     empty_ids: list[int] = []
-    for number, key, label, stratum, data in entries:
+    too_long: dict[str, list[int]] = {"id": [], "label": [], "stratum": []}
+    for number, key, label, stratum, cells in entries:
         if not key:
             empty_ids.append(number)
             continue
-        seen.setdefault(key, []).append(number)
-        units.append(Unit(key, label or key, stratum, data))
+        if key in first:
+            repeated.setdefault(key, [first[key]]).append(number)
+        else:
+            first[key] = number
+        if limits:
+            if len(key) > MAX_KEY:
+                too_long["id"].append(number)
+            elif len(label) > MAX_LABEL:
+                too_long["label"].append(number)
+            if len(stratum) > MAX_STRATUM:
+                too_long["stratum"].append(number)
+        units.append(Unit(key, label or key, stratum, cells, columns))
     if not units and not empty_ids and not problems:
         problems.append(empty)
     if empty_ids:
         problems.append(f"The id is empty on {_count(len(empty_ids), where)}: {_some(empty_ids)}.")
-    duplicates = [(key, lines) for key, lines in seen.items() if len(lines) > 1]
-    if duplicates:
+    for role, limit in (("id", MAX_KEY), ("label", MAX_LABEL), ("stratum", MAX_STRATUM)):
+        if numbers := too_long[role]:
+            problems.append(
+                f"The {role} is longer than {limit} characters on {_count(len(numbers), where)}: {_some(numbers)}; "
+                f"shorten it (a sample keeps each {role} whole, it never cuts one)."
+            )
+    if repeated:
+        duplicates = sorted(repeated.items(), key=lambda entry: entry[1][0])
         shown = "; ".join(f"'{key}' ({where}s {_some(lines)})" for key, lines in duplicates[:20])
         more = " (first 20 shown)" if len(duplicates) > 20 else ""
         problems.append(f"{_count(len(duplicates), 'duplicate id')}; each id must identify one unit{more}: {shown}.")
@@ -118,6 +173,11 @@ def _finish(entries: Iterable[tuple], problems: list[str], where: str, empty: st
         raise PopulationError(problems)
     units.sort(key=lambda unit: unit.key)
     return tuple(units), population_hash(unit.key for unit in units)
+
+
+def bad_codes(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """The code points of `text` that `pattern` refuses, as U+XXXX, each once, in code-point order."""
+    return [f"U+{ord(c):04X}" for c in sorted(set(pattern.findall(text)))]
 
 
 def _decode(data: bytes) -> str:
@@ -158,7 +218,11 @@ def parse_csv(
     max_rows: int = 200_000,
     source: str = "uploaded CSV",
 ) -> Population:
-    """Parse an uploaded CSV population; raise PopulationError listing every problem. Cells are kept verbatim."""
+    """Parse an uploaded CSV population; raise PopulationError listing every problem. Cells are kept verbatim.
+
+    Ids and strata are single lines of text: control characters (NUL among them), tabs and line or paragraph
+    separators are refused there; labels may hold tabs and line breaks, but no other control character.
+    """
     text = _decode(data)
     if not text.strip():
         raise PopulationError(["The file is empty: it needs a header row naming the columns, then one row per unit."])
@@ -173,6 +237,8 @@ def parse_csv(
     columns = tuple(name.strip() or f"column {i}" for i, name in enumerate(header, start=1))
     if any(not name.strip() for name in header):
         warnings.append("Some header cells are empty; those columns are named by position ('column N').")
+    if codes := bad_codes("".join(header), NOT_IN_TEXT):
+        problems.append(f"The header row contains control characters ({', '.join(codes)}); remove them.")
     repeated = sorted({name for name in columns if columns.count(name) > 1})
     if repeated:
         problems.append(f"The header names a column more than once: {', '.join(repeated)}; each name must be unique.")
@@ -186,7 +252,14 @@ def parse_csv(
     label_at = columns.index(label_column) if label_column else None
     stratum_at = columns.index(stratum_column) if stratum_column else None
     bad_width: list[int] = []
+    #: Per column role: the lines whose cell holds characters it may not, and those characters.
+    bad_cells: dict[str, tuple[list[int], set[str]]] = {"id": ([], set()), "label": ([], set()), "stratum": ([], set())}
     counts = {"blank": 0, "rows": 0, "stripped": 0, "no_stratum": 0}
+
+    def refuse(role: str, line: int, cell: str, pattern: re.Pattern[str]) -> None:
+        lines, found = bad_cells[role]
+        lines.append(line)
+        found.update(pattern.findall(cell))
 
     def entries() -> Iterable[tuple]:
         try:
@@ -200,12 +273,27 @@ def parse_csv(
                 if len(row) != width:
                     bad_width.append(reader.line_num)
                     continue
-                key = row[id_at].strip()
-                stratum = row[stratum_at].strip() if stratum_at is not None else ""
-                counts["stripped"] += key != row[id_at]
-                counts["no_stratum"] += stratum_at is not None and not stratum
-                label = row[label_at] if label_at is not None else key
-                yield reader.line_num, key, label, stratum, dict(zip(columns, row, strict=True))
+                line, cell = reader.line_num, row[id_at]
+                key = cell.strip()
+                if key != cell:
+                    counts["stripped"] += 1
+                if NOT_IN_ID.search(key):
+                    refuse("id", line, key, NOT_IN_ID)
+                if stratum_at is None:
+                    stratum = ""
+                else:
+                    stratum = row[stratum_at].strip()
+                    if not stratum:
+                        counts["no_stratum"] += 1
+                    elif NOT_IN_ID.search(stratum):
+                        refuse("stratum", line, stratum, NOT_IN_ID)
+                if label_at is None:
+                    label = key
+                else:
+                    label = row[label_at]
+                    if NOT_IN_TEXT.search(label):
+                        refuse("label", line, label, NOT_IN_TEXT)
+                yield line, key, label, stratum, row
         except csv.Error as error:
             problems.append(f"Line {reader.line_num} cannot be read as CSV ({error}).")
         if counts["rows"] > max_rows:
@@ -215,8 +303,16 @@ def parse_csv(
                 f"{_count(len(bad_width), 'row')} without the {width} cells of the header (lines {_some(bad_width)}); "
                 "check the delimiter and quoting."
             )
+        for role, (lines, found) in bad_cells.items():
+            if lines:
+                allowed = "" if role == "label" else "; an id or stratum is one line of text, without tabs"
+                codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(found))
+                problems.append(
+                    f"The {role} cell contains control characters or line separators ({codes}) on "
+                    f"{_count(len(lines), 'line')}: {_some(lines)}{allowed}. Remove them and upload the file again."
+                )
 
-    units, digest = _finish(entries(), problems, "line", "The file has a header row but no data rows.")
+    units, digest = _finish(entries(), problems, "line", "The file has a header row but no data rows.", columns)
     notes = (
         (counts["blank"], "blank row", "skipped."),
         (counts["stripped"], "id", "trimmed of surrounding spaces."),
@@ -226,32 +322,53 @@ def parse_csv(
     return Population(units, source, digest, columns, tuple(warnings), ORDERING, delimiter)
 
 
+def _line_problem(number: int, line: str) -> str | None:
+    """Why a typed line cannot be a unit (control characters or separators in it), or None."""
+    found = set(NOT_IN_LINE.findall(line))
+    if not found:
+        return None
+    codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(found))
+    if found & SEPARATORS:
+        return (
+            f"Line {number} contains control characters or line separators ({codes}); "
+            "type one unit per line, without them."
+        )
+    return f"Line {number} contains control characters ({codes})."
+
+
 def parse_typed(text: str, *, source: str = "typed list") -> Population:
-    """One unit per line: ``id`` or ``id, label`` (or tab-separated). Blank lines are ignored."""
+    """One unit per line: ``id`` or ``id, label`` (or tab-separated). Blank lines are ignored.
+
+    Lines are split on real line breaks only (LF, CR LF, CR); a line holding any other separator or control
+    character (but tab) is refused before it is split into id and label, so no unit appears that was not typed.
+    """
     problems: list[str] = []
 
     def entries() -> Iterable[tuple]:
-        for number, line in enumerate(text.splitlines(), start=1):
-            controls = sorted({f"U+{ord(c):04X}" for c in line if c != "\t" and (ord(c) < 32 or 127 <= ord(c) < 160)})
-            if controls:
-                problems.append(f"Line {number} contains control characters ({', '.join(controls)}).")
+        for number, line in enumerate(LINE_BREAK.split(text), start=1):
+            if (problem := _line_problem(number, line)) is not None:
+                problems.append(problem)
             elif line.strip():
                 key, _, label = (part.strip() for part in line.partition("\t" if "\t" in line else ","))
-                yield number, key, label, "", {"id": key, "label": label or key}
+                yield number, key, label, "", (key, label or key)
 
     empty = "The list is empty: type one id per line, optionally followed by a comma and a label."
-    units, digest = _finish(entries(), problems, "line", empty)
-    return Population(units, source, digest, ("id", "label"))
+    units, digest = _finish(entries(), problems, "line", empty, TYPED_COLUMNS)
+    return Population(units, source, digest, TYPED_COLUMNS)
 
 
-def from_records(records: Iterable[tuple[str, str, str]], source: str) -> Population:
-    """A population from (key, label, stratum) tuples, e.g. the AI-system inventory or the org units."""
+def from_records(records: Iterable[tuple[str, str, str]], source: str, *, limits: bool = True) -> Population:
+    """A population from (key, label, stratum) tuples, e.g. the AI-system inventory or the org units.
+
+    `limits=False` reads back a population frozen earlier (a snapshot) without refusing what it holds.
+    """
     entries = (
-        (number, key, label or key, stratum or "", {"id": key, "label": label or key, "stratum": stratum or ""})
+        (number, key, label or key, stratum or "", (key, label or key, stratum or ""))
         for number, (key, label, stratum) in enumerate(((str(k).strip(), lb, st) for k, lb, st in records), start=1)
     )
-    units, digest = _finish(entries, [], "record", f"The source '{source}' has no units to sample.")
-    return Population(units, source, digest, ("id", "label", "stratum"))
+    empty = f"The source '{source}' has no units to sample."
+    units, digest = _finish(entries, [], "record", empty, RECORD_COLUMNS, limits=limits)
+    return Population(units, source, digest, RECORD_COLUMNS)
 
 
 def library_versions() -> dict:
@@ -262,9 +379,27 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED)
 
 
+def stream(size: int, seed: int | str) -> Iterator[int]:
+    """The seeded permutation of range(size), one position at a time: selections take its front, replacements
+    continue along it.
+
+    It is exactly ``random.Random(seed).sample(range(size), size)`` (the pool algorithm that ``sample`` uses when it
+    permutes a whole population: at step i a position below size - i is chosen and the last one moves into its
+    place), computed lazily, so taking n units of a population of N costs n steps, not N.
+    """
+    rng = random.Random(seed)
+    moved: dict[int, int] = {}
+    for i in range(size):
+        j = rng.randrange(size - i)
+        last = size - i - 1
+        yield moved.pop(j, j) if j == last else moved.get(j, j)
+        if j != last:
+            moved[j] = moved.pop(last, last)
+
+
 def draw_stream(size: int, seed: int | str) -> list[int]:
-    """The full seeded permutation of range(size); selections take its front, replacements continue along it."""
-    return random.Random(seed).sample(range(size), size)
+    """The full seeded permutation of range(size) (see `stream`)."""
+    return list(stream(size, seed))
 
 
 def _whole(value: object, low: int, high: int) -> bool:
@@ -273,6 +408,14 @@ def _whole(value: object, low: int, high: int) -> bool:
 
 def _members(population: Population, stratum: str) -> list[int]:
     return [i for i, unit in enumerate(population.units) if unit.stratum == stratum]
+
+
+def _strata_members(population: Population) -> dict[str, list[int]]:
+    """The positions of each stratum's units, strata in sorted order (one pass over the population)."""
+    members: dict[str, list[int]] = {h: [] for h in population.strata}
+    for i, unit in enumerate(population.units):
+        members[unit.stratum].append(i)
+    return members
 
 
 def allocate(sizes: dict[str, int], n: int, rule: str = "proportional") -> tuple[dict[str, int], list[str]]:
@@ -329,7 +472,7 @@ def select(
     if n is None or not _whole(n, 1, size):
         raise SelectionError("sample_size", f"The sample size must be a whole number from 1 to N = {size}.")
     if method == "simple_random":
-        return Selection(method, seed, tuple(draw_stream(size, seed)[:n]), {**base, "n": n})
+        return Selection(method, seed, tuple(islice(stream(size, seed), n)), {**base, "n": n})
     if method == "systematic":
         interval = size / n
         start = random.Random(seed).random() * interval
@@ -339,13 +482,12 @@ def select(
         return Selection(method, seed, picked, params)
     if strata_rule not in STRATA_RULES:
         raise SelectionError("strata_rule", f"Unknown allocation rule '{strata_rule}'; use proportional or equal.")
-    members = {h: _members(population, h) for h in population.strata}
+    members = _strata_members(population)
     allocation, notes = allocate({h: len(m) for h, m in members.items()}, n, strata_rule)
     indices: list[int] = []
     strata: dict[str, dict] = {}
     for h, positions in members.items():
-        stream = draw_stream(len(positions), f"{seed}:{h}")
-        indices.extend(positions[j] for j in stream[: allocation[h]])
+        indices.extend(positions[j] for j in islice(stream(len(positions), f"{seed}:{h}"), allocation[h]))
         strata[h] = {"N_h": len(positions), "n_h": allocation[h], "seed": f"{seed}:{h}"}
     params = {**base, "n": len(indices), "requested_n": n, "strata_rule": strata_rule, "strata": strata, "notes": notes}
     return Selection(method, seed, tuple(indices), params)
@@ -379,10 +521,10 @@ def next_replacement(
         if stratum is None or stratum not in population.strata:
             raise SelectionError("stratum", "Name the stratum of the item being replaced.")
         positions = _members(population, stratum)
-        stream: Iterator[int] = (positions[j] for j in draw_stream(len(positions), f"{selection.seed}:{stratum}"))
+        order: Iterator[int] = (positions[j] for j in stream(len(positions), f"{selection.seed}:{stratum}"))
     else:
-        stream = iter(draw_stream(population.size, selection.seed))
-    return next((i for i in stream if i not in taken), None)
+        order = stream(population.size, selection.seed)
+    return next((i for i in order if i not in taken), None)
 
 
 def safe_cell(value: str) -> str:

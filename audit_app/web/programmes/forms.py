@@ -94,6 +94,7 @@ class ProgrammeForm(FlaskForm):
     period_end = DateField("Period end", validators=[InputRequired()])
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in ProgrammeStatus])
     checklist_version_id = SelectField("Reference checklist", choices=[])
+    manager_id = SelectField("Programme manager", choices=[])
     objectives = _text("Objectives", "objectives")
     risks = _text("Risks to the programme", "risks")
     opportunities = _text("Opportunities", "opportunities")
@@ -109,6 +110,13 @@ class ProgrammeForm(FlaskForm):
         self.due_errors: list[str] = []
 
     # -- set up ---------------------------------------------------------------------------------------------------
+
+    def set_managers(self, programme: AuditProgramme | None, current_user_id: int) -> None:
+        """Lead auditors and administrators may manage a programme; the current manager (or you) is chosen."""
+        self.manager_id.choices = [SelectChoice(str(u.id), u.name) for u in programmes.manager_candidates()]
+        if self.manager_id.data is None:
+            manager = programme.manager_id if programme is not None and programme.manager_id else current_user_id
+            self.manager_id.data = str(manager)
 
     def set_versions(self) -> None:
         versions = checklists.list_versions()
@@ -175,6 +183,7 @@ class ProgrammeForm(FlaskForm):
             resources=self.resources.data or "",
             methods=self.methods.data or "",
             status=ProgrammeStatus(self.status.data),
+            manager_id=int(self.manager_id.data) if (self.manager_id.data or "").isdigit() else None,
             grade_scheme=rows[0] if rows else None,
             due_policy=rows[1] if rows else None,  # type: ignore[arg-type]  # the service checks the values
         )

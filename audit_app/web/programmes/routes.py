@@ -56,6 +56,7 @@ def edit(programme_id: int) -> Page:
 def _form_page(programme: AuditProgramme | None) -> Page:
     form = ProgrammeForm(obj=programme)
     form.set_versions()
+    form.set_managers(programme, current_user.id)
     if not form.is_submitted():
         form.load(programme)
     if done := form_action(

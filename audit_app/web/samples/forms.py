@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
     RadioField,
@@ -25,6 +25,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp, Validati
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
+    ChecklistItem,
     ChecklistResponse,
     Evidence,
     PopulationSource,
@@ -33,6 +34,7 @@ from audit_app.models import (
     SampleMethod,
     SizeBasis,
 )
+from audit_app.services.access import MAX_ID
 from audit_app.services.sampling import maths
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.populations import PopulationData
@@ -113,7 +115,7 @@ def csv_columns(data: bytes) -> list[str]:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError:
         return []
-    first = text.splitlines()[0] if text.strip() else ""
+    first = sel.LINE_BREAK.split(text, maxsplit=1)[0] if text.strip() else ""
     try:
         best = max((next(csv.reader(io.StringIO(first), delimiter=d), []) for d in sel.DELIMITERS), key=len)
     except csv.Error:
@@ -309,9 +311,13 @@ class DrawForm(FlaskForm):
             raise ValidationError(f"Pick each unit once; repeated: {', '.join(repeated)}.")
 
     def _lines(self) -> list[tuple[str, str]]:
-        """'id: rationale' per line (split at the first ': ', else the first ':')."""
+        """'id: rationale' per line (split at the first ': ', else the first ':').
+
+        Only real line breaks end a line (str.splitlines would also split on a vertical tab or a pasted U+2028 and
+        make a pick of half a rationale); other separators reach the service, which refuses control characters.
+        """
         out = []
-        for line in (self.picks.data or "").splitlines():
+        for line in sel.LINE_BREAK.split(self.picks.data or ""):
             if line.strip():
                 key, _, why = line.partition(": " if ": " in line else ":")
                 out.append((key.strip(), why.strip()))
@@ -324,6 +330,10 @@ class DrawForm(FlaskForm):
         return dict(self._lines()) or None
 
 
+#: An evidence reference as the page offers it ("E12 · 4.1 · Record review: …") or typed ("E12", "12").
+EVIDENCE_REFERENCE = re.compile(r"\s*E?(\d{1,10})(?:\s|·|$)", re.IGNORECASE)
+
+
 class ItemForm(FlaskForm):
     """One sampled item's result; rendered by hand per row, parsed with this form."""
 
@@ -333,23 +343,35 @@ class ItemForm(FlaskForm):
         validators=[InputRequired(message="Choose a result.")],
     )
     note = TextAreaField("Note", validators=[Length(max=4000)])
-    evidence_id = SelectField("Evidence (optional)", choices=[SelectChoice("", "None")], default="")
+    #: Chosen from the page's one list of the audit's evidence (a datalist): the entry's reference, E and its number.
+    evidence_id = StringField("Evidence (optional)", validators=[Length(max=1000)], default="")
 
-    def set_evidence(self, choices: list[tuple[str, str]]) -> None:
-        self.evidence_id.choices = [SelectChoice(value, label) for value, label in choices]
+    def validate_evidence_id(self, field: StringField) -> None:
+        if (field.data or "").strip() and self.evidence_value() is None:
+            raise ValidationError("Choose evidence from the list (its reference starts with E and a number).")
 
     def evidence_value(self) -> int | None:
-        return int(self.evidence_id.data) if self.evidence_id.data else None
+        match = EVIDENCE_REFERENCE.match(self.evidence_id.data or "")
+        if match is None or not 0 < int(match.group(1)) <= MAX_ID:
+            return None
+        return int(match.group(1))
 
 
-def evidence_choices(audit: Audit) -> list[tuple[str, str]]:
-    """The audit's evidence entries as select options, labelled with the checklist item and source."""
-    rows = db.session.scalars(
-        sa.select(Evidence)
+def evidence_choices(audit: Audit, sample: Sample | None = None) -> list[tuple[str, str]]:
+    """The audit's evidence entries as (id, reference and label), offered once per sample page.
+
+    The label starts with the entry's reference (E and its id), which is what the result form reads back; the
+    evidence of the sample's own clauses and controls comes first. Narrow columns: an audit can hold thousands.
+    """
+    own = [i.id for i in sample.checklist_items] if sample is not None else []
+    rows = db.session.execute(
+        sa.select(Evidence.id, ChecklistItem.ref, Evidence.method, Evidence.source, Evidence.evidence_date)
+        .join(ChecklistResponse, Evidence.response_id == ChecklistResponse.id)
+        .join(ChecklistItem, ChecklistResponse.checklist_item_id == ChecklistItem.id)
         .where(Evidence.audit_id == audit.id)
-        .options(selectinload(Evidence.response).selectinload(ChecklistResponse.item))
-        .order_by(Evidence.id)
+        .order_by(sa.case((ChecklistResponse.checklist_item_id.in_(own), 0), else_=1), Evidence.id)
     )
-    return [("", "None")] + [
-        (str(e.id), f"{e.response.item.ref} · {e.method.label}: {e.source} ({e.evidence_date:%d %b %Y})") for e in rows
+    return [
+        (str(e_id), f"E{e_id} · {ref} · {method.label}: {source} ({when:%d %b %Y})")
+        for e_id, ref, method, source, when in rows
     ]

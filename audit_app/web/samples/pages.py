@@ -71,7 +71,9 @@ def detail_page(
     show = ItemFilter.parse(request.args.get("show"))
     listing = sample_items.items_page(sample, page=request.args.get("page", 1, type=int), show=show)
     counts = sample_items.result_counts(sample)
-    same, trouble = samples.reperformance(sample)
+    same, trouble = samples.reperformance(sample)  # the verdict stored at the draw or the last check
+    recording = refusal is None and sample.status is SampleStatus.SELECTED
+    evidence = evidence_choices(audit, sample) if recording else []
     page = render_template(
         "samples/detail.html",
         audit=audit,
@@ -85,11 +87,13 @@ def detail_page(
         statistical=samples.is_statistical(sample),
         reperformed=same,
         reperform_trouble=trouble,
+        can_recheck=samples.may_recheck(current_user, sample),
         can_work=refusal is None,
         refusal=refusal,
         draw_form=draw_form or DrawForm(formdata=None),
         failed_item=failed_item,
-        evidence=evidence_choices(audit) if refusal is None and sample.status is SampleStatus.SELECTED else [],
+        evidence=evidence,
+        evidence_labels=dict(evidence),
         site_kinds=SITE_KIND_LABELS,
     )
     return page, status

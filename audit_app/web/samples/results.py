@@ -19,7 +19,7 @@ from audit_app.services.sampling import sample_items, samples
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.forms import form_status
-from audit_app.web.samples.forms import DrawForm, ItemForm, evidence_choices
+from audit_app.web.samples.forms import DrawForm, ItemForm
 from audit_app.web.samples.pages import Page, detail_page, detail_url, page_action
 
 EXPORT_HEADER = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
@@ -30,13 +30,27 @@ def draw(audit_id: int, sample_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORK)
     sample = samples.get_sample(audit, sample_id)
     form = DrawForm()
-    if not page_action(
-        form, lambda: samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
+    if not (
+        done := page_action(
+            form, lambda: samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
+        )
     ):
         return detail_page(audit, sample, draw_form=form, status=form_status(form))
     seed = f" with seed {sample.seed}." if sample.seed is not None else "."
-    flash(f"{len(sample.items)} items drawn{seed}", "success")
+    flash(f"{len(done.value):,} items drawn{seed}", "success")
     return redirect(detail_url(sample, "items"))
+
+
+@require_role(*WORKERS)
+def reperform(audit_id: int, sample_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
+    sample = samples.get_sample(audit, sample_id)
+    verdict = samples.recheck(sample, actor=current_user)
+    if verdict.same:
+        flash("Re-performed from the snapshot: the same selection came back.", "success")
+    else:
+        flash(f"Re-performing the selection did not give the same items. {verdict.problem}".strip(), "error")
+    return redirect(detail_url(sample, "selection"))
 
 
 def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = None) -> str:
@@ -54,7 +68,6 @@ def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
     sample = samples.get_sample(audit, sample_id)
     item = sample_items.get_item(sample, item_id)
     form = ItemForm()
-    form.set_evidence(evidence_choices(audit))
 
     def record() -> SampleItem | None:
         result = SampleItemResult(form.result.data)
@@ -85,20 +98,19 @@ def evaluate(audit_id: int, sample_id: int) -> Page:
 def export(audit_id: int, sample_id: int) -> Response:
     audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
     sample = samples.get_sample(audit, sample_id)
-    keys = {i.id: i.key for i in sample.items}
     rows = [
         [
-            str(i.draw_order),
-            i.key,
-            i.label,
-            i.stratum,
-            i.result.label,
-            i.note,
-            keys.get(i.replaces_id, "") if i.replaces_id else "",
-            i.tested_by.name if i.tested_by else "",
-            i.tested_at.isoformat() if i.tested_at else "",
+            str(order),
+            key,
+            label,
+            stratum,
+            result.label,
+            note,
+            replaced or "",
+            tester or "",
+            tested_at.isoformat() if tested_at else "",
         ]
-        for i in sample.items
+        for order, key, label, stratum, result, note, replaced, tester, tested_at in sample_items.export_rows(sample)
     ]
     return Response(
         sel.export_csv(EXPORT_HEADER, rows),
