@@ -6,10 +6,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from audit_app.errors import DomainError, NotFound, ValidationFailed
 from audit_app.extensions import db
@@ -50,6 +52,16 @@ def normalise_email(email: str) -> str:
 
 def _hash_method() -> str:
     return str(current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Refuse an unknown, deactivated or locked account as slowly as a wrong password, so timing tells nothing."""
+    check_password_hash(_decoy_hash(_hash_method()), password or "")
 
 
 def check_password_rules(password: str, *, email: str = "", name: str = "") -> None:
@@ -185,6 +197,7 @@ def authenticate(email: str, password: str) -> User:
         .execution_options(synchronize_session=False)
     ).one_or_none()
     if claimed is None:
+        _spend_a_password_check(password)
         raise _refusal(email, now)
     user = db.session.get_one(User, claimed.id, populate_existing=True)
     if not user.check_password(password or ""):

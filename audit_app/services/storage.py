@@ -2,7 +2,8 @@
 
 Files are write-once: `put` stores bytes under a new random key and never overwrites. A file written inside
 a database transaction belongs to it: if the transaction does not commit (a refusal, an error, a lost race),
-the file is removed again, so no failed request leaves an orphan behind. Another backend (object storage)
+the file is removed again, so no failed request leaves an orphan behind; a file the transaction stops
+referring to (`replaced`) is removed only once it commits. Another backend (object storage)
 implements the same four calls and is chosen by configuration, without touching the rules that use it.
 """
 
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 #: session.info key: files written in the session's current transaction, removed unless it commits.
 _PENDING = "storage.pending"
+#: session.info key: files the current transaction no longer refers to, removed once it commits.
+_REPLACED = "storage.replaced"
 
 
 class Storage(Protocol):
@@ -78,19 +81,34 @@ def area(name: str) -> Storage:
 
 
 def _track(store: Storage, key: str) -> None:
+    if db.session().get_transaction() is None:
+        db.session.begin()  # the file belongs to a transaction even before any SQL has run in it
     pending: list[tuple[Storage, str]] = db.session.info.setdefault(_PENDING, [])
     pending.append((store, key))
+
+
+def replaced(store: Storage, key: str) -> None:
+    """`key` is no longer referred to (a snapshot frozen again): remove it once this transaction commits."""
+    if key:
+        if db.session().get_transaction() is None:
+            db.session.begin()
+        gone: list[tuple[Storage, str]] = db.session.info.setdefault(_REPLACED, [])
+        gone.append((store, key))
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    for store, key in session.info.pop(_REPLACED, []):
+        logger.info("removing %s: replaced by a committed change", key)
+        store.remove(key)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _ended(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return
+    session.info.pop(_REPLACED, None)  # the change that replaced them did not commit: they are still in use
     for store, key in session.info.pop(_PENDING, []):
         logger.info("removing %s: its transaction did not commit", key)
         store.remove(key)

@@ -407,3 +407,16 @@ def test_a_tampered_snapshot_of_the_wrong_shape_is_a_failed_check(audit, auditor
     verdict = samples.recheck(sample, actor=auditor)
     assert verdict.same is False
     assert "cannot be read" in verdict.problem
+
+
+def test_freezing_a_draft_population_again_keeps_one_snapshot(audit, auditor):
+    sample = make_sample(audit, auditor)
+    first = sample.population_file
+    db.session.commit()
+    populations.set_population(
+        sample, populations.PopulationData(PopulationSource.TYPED, typed="A\nB\nC"), actor=auditor
+    )
+    db.session.commit()
+    folder = Path(current_app.instance_path) / "uploads" / "populations"
+    assert sorted(p.name for p in folder.iterdir()) == [sample.population_file]
+    assert sample.population_file != first

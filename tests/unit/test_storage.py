@@ -55,3 +55,21 @@ def test_files_are_never_overwritten_and_keys_are_checked(app: Flask) -> None:
             with pytest.raises(FileNotFoundError):
                 store.open(bad)
             assert not store.exists(bad)
+
+
+def test_a_replaced_file_goes_only_when_its_replacement_commits(app: Flask) -> None:
+    with app.app_context():
+        store = storage.area("populations")
+        db.session.add(OrgUnit(name="Unit", kind=UnitKind.DEPARTMENT))
+        old = store.put(b"first population")
+        db.session.commit()
+        new = store.put(b"second population")
+        storage.replaced(store, old)
+        db.session.rollback()  # the change was refused: the old file is still the one in use
+        assert store.exists(old)
+        assert not store.exists(new)
+        db.session.add(OrgUnit(name="Other", kind=UnitKind.DEPARTMENT))
+        newer = store.put(b"second population")
+        storage.replaced(store, old)
+        db.session.commit()
+    assert _files(app, "populations") == [newer]

@@ -66,6 +66,18 @@ def test_wrong_password_and_unknown_email_get_the_same_message(client, auditor):
     assert not is_signed_in(client)
 
 
+def test_an_unknown_account_costs_a_password_check_like_a_wrong_password(client, auditor, monkeypatch):
+    """So the time an answer takes does not tell which e-mail addresses have accounts."""
+    _, email = auditor
+    checks: list[str] = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(accounts, "check_password_hash", lambda *a: checks.append("decoy") or real(*a))
+    monkeypatch.setattr(User, "check_password", lambda self, pw: checks.append("account") or False)
+    sign_in(client, email, "not the password at all")
+    sign_in(client, "nobody@example.test")
+    assert checks == ["account", "decoy"]
+
+
 def test_empty_login_form_is_a_bad_request(client):
     response = client.post("/auth/login", data={"email": "", "password": ""})
     assert response.status_code == 400

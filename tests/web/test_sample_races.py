@@ -194,11 +194,10 @@ def test_parallel_population_uploads_leave_no_file_of_a_refused_one(app, sample_
     statuses = [a.status_code for a in answers]
     assert set(statuses) <= {302, 409}, statuses
     assert 302 in statuses
-    # Every upload that was kept left its snapshot (a later one may replace an earlier one: the earlier file stays
-    # as it was written); none that was refused did.
-    assert len(snapshot_files(app)) == statuses.count(302)
+    # Only the snapshot in use is left: a refused upload left none, and a kept one that a later upload replaced
+    # was removed once the replacement committed.
     with app.app_context():
         sample = db.session.get(Sample, sample_id)
-        assert sample.population_file in snapshot_files(app)
+        assert snapshot_files(app) == {sample.population_file}
         assert populations.load_population(sample).size == sample.population_size
     assert trail(app, "sample.population_set") == statuses.count(302)

@@ -124,7 +124,12 @@ def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.
     description = clean(data.description, field="description", max_length=4000, multiline=True)
     completeness = clean(data.completeness_check, field="completeness_check", max_length=4000, multiline=True)
     # Written last, once every input is accepted; a file whose transaction does not commit is removed (storage).
+    names = {
+        part: clean(value, field=f"{part}_column", max_length=200)
+        for part, value in (("id", data.id_column), ("label", data.label_column), ("stratum", data.stratum_column))
+    }
     snapshot = snapshots().put(snapshot_bytes(population))
+    storage.replaced(snapshots(), sample.population_file)  # a draft's earlier population, no longer used
     sample.population_source = data.source
     sample.population_description, sample.completeness_check = description, completeness
     sample.population_size, sample.population_hash, sample.population_file = (
@@ -134,9 +139,7 @@ def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.
     )
     sample.population_columns = {
         "columns": list(population.columns),
-        "id": data.id_column,
-        "label": data.label_column,
-        "stratum": data.stratum_column,
+        **names,
         "strata": list(population.strata),
         "warnings": list(population.warnings),
         "ordering": population.ordering,
