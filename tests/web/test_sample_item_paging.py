@@ -165,3 +165,32 @@ def test_detail_page_queries_do_not_grow_with_the_items(client, app, sample_worl
 
     small, large = sample_of(60), sample_of(600)
     assert queries(small) == queries(large)
+
+
+def test_the_samples_list_counts_items_in_the_database(client, app, sample_world, login, query_count):
+    """The list shows "tested of drawn" per sample without loading any item: its queries do not grow with them."""
+    login(sample_world.auditor_id)
+
+    def drawn(size: int) -> int:
+        sample_id = create(client, sample_world)
+        lines = "\n".join(f"L{size}-{i:05d}" for i in range(size))
+        assert typed(client, sample_world, sample_id, lines).status_code == 302
+        assert set_size(client, sample_world, sample_id, method="whole_population").status_code == 302
+        assert draw(client, sample_world, sample_id).status_code == 302
+        first = items_of(app, sample_id)[0]
+        assert record(client, sample_world, sample_id, first["id"], "conforming").status_code == 302
+        return sample_id
+
+    def listing() -> tuple[int, str]:
+        with client:
+            response = client.get(base(sample_world))
+            assert response.status_code == 200
+            return query_count(), response.get_data(as_text=True)
+
+    drawn(20)
+    small, page = listing()
+    assert "<td>1 of 20</td>" in page
+    drawn(700)
+    large, page = listing()
+    assert "<td>1 of 700</td>" in page
+    assert small == large

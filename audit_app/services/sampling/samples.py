@@ -51,6 +51,28 @@ def list_samples(audit: Audit) -> list[Sample]:
     return list(db.session.scalars(sa.select(Sample).where(Sample.audit_id == audit.id).order_by(Sample.sequence)))
 
 
+#: Results that count as tested (a not-testable item was replaced, a pending one waits).
+TESTED = (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)
+
+
+@dataclass(frozen=True)
+class ItemCounts:
+    drawn: int = 0
+    tested: int = 0
+
+
+def item_counts(audit: Audit) -> dict[int, ItemCounts]:
+    """How many items each sample of the audit holds and how many were tested, counted by the database."""
+    tested = sa.func.sum(sa.case((SampleItem.result.in_(TESTED), 1), else_=0))
+    rows = db.session.execute(
+        sa.select(SampleItem.sample_id, sa.func.count(SampleItem.id), tested)
+        .join(Sample, Sample.id == SampleItem.sample_id)
+        .where(Sample.audit_id == audit.id)
+        .group_by(SampleItem.sample_id)
+    )
+    return {sample_id: ItemCounts(drawn, int(done or 0)) for sample_id, drawn, done in rows}
+
+
 @dataclass(frozen=True)
 class SampleData:
     title: str

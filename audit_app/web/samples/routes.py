@@ -29,7 +29,8 @@ from audit_app.web.samples.pages import Page, detail_page, detail_url
 def index(audit_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
     refusal = access.refusal(current_user, audit, Need.WORK)
-    return render_template("samples/index.html", audit=audit, samples=samples.list_samples(audit), refusal=refusal)
+    listed, counts = samples.list_samples(audit), samples.item_counts(audit)
+    return render_template("samples/index.html", audit=audit, samples=listed, counts=counts, refusal=refusal)
 
 
 @require_role(*WORKERS)
