@@ -82,14 +82,6 @@ def checklist(audit_id: int) -> Page:
 # --- One item ---------------------------------------------------------------------------------------------------
 
 
-def _neighbours(audit: Audit, response: ChecklistResponse) -> tuple[responses.Row | None, responses.Row | None]:
-    rows = responses.working_checklist(audit, current_user, "all").rows
-    index = next((i for i, r in enumerate(rows) if r.response.id == response.id), None)
-    if index is None:
-        return None, None
-    return (rows[index - 1] if index > 0 else None), (rows[index + 1] if index + 1 < len(rows) else None)
-
-
 def _item_page(
     audit: Audit,
     response: ChecklistResponse,
@@ -103,7 +95,7 @@ def _item_page(
     """The item with its result form, evidence and files; a refused submission comes back in its own form."""
     refusal = access.refusal(current_user, audit, Need.WORK)
     response = responses.load_for_page(response)
-    previous, following = _neighbours(audit, response)
+    previous, following = responses.neighbours(audit, response)
     page = render_template(
         "fieldwork/item.html",
         audit=audit,
@@ -159,9 +151,9 @@ def save_response(audit_id: int, response_id: int) -> Page:
         return _item_page(audit, response, response_form=form, conflict=conflict, status=409)
     flash(f"{response.item.ref} saved: {response.result.label}.", "success")
     if form.save_next.data:
-        _, following = _neighbours(audit, response)
+        _, following = responses.neighbours(audit, response)
         if following is not None:
-            return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=following.response.id))
+            return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=following.response_id))
         flash("That was the last item of the checklist.", "success")
         return redirect(url_for("fieldwork.checklist", audit_id=audit.id))
     return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id))
