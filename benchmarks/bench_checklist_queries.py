@@ -1,4 +1,4 @@
-"""Benchmark: the working-checklist page of an audit with all 81 ISO/IEC 42001 items and 500 evidence entries.
+"""Benchmark: the working-checklist page of an audit with all 70 auditable ISO/IEC 42001 items and 500 evidence entries.
 
 Builds a throw-away SQLite app in a temporary folder, loads the shipped library, plans an audit with every
 auditable clause and control in scope, moves it to fieldwork through the life-cycle service, then renders
