@@ -53,11 +53,28 @@ class Face:
 
 
 class BoundedInt(IntegerConverter):
-    """`<int:...>` route parts from 1 up to the largest id every supported database can store."""
+    """`<int:...>` route parts from 1 up to the largest id every supported database can store.
+
+    The bound is in the pattern itself: a number past it matches no route, so it is not found (404) whatever the
+    method. (Refused only when converted, it would make werkzeug answer 405 for every method but the first route's.)
+    """
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+        self.regex = up_to(self.max if self.max is not None else MAX_ID)
+
+
+def up_to(limit: int) -> str:
+    """A regular expression for the whole numbers from 0 to `limit` (leading zeros allowed, as int() reads them)."""
+    digits = str(limit)
+    shorter = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    lower_at = [
+        digits[:i] + f"[0-{int(d) - 1}]" + (f"[0-9]{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else "")
+        for i, d in enumerate(digits)
+        if d != "0"
+    ]
+    return "0*(?:" + "|".join([*shorter, *lower_at, digits]) + ")"
 
 
 def add_face(app: Flask, face: Face, *, default: bool = False) -> None:

@@ -7,13 +7,13 @@ every error as JSON (api/errors.py); routes call a service and return what the s
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from flask_smorest import Api
 
 from audit_app import authz
 from audit_app.api import auth, errors
+from audit_app.api.openapi import AuditApi, ErrorResponses
 from audit_app.extensions import csrf
 
-api = Api()
+api = AuditApi()
 
 
 def init_app(app: Flask) -> None:
@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
         },
     )
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponses(app)]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from audit_app.api import (

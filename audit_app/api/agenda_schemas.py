@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import ChecklistItemRefSchema, NamedRefSchema, enum_field, id_list
+from audit_app.api.schema_parts import ChangeSchema, ChecklistItemRefSchema, NamedRefSchema, enum_field, id_list
 from audit_app.models import SessionActivity
 
 
@@ -26,7 +26,7 @@ class SessionSchema(Schema):
     auditees = fields.List(fields.Nested(NamedRefSchema), dump_only=True)
 
 
-class SessionUpdateSchema(SessionSchema):
+class SessionUpdateSchema(SessionSchema, ChangeSchema):
     class Meta:
         partial = True
 

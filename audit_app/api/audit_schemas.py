@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from audit_app.api.paging import PageQuerySchema
 from audit_app.api.schema_parts import (
     TEXT,
+    ChangeSchema,
     ChecklistItemRefSchema,
     ChecklistVersionRefSchema,
     Id,
@@ -44,7 +45,7 @@ class AuditCreateSchema(AuditDetailsSchema):
     programme_id = Id(required=True)
 
 
-class AuditUpdateSchema(AuditDetailsSchema):
+class AuditUpdateSchema(AuditDetailsSchema, ChangeSchema):
     class Meta:
         partial = True
 

@@ -40,6 +40,13 @@ RESPONSE = f"{CHECKLIST}/<int:response_id>"
 EVIDENCE = "/audits/<int:audit_id>/evidence"
 
 
+#: What a download answers: the type each accepted extension is stored as (a .json file is JSON, any value).
+DOWNLOAD_TYPES: dict[str, Any] = {
+    mime: {"schema": {} if mime == "application/json" else {"type": "string", "format": "binary"}}
+    for mime, _ in evidence_service.KNOWN_TYPES.values()
+}
+
+
 def _uploads() -> list[tuple[str, bytes]]:
     """The `file` parts as (name as sent, content), each read no further than one byte past the size limit."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
@@ -87,7 +94,12 @@ def get_response(audit_id: int, response_id: int) -> ChecklistResponse:
 @require_role(*WORKERS)
 @blp.arguments(ChecklistResponseUpdateSchema)
 @blp.response(200, ChecklistResponseSchema)
-@blp.alt_response(409, schema=EditConflictSchema, description="Someone saved the item since `version` was read.")
+@blp.alt_response(
+    409,
+    schema=EditConflictSchema,
+    description="Someone saved the item since `version` was read (`current` holds what is saved now), or the "
+    "audit's state refuses the change (the message says why; no `current`).",
+)
 def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> ChecklistResponse | Response:
     """Record the result, notes and reason; send the `version` you read.
 
@@ -169,8 +181,9 @@ def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
 @blp.doc(
     responses={
         "200": {
-            "description": "The stored file as an attachment; the download is recorded.",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The stored file as an attachment, with the type it was stored as; the download is "
+            "recorded.",
+            "content": DOWNLOAD_TYPES,
         }
     }
 )

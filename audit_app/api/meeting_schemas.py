@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import TEXT, NamedRefSchema, enum_field
+from audit_app.api.schema_parts import TEXT, NamedRefSchema, WallClockDateTime, enum_field
 from audit_app.models import MEETING_POINTS, AuditMeeting, MeetingKind
 
 
@@ -21,7 +21,13 @@ def _points(meeting: AuditMeeting) -> list[dict[str, object]]:
 
 class MeetingSchema(Schema):
     kind = enum_field(MeetingKind, dump_only=True)
-    held_at = fields.NaiveDateTime(required=True, metadata={"description": "Local date and time, no offset."})
+    held_at = WallClockDateTime(
+        required=True,
+        metadata={
+            "description": "When it was held, on the organisation's wall clock: an offset (e.g. +02:00 or Z) is "
+            "converted to it; without one the time is taken as wall-clock time. Answered with the wall clock's offset."
+        },
+    )
     attendees = fields.Str(
         required=True, validate=validate.Length(max=4000), metadata={"description": "Names and roles."}
     )

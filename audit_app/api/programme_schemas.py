@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import TEXT, ChecklistVersionRefSchema, Id, NamedRefSchema, enum_field
+from audit_app.api.schema_parts import TEXT, ChangeSchema, ChecklistVersionRefSchema, Id, NamedRefSchema, enum_field
 from audit_app.models import AuditStatus, ProgrammeStatus
 
 
@@ -68,7 +68,7 @@ class ProgrammeSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class ProgrammeUpdateSchema(ProgrammeSchema):
+class ProgrammeUpdateSchema(ProgrammeSchema, ChangeSchema):
     class Meta:
         partial = True
 

@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
-from audit_app.api.schema_parts import ChecklistItemRefSchema, NamedRefSchema, enum_field
+from audit_app.api.schema_parts import ChecklistItemRefSchema, Id, NamedRefSchema, enum_field, id_list
 from audit_app.models import PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
 from audit_app.services.sampling.maths import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
 from audit_app.services.sampling.selection import MAX_SEED
@@ -126,9 +126,7 @@ class SampleCreateSchema(Schema):
         metadata={"description": "The attribute tested and what counts as a deviation, set before testing."},
     )
     sampling_unit = Text(load_default="", validate=validate.Length(max=120), metadata={"example": "model releases"})
-    checklist_item_ids = fields.List(
-        fields.Int(), required=True, metadata={"description": "In-scope checklist items the sample tests."}
-    )
+    checklist_item_ids = id_list("In-scope checklist items the sample tests.", required=True)
 
 
 class PopulationInputSchema(Schema):
@@ -201,7 +199,9 @@ class ItemResultInputSchema(Schema):
     note = Text(
         load_default="", validate=validate.Length(max=4000), metadata={"description": "Required for not_testable."}
     )
-    evidence_id = fields.Int(load_default=None, allow_none=True, strict=True)
+    evidence_id = Id(
+        load_default=None, allow_none=True, strict=True, metadata={"description": "An evidence entry of the audit."}
+    )
 
 
 # --- Samples: output --------------------------------------------------------------------------------------------

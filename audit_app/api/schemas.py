@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import Id, OrgUnitRefSchema, enum_field
+from audit_app.api.schema_parts import ChangeSchema, Id, OrgUnitRefSchema, enum_field
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
 
 
@@ -35,7 +35,7 @@ class UserCreateSchema(Schema):
     )
 
 
-class UserUpdateSchema(Schema):
+class UserUpdateSchema(ChangeSchema):
     name = fields.Str(validate=validate.Length(min=1, max=120))
     role = enum_field(Role)
     org_unit_id = Id(allow_none=True)
@@ -57,7 +57,7 @@ class OrgUnitSchema(Schema):
     active = fields.Bool(load_default=True)
 
 
-class OrgUnitUpdateSchema(OrgUnitSchema):
+class OrgUnitUpdateSchema(OrgUnitSchema, ChangeSchema):
     """Same fields as OrgUnitSchema; used with partial=True so fields left out keep their value."""
 
 
@@ -77,7 +77,7 @@ class AISystemSchema(Schema):
     updated_at = fields.DateTime(dump_only=True)
 
 
-class AISystemUpdateSchema(AISystemSchema):
+class AISystemUpdateSchema(AISystemSchema, ChangeSchema):
     """Same fields as AISystemSchema; used with partial=True so fields left out keep their value."""
 
 

@@ -256,7 +256,7 @@ def test_meetings_are_recorded_once_fieldwork_starts(app, client, lead_headers, 
     body = saved.get_json()
     assert (body["kind"], body["held_at"], body["points_covered"]) == (
         "opening",
-        "2026-06-01T09:00:00",
+        "2026-06-01T09:00:00+01:00",  # the organisation's wall clock (Europe/London, summer time), with its offset
         ["plan", "methods"],
     )
     assert {p["key"] for p in body["points"] if p["covered"]} == {"plan", "methods"}
@@ -269,7 +269,7 @@ def test_meetings_are_recorded_once_fieldwork_starts(app, client, lead_headers, 
     ("change", "field"),
     [
         ({"held_at": "2026-07-01T09:00"}, "held_at"),
-        ({"held_at": "2026-06-01T09:00+02:00"}, "held_at"),
+        ({"held_at": "2026-06-03T23:30-02:00"}, "held_at"),  # 4 June, 02:30 in London: after the audit
         ({"attendees": "  "}, "attendees"),
         ({"points_covered": ["snacks"]}, "points_covered"),
         ({"diverging_opinions": "Not at the opening."}, "diverging_opinions"),

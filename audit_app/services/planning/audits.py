@@ -127,7 +127,7 @@ def _check_details(details: AuditDetails, programme: AuditProgramme) -> dict[str
         and details.period_covered_end < details.period_covered_start
     ):
         errors["period_covered_end"] = ["The period covered ends before it starts."]
-    lead = db.session.get(User, details.lead_auditor_id)
+    lead = db.session.get(User, details.lead_auditor_id) if details.lead_auditor_id is not None else None
     if lead is None or not lead.active or lead.role not in PLANNERS:
         errors["lead_auditor_id"] = ["Choose an active lead auditor (or administrator)."]
     if errors:
