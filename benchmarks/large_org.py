@@ -185,7 +185,7 @@ def build(app: Flask, *, progress: bool = True) -> World:
                 org.SystemData(
                     f"AI system {n:03d}",
                     "Scores, ranks or answers for the business.",
-                    rng.choice(list(AIRole)),
+                    (rng.choice(list(AIRole)),),
                     rng.choice(list(RiskLevel)),
                     units[n % UNITS].id,
                     rng.choice(list(LifecycleStage)),

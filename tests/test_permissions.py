@@ -14,16 +14,20 @@ from flask import Flask
 from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, PUBLIC_ENDPOINTS, STAFF, WORKERS
 from audit_app.extensions import db
 from audit_app.models import (
+    Adequacy,
     AIRole,
     AISystem,
     ApiToken,
     Audit,
     AuditAuditee,
     AuditProgramme,
+    AuditRisk,
+    AuditRiskKind,
     AuditSession,
     AuditTeamMember,
     AuditType,
     ChecklistResponse,
+    DocumentReview,
     Evidence,
     EvidenceFile,
     EvidenceMethod,
@@ -31,6 +35,7 @@ from audit_app.models import (
     LifecycleStage,
     Notification,
     OrgUnit,
+    Rating,
     RiskLevel,
     Role,
     Sample,
@@ -109,6 +114,14 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "audits.scope": PLAN,
     "audits.criteria": PLAN,
     "audits.transition": PLAN,
+    "audits.preparation_page": STAFF_,
+    "audits.add_risk": PLAN,
+    "audits.remove_risk": PLAN,
+    "audits.add_document": PLAN,
+    "audits.remove_document": PLAN,
+    "audits.confirm_fieldwork": PLAN,
+    "audits.conclusions_page": STAFF_,
+    "audits.record_conference": PLAN,
     "planning.team": PLAN,
     "planning.remove_member": PLAN,
     "planning.declare": STAFF_,
@@ -119,6 +132,16 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "planning.edit_session": PLAN,
     "planning.delete_session": PLAN,
     "planning.meeting": PLAN,
+    "planning.record_exception": PLAN,
+    "auditors.index": PLAN,
+    "auditors.detail": WORK,
+    "auditors.edit": PLAN,
+    "auditors.evaluate": PLAN,
+    "api_planning.record_exception": PLAN,
+    "api_auditors.get_auditor": WORK,
+    "api_auditors.put_profile": PLAN,
+    "api_auditors.create_evaluation": PLAN,
+    "api_auditors.team_competence": STAFF_,
     "notifications.index": ALL,
     "notifications.mark_read": ALL,
     "api_programmes.list_programmes": STAFF_,
@@ -134,6 +157,15 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "api_audits.set_criteria": PLAN,
     "api_audits.list_transitions": ALL,
     "api_audits.create_transition": PLAN,
+    "api_audits.get_preparation": STAFF_,
+    "api_audits.add_risk": PLAN,
+    "api_audits.change_risk": PLAN,
+    "api_audits.remove_risk": PLAN,
+    "api_audits.add_document": PLAN,
+    "api_audits.change_document": PLAN,
+    "api_audits.remove_document": PLAN,
+    "api_audits.get_conclusions": STAFF_,
+    "api_audits.put_conference": PLAN,
     "api_planning.list_team": ALL,
     "api_planning.add_member": PLAN,
     "api_planning.remove_member": PLAN,
@@ -160,8 +192,10 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "samples.population": WORK,
     "samples.size": WORK,
     "samples.draw": WORK,
-    "samples.record_item": WORK,
+    "samples.record_results": WORK,
     "samples.evaluate": WORK,
+    "samples.interpret": WORK,
+    "samples.sign_off": WORK,
     "samples.reperform": WORK,
     "samples.export": STAFF_,
     "samples.calculator": STAFF_,
@@ -180,7 +214,10 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "api_samples.draw": WORK,
     "api_samples.list_items": STAFF_,
     "api_samples.update_item": WORK,
+    "api_samples.record_results": WORK,
     "api_samples.evaluate": WORK,
+    "api_samples.interpret": WORK,
+    "api_samples.sign_off": WORK,
     "api_samples.recheck": WORK,
 }
 
@@ -236,7 +273,7 @@ def world(app):
         system = AISystem(
             name="Matrix model",
             purpose="p",
-            role=AIRole.DEVELOPER,
+            roles=[AIRole.DEVELOPER],
             risk_level=RiskLevel.LOW,
             owner_unit_id=unit.id,
             lifecycle_stage=LifecycleStage.INCEPTION,
@@ -316,6 +353,18 @@ def world(app):
         db.session.flush()
         sample_item = SampleItem(sample_id=sample.id, draw_order=1, population_index=0, key="K-1")
         db.session.add(sample_item)
+        risk = AuditRisk(
+            audit_id=audit.id,
+            kind=AuditRiskKind.TIME,
+            description="d",
+            likelihood=Rating.LOW,
+            impact=Rating.LOW,
+            treatment="t",
+        )
+        review = DocumentReview(
+            audit_id=audit.id, document="AI policy", adequacy=Adequacy.ADEQUATE, reviewed_on=date(2026, 5, 1)
+        )
+        db.session.add_all([risk, review])
         db.session.flush()
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
@@ -324,6 +373,7 @@ def world(app):
             "tokens": tokens,
             "args": {
                 "user_id": users[Role.VIEWER].id,
+                "auditor_id": users[Role.AUDITOR].id,
                 "unit_id": unit.id,
                 "system_id": system.id,
                 "version_id": version.id,
@@ -341,6 +391,8 @@ def world(app):
                 "file_id": stored.id,
                 "sample_id": sample.id,
                 "item_id": sample_item.id,
+                "risk_id": risk.id,
+                "review_id": review.id,
             },
         }
 

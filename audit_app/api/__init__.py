@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     from audit_app.api import (
+        auditors,
         audits,
         checklists,
         fieldwork,
@@ -45,7 +46,7 @@ def init_app(app: Flask) -> None:
     )
 
     names = set()
-    for module in (me, users, org, checklists, programmes, audits, planning, fieldwork, samples, sampling):
+    for module in (me, users, org, checklists, programmes, audits, planning, auditors, fieldwork, samples, sampling):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
         authz.authenticates_itself(module.blp.name)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from audit_app.api.schema_parts import ChangeSchema, ChecklistItemRefSchema, NamedRefSchema, enum_field, id_list
+from audit_app.api.schema_parts import (
+    ChangeSchema,
+    ChecklistItemRefSchema,
+    NamedRefSchema,
+    OrgUnitRefSchema,
+    enum_field,
+    id_list,
+)
 from audit_app.models import SessionActivity
 
 
@@ -21,6 +28,17 @@ class SessionSchema(Schema):
     item_ids = id_list("Clauses and controls covered (from the audit's scope).")
     auditor_ids = id_list("Team members running the session (user ids).")
     auditee_ids = id_list("Auditee representatives attending (auditee ids).")
+    unit_ids = id_list("Auditee units covered (org unit ids in the audit's scope, or part of one).")
+    exception = fields.Str(
+        load_default="",
+        load_only=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Justified exception when an auditor is not impartial for the session (20+ chars)."},
+    )
+    units = fields.List(fields.Nested(OrgUnitRefSchema), dump_only=True)
+    impartiality_exception = fields.Str(dump_only=True)
+    exception_recorded_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    exception_recorded_at = fields.DateTime(dump_only=True, allow_none=True)
     items = fields.List(fields.Nested(ChecklistItemRefSchema), dump_only=True)
     auditors = fields.List(fields.Nested(NamedRefSchema), dump_only=True)
     auditees = fields.List(fields.Nested(NamedRefSchema), dump_only=True)
@@ -32,6 +50,6 @@ class SessionUpdateSchema(SessionSchema, ChangeSchema):
 
 
 class PlanConflictSchema(Schema):
-    kind = fields.Str(metadata={"description": "double_booked, outside_dates or uncovered."})
+    kind = fields.Str(metadata={"description": "double_booked, outside_dates, uncovered or not_impartial."})
     message = fields.Str()
     session_ids = fields.List(fields.Int())

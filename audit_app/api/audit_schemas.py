@@ -105,6 +105,11 @@ class AuditSchema(AuditSummarySchema):
 class ScopeSchema(Schema):
     unit_ids = id_list("Org units in scope.", required=True)
     system_ids = id_list("AI systems in scope.", required=True)
+    exception = fields.Str(
+        load_default="",
+        validate=validate.Length(max=2000),
+        metadata={"description": "Justified exception for team members (the lead included) this scope makes partial."},
+    )
 
 
 class CriteriaSchema(Schema):
@@ -136,12 +141,19 @@ class TransitionCreateSchema(Schema):
         validate=validate.Length(max=4000),
         metadata={"description": "Required when going back or cancelling."},
     )
+    confirm_warnings = fields.Bool(
+        load_default=False,
+        metadata={"description": "Start fieldwork although the fieldwork option lists open warnings."},
+    )
 
 
 class TransitionOptionSchema(Schema):
     to = enum_field(AuditStatus, attribute="target")
     needs_reason = fields.Bool()
     blockers = fields.List(fields.Str(), metadata={"description": "What must be done first; empty when ready."})
+    warnings = fields.List(
+        fields.Str(), metadata={"description": "Open warnings to confirm (moving to fieldwork only); none block."}
+    )
 
 
 class TransitionListSchema(Schema):

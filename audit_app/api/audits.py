@@ -1,4 +1,4 @@
-"""Audits: details, scope, criteria and the life cycle."""
+"""Audits: details, scope, criteria, the life cycle, preparation (risks, document review) and conclusions."""
 
 from __future__ import annotations
 
@@ -22,14 +22,29 @@ from audit_app.api.audit_schemas import (
     TransitionSchema,
 )
 from audit_app.api.common import saved
+from audit_app.api.conclusion_schemas import (
+    ConclusionsSchema,
+    ConferenceSchema,
+    DocumentReviewSchema,
+    PreparationSchema,
+    RiskSchema,
+)
 from audit_app.api.paging import PAGE_HEADERS, Paged, page_request, paged
-from audit_app.authz import PLANNERS, get_actor, require_role
+from audit_app.authz import PLANNERS, STAFF, get_actor, require_role
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditTransition, ChecklistItem
+from audit_app.models import (
+    Audit,
+    AuditConference,
+    AuditRisk,
+    AuditStatus,
+    AuditTransition,
+    ChecklistItem,
+    DocumentReview,
+)
 from audit_app.services import access
 from audit_app.services.access import Need
-from audit_app.services.planning import audits, lifecycle, programmes
+from audit_app.services.planning import audits, conclusions, lifecycle, preparation, programmes
 from audit_app.services.planning.lifecycle import LOCKED
 
 blp = Blueprint("api_audits", __name__, url_prefix="", description="Audits: details, scope, criteria, life cycle")
@@ -94,7 +109,15 @@ def update_audit(data: dict[str, Any], audit_id: int) -> Audit | Response:
 def set_scope(data: dict[str, Any], audit_id: int) -> Audit:
     """Replace the org units and AI systems in scope (refused if a team member would lose impartiality)."""
     audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
-    return saved(audits.set_scope(audit, unit_ids=data["unit_ids"], system_ids=data["system_ids"], actor=get_actor()))
+    return saved(
+        audits.set_scope(
+            audit,
+            unit_ids=data["unit_ids"],
+            system_ids=data["system_ids"],
+            actor=get_actor(),
+            exception=data["exception"],
+        )
+    )
 
 
 def _items_by_ref(version_ids: list[int], refs: list[str]) -> list[int]:
@@ -156,7 +179,123 @@ def create_transition(data: dict[str, Any], audit_id: int) -> AuditTransition:
     """Move the audit to another state.
 
     Refused with 409 when the move is not allowed, needs a reason, or a gate (criteria, scope items,
-    declarations, agenda, meeting records) is not met; the message says which.
+    declarations, agenda, meeting records; before reporting every item concluded and the team conference
+    with its conclusions) is not met: the message says which and `missing` lists each. Fieldwork with open
+    warnings (see the fieldwork option's `warnings`) starts only with `confirm_warnings`; otherwise 409 with
+    `warnings`.
     """
     audit = access.load_audit(get_actor(), audit_id, Need.VIEW)  # the life-cycle table says who moves it
-    return saved(lifecycle.transition(audit, data["to"], actor=get_actor(), reason=data["reason"]))
+    return saved(
+        lifecycle.transition(
+            audit, data["to"], actor=get_actor(), reason=data["reason"], confirm_warnings=data["confirm_warnings"]
+        )
+    )
+
+
+# --- preparation: risks to the audit and the review of documented information (ISO 19011 6.3.1, 6.3.2.1) ---------
+
+RISKS = "/audits/<int:audit_id>/risks"
+DOCUMENTS = "/audits/<int:audit_id>/documents"
+
+
+@blp.route("/audits/<int:audit_id>/preparation")
+@require_role(*STAFF)
+@blp.response(200, PreparationSchema)
+def get_preparation(audit_id: int) -> dict[str, Any]:
+    """The risks to achieving the audit objectives and the documents reviewed before fieldwork (the team's)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
+    return {"risks": preparation.risks(audit), "documents": preparation.documents(audit)}
+
+
+@blp.route(RISKS, methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(RiskSchema)
+@blp.response(201, RiskSchema)
+def add_risk(data: dict[str, Any], audit_id: int) -> AuditRisk:
+    """Record a risk to achieving the audit objectives, with its likelihood, impact and treatment."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(preparation.save_risk(audit, preparation.RiskData(**data), actor=get_actor()))
+
+
+@blp.route(RISKS + "/<int:risk_id>", methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(RiskSchema)
+@blp.response(200, RiskSchema)
+def change_risk(data: dict[str, Any], audit_id: int, risk_id: int) -> AuditRisk:
+    """Change a risk (every field is given again)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    risk = preparation.get_risk(audit, risk_id)
+    return saved(preparation.save_risk(audit, preparation.RiskData(**data), actor=get_actor(), risk=risk))
+
+
+@blp.route(RISKS + "/<int:risk_id>", methods=["DELETE"])
+@require_role(*PLANNERS)
+@blp.response(204)
+def remove_risk(audit_id: int, risk_id: int) -> None:
+    """Take a risk off the assessment (kept, stamped as removed, in the trail)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    preparation.remove_risk(audit, preparation.get_risk(audit, risk_id), actor=get_actor())
+
+
+@blp.route(DOCUMENTS, methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(DocumentReviewSchema)
+@blp.response(201, DocumentReviewSchema)
+def add_document(data: dict[str, Any], audit_id: int) -> DocumentReview:
+    """Record the review of a document: version, adequacy and notes (required unless adequate)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(preparation.save_document(audit, preparation.DocumentData(**data), actor=get_actor()))
+
+
+@blp.route(DOCUMENTS + "/<int:review_id>", methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(DocumentReviewSchema)
+@blp.response(200, DocumentReviewSchema)
+def change_document(data: dict[str, Any], audit_id: int, review_id: int) -> DocumentReview:
+    """Change a document review (every field is given again)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    review = preparation.get_document(audit, review_id)
+    return saved(preparation.save_document(audit, preparation.DocumentData(**data), actor=get_actor(), review=review))
+
+
+@blp.route(DOCUMENTS + "/<int:review_id>", methods=["DELETE"])
+@require_role(*PLANNERS)
+@blp.response(204)
+def remove_document(audit_id: int, review_id: int) -> None:
+    """Take a document review off the list (kept, stamped as removed, in the trail)."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    preparation.remove_document(audit, preparation.get_document(audit, review_id), actor=get_actor())
+
+
+# --- conclusions (ISO 19011 6.4.9) -------------------------------------------------------------------------------
+
+
+@blp.route("/audits/<int:audit_id>/conclusions")
+@require_role(*STAFF)
+@blp.response(200, ConclusionsSchema)
+def get_conclusions(audit_id: int) -> dict[str, Any]:
+    """Planned against achieved (items concluded, not audited with reasons, still open) per area, the team
+    conference, and what still blocks the move to reporting."""
+    audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
+    done = conclusions.achievement(audit)
+    return {
+        "planned": done.planned,
+        "achieved": done.achieved,
+        "not_audited": done.not_audited,
+        "open": done.open,
+        "areas": done.areas,
+        "conference": conclusions.get_conference(audit),
+        "reporting_blockers": conclusions.reporting_blockers(audit) if audit.status is AuditStatus.FIELDWORK else [],
+    }
+
+
+@blp.route("/audits/<int:audit_id>/conference", methods=["PUT"])
+@require_role(*PLANNERS)
+@blp.arguments(ConferenceSchema)
+@blp.response(200, ConferenceSchema)
+def put_conference(data: dict[str, Any], audit_id: int) -> AuditConference:
+    """Record the team conference and the audit conclusion, overall and per clause and control area; areas
+    given again replace their earlier conclusion, areas left out keep theirs."""
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    areas = tuple(conclusions.AreaData(**a) for a in data.pop("areas"))
+    return saved(conclusions.save_conference(audit, conclusions.ConferenceData(**data, areas=areas), actor=get_actor()))

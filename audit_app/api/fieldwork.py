@@ -17,11 +17,13 @@ from audit_app.api.fieldwork_schemas import (
     EditConflictSchema,
     EvidenceCreateSchema,
     EvidenceFileSchema,
+    EvidenceQuerySchema,
     EvidenceSchema,
     EvidenceUploadSchema,
     FileUploadSchema,
     WorkingChecklistSchema,
 )
+from audit_app.api.paging import PAGE_HEADERS, Paged, page_request, paged
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
@@ -29,7 +31,7 @@ from audit_app.models import ChecklistResponse, Evidence, EvidenceFile
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.fieldwork import evidence as evidence_service
-from audit_app.services.fieldwork import responses
+from audit_app.services.fieldwork import responses, working
 
 blp = Blueprint(
     "api_fieldwork", __name__, url_prefix="", description="Fieldwork: the working checklist, results and evidence"
@@ -77,7 +79,7 @@ def list_responses(query: dict[str, Any], audit_id: int) -> dict[str, Any]:
     `view` narrows the items (not_assessed, nonconformities, mine); progress always counts every item.
     """
     audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
-    checklist = responses.working_checklist(audit, get_actor(), query["view"])
+    checklist = working.working_checklist(audit, get_actor(), query["view"])
     return {"progress": checklist, "items": checklist.rows}
 
 
@@ -108,8 +110,13 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
     """
     audit = access.load_audit(get_actor(), audit_id, Need.WORK)
     response = responses.get_response(audit, response_id)
+    parts = data["parts"]
     record = responses.ResponseData(
-        result=data["result"], notes=data["notes"], reason=data["reason"], expected_version=data["version"]
+        result=data["result"],
+        notes=data["notes"],
+        reason=data["reason"],
+        expected_version=data["version"],
+        parts=None if parts is None else tuple(responses.PartData(**part) for part in parts),
     )
     try:  # an edit conflict answers with the saved version, so the client can merge and retry
         responses.save_response(response, record, actor=get_actor())
@@ -128,11 +135,12 @@ def update_response(data: dict[str, Any], audit_id: int, response_id: int) -> Ch
 
 @blp.route(EVIDENCE)
 @require_role(*STAFF)
-@blp.response(200, EvidenceSchema(many=True))
-def list_evidence(audit_id: int) -> list[Evidence]:
-    """Every evidence entry of the audit, with its checklist item and files."""
+@blp.arguments(EvidenceQuerySchema, location="query")
+@blp.response(200, EvidenceSchema(many=True), headers=PAGE_HEADERS)
+def list_evidence(query: dict[str, Any], audit_id: int) -> Paged[Evidence]:
+    """The audit's evidence entries, oldest first, with their checklist item, subject and files (paged)."""
     audit = access.load_audit(get_actor(), audit_id, Need.WORKING_PAPERS)
-    return evidence_service.list_evidence(audit)
+    return paged(evidence_service.evidence_page(audit, page_request(query)))
 
 
 @blp.route(f"{RESPONSE}/evidence", methods=["POST"])
@@ -157,7 +165,8 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
     response = responses.get_response(audit, response_id)
     location = "form" if request.mimetype == "multipart/form-data" else "json"
     data = parse_body(EvidenceCreateSchema(), location)
-    record = evidence_service.EvidenceData(**data)
+    kind, subject_id = data.pop("subject_kind"), data.pop("subject_id")
+    record = evidence_service.EvidenceData(**data, subject=None if kind is None else (kind, subject_id))
     return saved(evidence_service.add_evidence(response, record, actor=get_actor(), files=_uploads()))
 
 

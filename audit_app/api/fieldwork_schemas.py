@@ -5,13 +5,18 @@ They check the shape of API input only; the services hold the rules.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import url_for
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from audit_app.api.schema_parts import NamedRefSchema, enum_field
-from audit_app.models import EvidenceFile, EvidenceMethod, EvidenceMode, ResponseResult
-from audit_app.services.fieldwork.responses import FILTERS
+from audit_app.api.paging import PageQuerySchema
+from audit_app.api.schema_parts import Id, NamedRefSchema, enum_field
+from audit_app.models import Evidence, EvidenceFile, EvidenceMethod, EvidenceMode, ResponseResult, SubjectKind
+from audit_app.models.fieldwork import DERIVATION_ORDER
+from audit_app.services.fieldwork.verdicts import subjects_of
+from audit_app.services.fieldwork.working import FILTERS
 
 # --- Working checklist ------------------------------------------------------------------------------------------
 
@@ -22,6 +27,32 @@ class ChecklistQuerySchema(Schema):
         validate=validate.OneOf(FILTERS),
         metadata={"description": "Which items to list; progress always counts every item."},
     )
+
+
+class SubjectSchema(Schema):
+    """An in-scope AI system, unit or site that a result or an evidence entry concerns."""
+
+    kind = enum_field(SubjectKind, dump_only=True)
+    id = fields.Int(dump_only=True)
+    name = fields.Str(dump_only=True)
+    label = fields.Str(dump_only=True, metadata={"description": "AI system, Site, Department or Process."})
+
+
+class PartSchema(Schema):
+    """The item's result for one AI system, unit or site."""
+
+    subject = fields.Nested(SubjectSchema, dump_only=True)
+    result = enum_field(ResponseResult, dump_only=True)
+    statement = fields.Str(dump_only=True)
+    updated_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+def _parts(rows: list[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**PartSchema(exclude=("subject",)).dump(part), "subject": SubjectSchema().dump(subject)}
+        for subject, part in rows
+    ]
 
 
 class GroupProgressSchema(Schema):
@@ -38,6 +69,10 @@ class GroupProgressSchema(Schema):
 class ChecklistProgressSchema(Schema):
     total = fields.Int(dump_only=True)
     assessed = fields.Int(dump_only=True)
+    conforming_without_evidence = fields.Int(
+        dump_only=True,
+        metadata={"description": "Conforming results (per item or per subject) that no evidence entry supports."},
+    )
     groups = fields.List(fields.Nested(GroupProgressSchema), dump_only=True)
 
 
@@ -54,6 +89,16 @@ class ChecklistRowSchema(Schema):
     version = fields.Int(dump_only=True, attribute="response.version")
     evidence_count = fields.Int(dump_only=True)
     mine = fields.Bool(dump_only=True)
+    parts = fields.Function(
+        lambda row: _parts(row.parts),
+        dump_only=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Results per AI system, unit or site (PartSchema); when any is recorded, `result` is "
+            "derived from them.",
+        },
+    )
     updated_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True, attribute="response.updated_by")
     updated_at = fields.DateTime(dump_only=True, attribute="response.updated_at")
 
@@ -61,6 +106,10 @@ class ChecklistRowSchema(Schema):
 class WorkingChecklistSchema(Schema):
     progress = fields.Nested(ChecklistProgressSchema, dump_only=True)
     items = fields.List(fields.Nested(ChecklistRowSchema), dump_only=True)
+
+
+class EvidenceQuerySchema(PageQuerySchema):
+    """Paging of the audit's evidence list."""
 
 
 # --- Evidence ---------------------------------------------------------------------------------------------------
@@ -82,9 +131,30 @@ class EvidenceFileSchema(Schema):
     download_url = fields.Function(_download_url, dump_only=True, metadata={"type": "string"})
 
 
+def _evidence_subject(entry: Evidence) -> dict[str, Any] | None:
+    if entry.ai_system is not None:
+        return {"kind": "ai_system", "id": entry.ai_system.id, "name": entry.ai_system.name, "label": "AI system"}
+    if entry.org_unit is not None:
+        unit = entry.org_unit
+        label = "Site" if unit.kind.value == "site" else unit.kind.label
+        return {"kind": "org_unit", "id": unit.id, "name": unit.name, "label": label}
+    return None
+
+
 class EvidenceSchema(Schema):
     id = fields.Int(dump_only=True)
     response_id = fields.Int(dump_only=True)
+    subject = fields.Function(
+        _evidence_subject,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The AI system, unit or site the entry concerns (SubjectSchema); null for the item "
+            "as a whole.",
+        },
+    )
     ref = fields.Str(dump_only=True, attribute="response.item.ref", metadata={"description": "The checklist item."})
     method = enum_field(EvidenceMethod, dump_only=True)
     mode = enum_field(EvidenceMode, dump_only=True)
@@ -108,6 +178,18 @@ class EvidenceCreateSchema(Schema):
     )
     evidence_date = fields.Date(required=True, metadata={"description": "When the evidence applies."})
     description = fields.Str(load_default="", validate=validate.Length(max=20000))
+    subject_kind = enum_field(
+        SubjectKind,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "With subject_id: the in-scope AI system or unit/site the entry concerns."},
+    )
+    subject_id = Id(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _both_or_neither(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("subject_kind") is None) != (data.get("subject_id") is None):
+            raise ValidationError("Send subject_kind and subject_id together, or neither.", "subject_id")
 
 
 #: What the file name of an upload may not hold (the name is read as sent, backslashes included).
@@ -168,10 +250,47 @@ class ChecklistResponseSchema(ChecklistResponseStateSchema):
     audit_id = fields.Int(dump_only=True)
     item = fields.Nested(ItemGuidanceSchema, dump_only=True)
     evidence = fields.List(fields.Nested(EvidenceSchema), dump_only=True)
+    parts = fields.Method(
+        "_dump_parts",
+        dump_only=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "Results per in-scope AI system, unit or site (PartSchema); when any is recorded, "
+            "`result` is derived from them: "
+            + " > ".join(r.value for r in DERIVATION_ORDER)
+            + " (the first present wins).",
+        },
+    )
+
+    def _dump_parts(self, response: Any) -> list[dict[str, Any]]:
+        subjects = {s.key: s for s in subjects_of(response.audit)}
+        return _parts([(subjects[p.key], p) for p in response.recorded_parts if p.key in subjects])
+
+
+class PartUpdateSchema(Schema):
+    subject_kind = enum_field(SubjectKind, required=True)
+    subject_id = Id(required=True)
+    result = enum_field(
+        ResponseResult, required=True, metadata={"description": "not_assessed withdraws the subject's result."}
+    )
+    statement = fields.Str(
+        load_default="",
+        validate=validate.Length(max=20000),
+        metadata={"description": "The finding, how conformity was established, or the reason (N/A, not audited)."},
+    )
 
 
 class ChecklistResponseUpdateSchema(Schema):
-    result = enum_field(ResponseResult, required=True)
+    result = enum_field(
+        ResponseResult,
+        load_default=None,
+        metadata={
+            "description": "Required unless `parts` records results per subject; then it is derived and, if "
+            "sent, must equal the derived result. nonconformity and observation need a statement (notes) and "
+            "an evidence entry; conforming without evidence needs notes; not_applicable is for Annex A only."
+        },
+    )
     notes = fields.Str(load_default="", validate=validate.Length(max=20000))
     reason = fields.Str(
         load_default="",
@@ -183,6 +302,11 @@ class ChecklistResponseUpdateSchema(Schema):
         strict=True,
         validate=validate.Range(min=1),
         metadata={"description": "The version you read; a save based on an older one is refused with 409."},
+    )
+    parts = fields.List(
+        fields.Nested(PartUpdateSchema),
+        load_default=None,
+        metadata={"description": "Results per in-scope AI system, unit or site; subjects left out keep theirs."},
     )
 
 

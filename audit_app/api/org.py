@@ -121,6 +121,19 @@ def get_system(system_id: int) -> AISystem:
 def update_system(data: dict[str, Any], system_id: int) -> AISystem:
     """Change an AI system; fields left out keep their value."""
     system = org.get_system(system_id)
-    fields = ("name", "purpose", "role", "risk_level", "owner_unit_id", "lifecycle_stage", "in_scope", "scope_note")
+    fields = (
+        "name",
+        "purpose",
+        "roles",
+        "risk_level",
+        "owner_unit_id",
+        "lifecycle_stage",
+        "in_scope",
+        "scope_note",
+        "supplier",
+        "version",
+        "in_production_on",
+        "impact_assessment_ref",
+    )
     merged = org.SystemData(**{f: data.get(f, getattr(system, f)) for f in fields})
     return saved(org.save_system(merged, actor=get_actor(), system=system))

@@ -13,6 +13,7 @@ from audit_app.api.meeting_schemas import MeetingSchema
 from audit_app.api.team_schemas import (
     AuditeeCreateSchema,
     AuditeeSchema,
+    ExceptionSchema,
     TeamMemberCreateSchema,
     TeamMemberSchema,
     TeamSchema,
@@ -63,6 +64,19 @@ def add_member(data: dict[str, Any], audit_id: int) -> AuditTeamMember | Respons
     audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
     member = team.add_member(audit, data["user_id"], data["role"], actor=get_actor(), exception=data["exception"])
     return saved(member)  # a NotImpartial refusal answers 409 with its reasons
+
+
+@blp.route(f"{TEAM}/<int:member_id>/exception", methods=["POST"])
+@require_role(*PLANNERS)
+@blp.arguments(ExceptionSchema)
+@blp.response(200, TeamMemberSchema)
+def record_exception(data: dict[str, Any], audit_id: int, member_id: int) -> AuditTeamMember:
+    """Record a justified impartiality exception for a member who is not impartial with the current scope.
+
+    Works for the lead auditor too; nobody records one for themselves (an administrator records the lead's).
+    """
+    audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
+    return saved(team.record_exception(audit, team.get_member(audit, member_id), data["exception"], actor=get_actor()))
 
 
 @blp.route(f"{TEAM}/<int:member_id>", methods=["DELETE"])
@@ -124,7 +138,7 @@ def create_session(data: dict[str, Any], audit_id: int) -> AuditSession:
 
 
 def _session_data(data: dict[str, Any]) -> agenda.SessionData:
-    ids = ("item_ids", "auditor_ids", "auditee_ids")
+    ids = ("item_ids", "auditor_ids", "auditee_ids", "unit_ids")
     values: dict[str, Any] = {k: tuple(v) if k in ids else v for k, v in data.items()}
     return agenda.SessionData(**values)
 
@@ -149,6 +163,8 @@ def update_session(data: dict[str, Any], audit_id: int, session_id: int) -> Audi
         "item_ids": [i.id for i in session.items],
         "auditor_ids": [u.id for u in session.auditors],
         "auditee_ids": [a.id for a in session.auditees],
+        "unit_ids": [u.id for u in session.units],
+        "exception": "",  # an exception already recorded keeps covering the threats it was accepted for
     }
     merged = _session_data({**current, **data})
     return saved(agenda.save_session(audit, merged, actor=get_actor(), session=session))
@@ -169,8 +185,8 @@ def delete_session(audit_id: int, session_id: int) -> None:
 def list_conflicts(audit_id: int) -> list[agenda.PlanConflict]:
     """Conflicts in the audit plan.
 
-    Double bookings (also against other open audits), sessions outside the audit dates, and in-scope clauses
-    and controls that no session covers.
+    Double bookings (also against other open audits), sessions outside the audit dates, in-scope clauses
+    and controls that no session covers, and sessions where an auditor is not impartial without an exception.
     """
     return agenda.conflicts_for(access.load_audit(get_actor(), audit_id, Need.VIEW))
 

@@ -45,6 +45,12 @@ class ProgrammeSchema(Schema):
     resources = fields.Str(load_default="", validate=TEXT)
     methods = fields.Str(load_default="", validate=TEXT)
     status = enum_field(ProgrammeStatus, load_default=ProgrammeStatus.DRAFT)
+    closing_reason = fields.Str(
+        load_only=True,
+        load_default="",
+        validate=TEXT,
+        metadata={"description": "Why the programme is closed although its stated extent is not met (required then)."},
+    )
     manager_id = Id(
         load_default=None,
         allow_none=True,
@@ -85,6 +91,13 @@ class CoverageRowSchema(Schema):
     label = fields.Str()
     covered_by = fields.List(fields.Int(), metadata={"description": "Ids of the audits that cover the row."})
     covered = fields.Bool()
+    achieved_by = fields.List(
+        fields.Int(), metadata={"description": "Ids of the audits that concluded the clause or control."}
+    )
+    achieved = fields.Bool(metadata={"description": "Some audit concluded it (planned against achieved)."})
+    not_audited = fields.List(
+        fields.Dict(), metadata={"description": "Audits that closed it as not audited: {audit_id, reason}."}
+    )
     priority = fields.Str(allow_none=True, metadata={"description": "Suggested priority: high, medium or low."})
     reasons = fields.List(fields.Str(), metadata={"description": "Why the priority is suggested."})
     frequency = fields.Str(allow_none=True)
@@ -113,6 +126,9 @@ class CoverageQuerySchema(Schema):
 class ProgrammeCoverageSchema(Schema):
     total = fields.Int(metadata={"description": "Auditable clauses and controls of the programme's checklist."})
     uncovered = fields.Int(metadata={"description": "Of those, how many no planned audit covers."})
+    achieved = fields.Int(
+        metadata={"description": "Of those, how many an audit concluded (not audited does not count)."}
+    )
     audits = fields.List(fields.Nested(CoverageAuditSchema), metadata={"description": "Audits not cancelled."})
     rows = fields.List(fields.Nested(CoverageRowSchema))
     systems = fields.Nested(ScopeCoverageSchema, metadata={"description": "In-scope AI systems (rows with expand)."})

@@ -62,7 +62,7 @@ def update_programme(data: dict[str, Any], programme_id: int) -> AuditProgramme:
     programme = programmes.get_programme(programme_id)
     keep = {"grade_scheme", "due_policy"}  # None tells the service to keep the current scheme and policy
     values: dict[str, Any] = {
-        f.name: data.get(f.name, None if f.name in keep else getattr(programme, f.name))
+        f.name: data.get(f.name, None if f.name in keep else getattr(programme, f.name, ""))
         for f in dataclass_fields(programmes.ProgrammeData)
     }
     return saved(programmes.save_programme(programmes.ProgrammeData(**values), actor=get_actor(), programme=programme))
@@ -75,6 +75,9 @@ def _rows(matrix: coverage.Coverage) -> list[dict[str, Any]]:
             "label": row.label,
             "covered_by": list(row.covered_by),
             "covered": row.covered,
+            "achieved_by": list(row.achieved_by),
+            "achieved": row.achieved,
+            "not_audited": [{"audit_id": audit_id, "reason": reason} for audit_id, reason in row.not_audited],
             "priority": row.suggestion.level if row.suggestion else None,
             "reasons": list(row.suggestion.reasons) if row.suggestion else [],
             "frequency": row.suggestion.frequency if row.suggestion else None,
@@ -105,6 +108,7 @@ def get_coverage(query: dict[str, Any], programme_id: int) -> dict[str, Any]:
     return {
         "total": len(clauses.rows),
         "uncovered": clauses.uncovered,
+        "achieved": clauses.achieved,
         "audits": list(clauses.audits),
         "rows": _rows(clauses),
         **scope,

@@ -1,4 +1,4 @@
-"""Marshmallow schemas for audit samples and the two public sampling calculators.
+"""Marshmallow schemas for audit samples (the public calculators' are in calculator_schemas.py).
 
 They check the shape of API input only; the services (samples, populations, sampling_math) hold the rules.
 """
@@ -10,10 +10,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from audit_app.api.schema_parts import ChecklistItemRefSchema, Id, NamedRefSchema, enum_field, id_list
-from audit_app.models import PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
+from audit_app.models import DeviationNature, PopulationSource, SampleItemResult, SampleMethod, SampleStatus, SizeBasis
 from audit_app.services.sampling.maths import FREQUENCY_TABLE, RISK_LEVELS, SITE_KINDS
 from audit_app.services.sampling.selection import MAX_SEED
 
@@ -48,73 +48,6 @@ def _rate_field(description: str) -> fields.Decimal:
     )
 
 
-# --- Public calculators -----------------------------------------------------------------------------------------
-# The query schemas document the parameters; the view reads request.args itself so that every malformed or
-# out-of-range value is a 400 naming the parameter (the calculators' contract with integrators).
-
-
-class AttributeSizeQuerySchema(Schema):
-    confidence = fields.Float(
-        required=True, metadata={"description": "Confidence level, strictly between 0 and 1.", "example": 0.95}
-    )
-    tolerable_rate = fields.Float(
-        required=True, metadata={"description": "Tolerable deviation rate, strictly between 0 and 1.", "example": 0.05}
-    )
-    expected_rate = fields.Float(
-        load_default=0,
-        metadata={"description": "Expected deviation rate, from 0 and below the tolerable rate.", "example": 0},
-    )
-    population = fields.Int(
-        metadata={
-            "description": "Population size N (at least 1): the exact finite-population size from the "
-            "hypergeometric distribution. Left out: a large population (binomial).",
-            "example": 1000,
-        }
-    )
-
-
-class AttributeSizeSchema(Schema):
-    sample_size = fields.Int(dump_only=True)
-    tolerable_deviations = fields.Int(
-        dump_only=True, metadata={"description": "Deviations the plan tolerates: ceil(sample_size * expected_rate)."}
-    )
-    method = fields.Str(dump_only=True, metadata={"description": "binomial or hypergeometric."})
-    population = fields.Int(dump_only=True, allow_none=True)
-    confidence = fields.Float(dump_only=True)
-    tolerable_rate = fields.Float(dump_only=True)
-    expected_rate = fields.Float(dump_only=True)
-    note = fields.Str(dump_only=True)
-
-
-class UpperLimitQuerySchema(Schema):
-    confidence = fields.Float(
-        required=True, metadata={"description": "Confidence level, strictly between 0 and 1.", "example": 0.95}
-    )
-    sample_size = fields.Int(required=True, metadata={"description": "Items tested (at least 1).", "example": 25})
-    deviations = fields.Int(
-        required=True, metadata={"description": "Deviations found, from 0 to sample_size.", "example": 1}
-    )
-
-
-class UpperLimitSchema(Schema):
-    upper_limit = fields.Float(
-        dump_only=True,
-        metadata={"description": "Exact one-sided Clopper-Pearson upper deviation limit, as an unrounded fraction."},
-    )
-    confidence = fields.Float(dump_only=True)
-    sample_size = fields.Int(dump_only=True)
-    deviations = fields.Int(dump_only=True)
-
-
-class CalculatorErrorSchema(Schema):
-    code = fields.Int(dump_only=True)
-    status = fields.Str(dump_only=True)
-    message = fields.Str(dump_only=True, metadata={"description": "Names the parameter, e.g. 'confidence: …'."})
-    errors = fields.Dict(
-        keys=fields.Str(), values=fields.List(fields.Str()), dump_only=True, metadata={"description": "By parameter."}
-    )
-
-
 # --- Samples: input ---------------------------------------------------------------------------------------------
 
 
@@ -127,6 +60,12 @@ class SampleCreateSchema(Schema):
     )
     sampling_unit = Text(load_default="", validate=validate.Length(max=120), metadata={"example": "model releases"})
     checklist_item_ids = id_list("In-scope checklist items the sample tests.", required=True)
+    attributes = fields.List(
+        Text(validate=validate.Length(max=1000)),
+        load_default=list,
+        validate=validate.Length(max=12),
+        metadata={"description": "The attributes each item is tested against (A1, A2, …); none: `attribute` is A1."},
+    )
 
 
 class PopulationInputSchema(Schema):
@@ -147,6 +86,10 @@ class PopulationInputSchema(Schema):
     label_column = Text(load_default="", validate=validate.Length(max=200))
     stratum_column = Text(
         load_default="", validate=validate.Length(max=200), metadata={"description": "Strata for stratified samples."}
+    )
+    sites = fields.Bool(
+        load_default=False,
+        metadata={"description": "The units are the organisation's sites, central function excluded (IAF MD 1)."},
     )
 
 
@@ -170,6 +113,23 @@ class SizeInputSchema(Schema):
     sites_kind = Text(load_default="", validate=validate.OneOf(["", *SITE_KINDS]))
     manual_size = fields.Int(load_default=None, allow_none=True, strict=True)
     rationale = Text(load_default="", validate=validate.Length(max=4000))
+    allocation = Text(
+        load_default="proportional",
+        validate=validate.OneOf(["proportional", "equal", "fixed"]),
+        metadata={"description": "method=stratified: how n is shared over the strata (recorded)."},
+    )
+    fixed_sizes = fields.Dict(
+        keys=Text(validate=validate.Length(max=200)),
+        values=fields.Int(strict=True, validate=validate.Range(min=1, max=1_000_000)),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "allocation=fixed: n_h per stratum (every stratum once)."},
+    )
+    central_function = Text(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "basis=site_rule: the central function, audited every time and not sampled."},
+    )
 
 
 class DrawInputSchema(Schema):
@@ -187,21 +147,79 @@ class DrawInputSchema(Schema):
         allow_none=True,
         metadata={"description": "Judgemental: unit id → why it was picked."},
     )
+    interval = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "Systematic: a whole interval k (every k-th unit of the frozen list)."},
+    )
+    start = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={
+            "description": "Systematic with `interval`: the random start r (1..k); left out, drawn from the seed."
+        },
+    )
+
+
+ATTRIBUTE_VALUES = [r for r in SampleItemResult if r not in (SampleItemResult.PENDING, SampleItemResult.VOID)]
+
+
+def _attribute_results(description: str) -> fields.Dict:
+    return fields.Dict(
+        keys=Text(validate=validate.Length(max=10)),
+        values=enum_field(SampleItemResult, validate=validate.OneOf(ATTRIBUTE_VALUES)),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": description},
+    )
 
 
 class ItemResultInputSchema(Schema):
     result = enum_field(
         SampleItemResult,
-        required=True,
+        load_default=None,
+        allow_none=True,
         validate=validate.OneOf([r for r in SampleItemResult if r is not SampleItemResult.PENDING]),
-        metadata={"description": "conforming, deviation or not_testable."},
+        metadata={
+            "description": "For every attribute: conforming, deviation or not_testable (cannot be examined: counts "
+            "as a deviation); or void (void or outside the population: the item is replaced)."
+        },
     )
+    attribute_results = _attribute_results('Instead of `result`: a result per attribute code, e.g. {"A1": …}.')
     note = Text(
-        load_default="", validate=validate.Length(max=4000), metadata={"description": "Required for not_testable."}
+        load_default="",
+        validate=validate.Length(max=4000),
+        metadata={"description": "Required for not_testable and void."},
     )
     evidence_id = Id(
         load_default=None, allow_none=True, strict=True, metadata={"description": "An evidence entry of the audit."}
     )
+
+    @validates_schema
+    def _one_result(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("result") is None and not data.get("attribute_results"):
+            raise ValidationError("Give `result` or `attribute_results`.", "result")
+
+
+class ResultRowSchema(Schema):
+    item_id = Id(required=True, strict=True)
+    results = _attribute_results("The result per attribute code; codes left out are not yet tested.")
+    void = fields.Bool(load_default=False, metadata={"description": "Void or outside the population (replaced)."})
+    note = Text(load_default="", validate=validate.Length(max=4000))
+    evidence_id = Id(load_default=None, allow_none=True, strict=True)
+
+
+class ResultRowsInputSchema(Schema):
+    rows = fields.List(fields.Nested(ResultRowSchema), required=True, validate=validate.Length(min=1, max=500))
+
+
+class InterpretationInputSchema(Schema):
+    cause = Text(required=True, validate=validate.Length(min=1, max=4000))
+    nature = enum_field(DeviationNature, required=True, metadata={"description": "isolated or systemic."})
 
 
 # --- Samples: output --------------------------------------------------------------------------------------------
@@ -215,7 +233,8 @@ class SampleItemSchema(Schema):
     label = fields.Str(dump_only=True)
     stratum = fields.Str(dump_only=True)
     rationale = fields.Str(dump_only=True)
-    result = enum_field(SampleItemResult, dump_only=True)
+    result = enum_field(SampleItemResult, dump_only=True, metadata={"description": "Derived from the attributes."})
+    attribute_results = fields.Dict(dump_only=True, metadata={"description": "Attribute code → result."})
     note = fields.Str(dump_only=True)
     evidence_id = fields.Int(dump_only=True, allow_none=True)
     replaces_id = fields.Int(dump_only=True, allow_none=True, metadata={"description": "The item this replaces."})
@@ -229,8 +248,13 @@ class ItemResultSchema(Schema):
         SampleItemSchema,
         dump_only=True,
         allow_none=True,
-        metadata={"description": "Drawn from the same seeded stream when the item was not testable."},
+        metadata={"description": "Drawn from the same seeded stream when the item was void."},
     )
+
+
+class ResultRowsSchema(Schema):
+    items = fields.List(fields.Nested(SampleItemSchema), dump_only=True, metadata={"description": "Rows changed."})
+    replacements = fields.List(fields.Nested(SampleItemSchema), dump_only=True)
 
 
 class ReperformanceSchema(Schema):
@@ -268,10 +292,12 @@ class SampleRecordSchema(SampleSummarySchema):
     sequence = fields.Int(dump_only=True)
     attribute = fields.Str(dump_only=True)
     sampling_unit = fields.Str(dump_only=True)
+    attributes = fields.List(fields.Dict(), dump_only=True, attribute="attribute_list")
     checklist_items = fields.List(fields.Nested(ChecklistItemRefSchema), dump_only=True)
     population_source = enum_field(PopulationSource, dump_only=True, allow_none=True)
     population_description = fields.Str(dump_only=True)
     completeness_check = fields.Str(dump_only=True)
+    population_is_sites = fields.Bool(dump_only=True)
     population_hash = fields.Str(dump_only=True, metadata={"description": "SHA-256 of the sorted unit ids."})
     population_columns = fields.Dict(
         dump_only=True, metadata={"description": "Columns, mapping, strata, warnings, ordering and source."}
@@ -290,8 +316,15 @@ class SampleRecordSchema(SampleSummarySchema):
     library_versions = fields.Dict(dump_only=True)
     selection_params = fields.Dict(dump_only=True)
     conclusion = fields.Str(dump_only=True)
-    proposed_finding = fields.Str(dump_only=True)
+    proposed_finding = fields.Str(dump_only=True, metadata={"description": "Offered once the deviations are read."})
     evaluated_at = fields.DateTime(dump_only=True, allow_none=True)
+    evaluation = fields.Dict(dump_only=True, metadata={"description": "Design, and per attribute (and stratum)."})
+    deviation_cause = fields.Str(dump_only=True)
+    deviation_nature = enum_field(DeviationNature, dump_only=True, allow_none=True)
+    interpreted_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    interpreted_at = fields.DateTime(dump_only=True, allow_none=True)
+    signed_off_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    signed_off_at = fields.DateTime(dump_only=True, allow_none=True)
     statistical = fields.Bool(
         dump_only=True, metadata={"description": "Random method sized with the attribute calculator."}
     )
@@ -325,7 +358,7 @@ class SampleRecordSchema(SampleSummarySchema):
 
 
 class SampleEvaluationSchema(Schema):
-    sample_size = fields.Int(dump_only=True, metadata={"description": "Items tested (not-testable ones excluded)."})
+    sample_size = fields.Int(dump_only=True, metadata={"description": "Items tested (void ones excluded)."})
     deviations = fields.Int(dump_only=True)
     deviation_rate = fields.Float(dump_only=True)
     upper_limit = fields.Float(dump_only=True, allow_none=True, metadata={"description": "Null when judgemental."})
@@ -334,4 +367,10 @@ class SampleEvaluationSchema(Schema):
     statistical = fields.Bool(dump_only=True)
     effective = fields.Bool(dump_only=True, allow_none=True)
     conclusion = fields.Str(dump_only=True)
-    proposed_finding = fields.Str(dump_only=True, metadata={"description": "Pre-filled finding when any deviated."})
+    proposed_finding = fields.Str(
+        dump_only=True, metadata={"description": "Empty until the deviations are interpreted (…/interpretation)."}
+    )
+    attributes = fields.List(fields.Dict(), dump_only=True, metadata={"description": "The evaluation per attribute."})
+    design = fields.Str(
+        dump_only=True, metadata={"description": "hypergeometric, binomial, whole_population or judgemental."}
+    )

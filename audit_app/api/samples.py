@@ -17,10 +17,13 @@ from audit_app.api.common import parse_body, saved
 from audit_app.api.paging import PAGE_HEADERS, Paged, PageQuerySchema, page_request, paged
 from audit_app.api.sample_schemas import (
     DrawInputSchema,
+    InterpretationInputSchema,
     ItemResultInputSchema,
     ItemResultSchema,
     PopulationInputSchema,
     PopulationUploadSchema,
+    ResultRowsInputSchema,
+    ResultRowsSchema,
     SampleCreateSchema,
     SampleEvaluationSchema,
     SampleItemSchema,
@@ -98,7 +101,9 @@ def create_sample(audit_id: int) -> SampleRecord:
     """Open a sample for in-scope clauses or controls, with the attribute tested and the deviation definition."""
     audit = access.load_audit(get_actor(), audit_id, Need.WORK)
     data = parse_body(SampleCreateSchema())
-    record = samples.SampleData(**{**data, "checklist_item_ids": tuple(data["checklist_item_ids"])})
+    record = samples.SampleData(
+        **{**data, "checklist_item_ids": tuple(data["checklist_item_ids"]), "attributes": tuple(data["attributes"])}
+    )
     return _record(saved(samples.create_sample(audit, record, actor=get_actor())))
 
 
@@ -146,6 +151,7 @@ def set_population(audit_id: int, sample_id: int) -> SampleRecord:
         id_column=data["id_column"],
         label_column=data["label_column"],
         stratum_column=data["stratum_column"],
+        sites=data["sites"],
     )
     populations.set_population(sample, population, actor=get_actor())
     return _record(saved(sample))
@@ -171,8 +177,16 @@ def draw(audit_id: int, sample_id: int) -> SampleRecord:
     """Draw once. The seed (given, or generated) is stored before drawing; a sample is never re-drawn (409).
     Judgemental samples send `picks` with a rationale per unit."""
     sample = _sample(audit_id, sample_id, Need.WORK)
-    data = parse_body(DrawInputSchema()) if request.get_data() else {"seed": None, "picks": None}
-    samples.draw(sample, actor=get_actor(), seed=data["seed"], picks=data["picks"])
+    empty = {"seed": None, "picks": None, "interval": None, "start": None}
+    data = parse_body(DrawInputSchema()) if request.get_data() else empty
+    samples.draw(
+        sample,
+        actor=get_actor(),
+        seed=data["seed"],
+        picks=data["picks"],
+        interval=data["interval"],
+        start=data["start"],
+    )
     return _record(saved(sample))
 
 
@@ -206,15 +220,37 @@ def list_items(query: dict[str, Any], audit_id: int, sample_id: int) -> Paged[Sa
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ItemResultInputSchema}}})
 @blp.response(200, ItemResultSchema)
 def update_item(audit_id: int, sample_id: int, item_id: int) -> dict[str, Any]:
-    """Record an item's result, note and evidence. A not_testable item (note required) gets a replacement drawn
-    from the same seeded stream and logged; it is returned in `replacement`."""
+    """Record an item's result (for every attribute) or its results per attribute, note and evidence. An item that
+    cannot be examined (not_testable, note required) counts as a deviation; a void item (void or outside the
+    population, note required) gets a replacement drawn from the same seeded stream and logged, in `replacement`."""
     sample = _sample(audit_id, sample_id, Need.WORK)
     item = sample_items.get_item(sample, item_id)
     data = parse_body(ItemResultInputSchema())
     replacement = samples.record_result(
-        item, data["result"], actor=get_actor(), note=data["note"], evidence_id=data["evidence_id"]
+        item,
+        data["result"],
+        actor=get_actor(),
+        note=data["note"],
+        evidence_id=data["evidence_id"],
+        attribute_results=data["attribute_results"],
     )
     return saved({"item": item, "replacement": replacement})
+
+
+@blp.route(f"{SAMPLE}/results", methods=["PUT"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ResultRowsInputSchema}}})
+@blp.response(200, ResultRowsSchema)
+def record_results(audit_id: int, sample_id: int) -> dict[str, Any]:
+    """Record many items at once (the results grid), all or nothing: when any row is refused nothing is stored and
+    `errors.json` names each refused row (`item-<id>`). Unchanged rows are left alone; void rows are replaced."""
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    rows = [
+        samples.RowData(r["item_id"], r["results"] or {}, r["void"], r["note"], r["evidence_id"])
+        for r in parse_body(ResultRowsInputSchema())["rows"]
+    ]
+    done = samples.record_results(sample, rows, actor=get_actor())
+    return saved({"items": done.items, "replacements": done.replacements})
 
 
 @blp.route(f"{SAMPLE}/evaluate", methods=["POST"])
@@ -225,4 +261,36 @@ def evaluate(audit_id: int, sample_id: int) -> dict[str, Any]:
     the tolerable rate; judgemental samples get no statistical confidence. Every item needs a result first."""
     sample = _sample(audit_id, sample_id, Need.WORK)
     result = samples.evaluate(sample, actor=get_actor())
-    return saved({**asdict(result), "proposed_finding": sample.proposed_finding})
+    evaluation = sample.evaluation
+    return saved(
+        {
+            **asdict(result),
+            "proposed_finding": sample.proposed_finding,
+            "attributes": evaluation["attributes"],
+            "design": evaluation["design"],
+        }
+    )
+
+
+@blp.route(f"{SAMPLE}/interpretation", methods=["PUT"])
+@require_role(*WORKERS)
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": InterpretationInputSchema}}})
+@blp.response(200, SampleRecordSchema)
+def interpret(audit_id: int, sample_id: int) -> SampleRecord:
+    """Record what an evaluated sample's deviations mean (cause; isolated or systemic); the proposed finding
+    follows. Before the sign-off only (409 after it, or when nothing deviated)."""
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    data = parse_body(InterpretationInputSchema())
+    samples.interpret(sample, cause=data["cause"], nature=data["nature"], actor=get_actor())
+    return _record(saved(sample))
+
+
+@blp.route(f"{SAMPLE}/sign-off", methods=["POST"])
+@require_role(*WORKERS)
+@blp.response(200, SampleRecordSchema)
+def sign_off(audit_id: int, sample_id: int) -> SampleRecord:
+    """The audit's lead auditor signs off an evaluated sample (403 for anyone else; 409 before the evaluation, when
+    the deviations are not interpreted yet, or once signed off)."""
+    sample = _sample(audit_id, sample_id, Need.WORK)
+    samples.sign_off(sample, actor=get_actor())
+    return _record(saved(sample))

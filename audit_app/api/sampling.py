@@ -15,7 +15,7 @@ from flask import request
 from flask_smorest import Blueprint
 from webargs.flaskparser import abort  # what flask_smorest.abort is, with its NoReturn type
 
-from audit_app.api.sample_schemas import (
+from audit_app.api.calculator_schemas import (
     AttributeSizeQuerySchema,
     AttributeSizeSchema,
     CalculatorErrorSchema,

@@ -5,7 +5,9 @@ Like every schema module here, they validate API input and generate the OpenAPI 
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from audit_app.api.schema_parts import ChangeSchema, Id, OrgUnitRefSchema, enum_field
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
@@ -65,8 +67,37 @@ class AISystemSchema(Schema):
     id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     purpose = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+    roles = fields.List(
+        enum_field(AIRole),
+        validate=validate.Length(min=1, max=len(AIRole)),
+        metadata={
+            "description": "Every role the organisation holds towards the system (4.1), one or more; "
+            "a new system needs `roles` (or the single `role`)."
+        },
+    )
     role = enum_field(
-        AIRole, required=True, metadata={"description": "The organisation's role towards the system (4.1)."}
+        AIRole,
+        metadata={
+            "description": "The main role: the first of `roles` in the order of the role list. Kept for clients of "
+            "the single role: on input it stands for `roles` with one entry, and it may not be sent with `roles`."
+        },
+    )
+    supplier = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Who supplies the system or its main component; null when built in-house."},
+    )
+    version = fields.Str(
+        allow_none=True, validate=validate.Length(max=60), metadata={"description": "The version or release in use."}
+    )
+    in_production_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "The date the system first went into production (not in the future); null if not."},
+    )
+    impact_assessment_ref = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "Reference of the system's AI system impact assessment (6.1.4, A.5.3)."},
     )
     risk_level = enum_field(RiskLevel, required=True)
     owner_unit_id = Id(required=True)
@@ -75,6 +106,19 @@ class AISystemSchema(Schema):
     in_scope = fields.Bool(load_default=True)
     scope_note = fields.Str(load_default="", validate=validate.Length(max=4000))
     updated_at = fields.DateTime(dump_only=True)
+
+    @validates_schema
+    def _one_way_to_give_roles(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "role" in data and "roles" in data:
+            raise ValidationError("Send either `roles` or the single `role`, not both.", "role")
+        if not kwargs.get("partial") and "role" not in data and "roles" not in data:
+            raise ValidationError("Give the organisation's roles towards the system.", "roles")
+
+    @post_load
+    def _single_role_as_roles(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if "role" in data:
+            data["roles"] = [data.pop("role")]
+        return data
 
 
 class AISystemUpdateSchema(AISystemSchema, ChangeSchema):

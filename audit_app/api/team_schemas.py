@@ -52,3 +52,11 @@ class TeamSchema(Schema):
     declaration = fields.Str(metadata={"description": "The declaration of independence each member confirms."})
     members = fields.List(fields.Nested(TeamMemberSchema))
     auditees = fields.List(fields.Nested(AuditeeSchema))
+
+
+class ExceptionSchema(Schema):
+    exception = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Why the assignment is justified and how objectivity is protected (20+ characters)."},
+    )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
+from audit_app.demo import people
 from audit_app.extensions import db
 from audit_app.models import AIRole, AISystem, LifecycleStage, OrgUnit, RiskLevel, Role, UnitKind
 from audit_app.services import accounts, org
@@ -49,7 +52,7 @@ SYSTEMS = [
         "CreditScore",
         "Scores consumer loan applications for probability of default; the score feeds "
         "an automated decision with human review of declines near the cut-off.",
-        AIRole.DEVELOPER,
+        (AIRole.DEVELOPER, AIRole.USER),
         RiskLevel.HIGH,
         "Credit Risk",
         LifecycleStage.OPERATION_MONITORING,
@@ -60,7 +63,7 @@ SYSTEMS = [
         "Ask Nora chatbot",
         "Answers customer questions on the website and app using a third-party large "
         "language model with retrieval over approved help articles; hands over to agents.",
-        AIRole.DEPLOYER,
+        (AIRole.PROVIDER, AIRole.DEPLOYER),
         RiskLevel.MEDIUM,
         "Customer Operations",
         LifecycleStage.OPERATION_MONITORING,
@@ -70,7 +73,7 @@ SYSTEMS = [
     (
         "TalentSift CV screening",
         "Vendor SaaS that ranks applicants' CVs against role profiles for recruiters to review.",
-        AIRole.USER,
+        (AIRole.USER,),
         RiskLevel.HIGH,
         "People and Talent",
         LifecycleStage.DEPLOYMENT,
@@ -80,7 +83,7 @@ SYSTEMS = [
     (
         "Fraud Sentinel",
         "Flags suspicious applications and payments for the fraud team.",
-        AIRole.DEVELOPER,
+        (AIRole.DEVELOPER,),
         RiskLevel.HIGH,
         "Data Science",
         LifecycleStage.VERIFICATION_VALIDATION,
@@ -90,7 +93,7 @@ SYSTEMS = [
     (
         "Marketing propensity sandbox",
         "Experimental propensity models on anonymised data; no production use.",
-        AIRole.DEVELOPER,
+        (AIRole.DEVELOPER,),
         RiskLevel.LOW,
         "Data Science",
         LifecycleStage.INCEPTION,
@@ -98,6 +101,23 @@ SYSTEMS = [
         "Research sandbox with no production use or customer impact; excluded from the AIMS scope.",
     ),
 ]
+
+#: Supplier, version in use, in-production date and impact-assessment reference of the demo systems.
+SYSTEM_DETAILS: dict[str, dict[str, Any]] = {
+    "CreditScore": {"version": "4.2", "in_production_on": date(2023, 5, 2), "impact_assessment_ref": "AISIA-2025-001"},
+    "Ask Nora chatbot": {
+        "supplier": "Lumen Language Models Ltd (hosted language model)",
+        "version": "2.3",
+        "in_production_on": date(2025, 2, 10),
+        "impact_assessment_ref": "AISIA-2025-004",
+    },
+    "TalentSift CV screening": {
+        "supplier": "TalentSift Ltd",
+        "version": "2026.1",
+        "impact_assessment_ref": "AISIA-2026-002",
+    },
+    "Fraud Sentinel": {"version": "0.9 (release candidate)", "impact_assessment_ref": "AISIA-2026-003"},
+}
 
 USERS = [
     ("admin@northbridge.example", "Alex Admin", Role.ADMIN, "Risk and Compliance"),
@@ -129,7 +149,9 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
     existing = set(db.session.scalars(sa.select(AISystem.name)))
     for name, purpose, ai_role, risk, unit, stage, in_scope, note in SYSTEMS:
         if name not in existing:
-            data = org.SystemData(name, purpose, ai_role, risk, units[unit].id, stage, in_scope, note)
+            data = org.SystemData(
+                name, purpose, ai_role, risk, units[unit].id, stage, in_scope, note, **SYSTEM_DETAILS.get(name, {})
+            )
             org.save_system(data, actor=None)
     saved = _read_credentials(credentials_file)
     logins = []
@@ -141,6 +163,7 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
             saved[email] = password
         logins.append(DemoLogin(email, role, saved.get(email, "(set before this file existed)")))
     _write_credentials(credentials_file, saved)
+    people.load_profiles()
     return logins
 
 

@@ -14,6 +14,7 @@ from audit_app.models import (
     EvidenceMethod,
     EvidenceMode,
     ResponseResult,
+    SubjectKind,
     User,
 )
 from audit_app.services.fieldwork import evidence, responses
@@ -29,23 +30,40 @@ RESULTS = {
     ),
     "7.5.3": (ResponseResult.OFI, "Consider automatic retention rules for model documentation in the DMS."),
 }
+#: Evidence entries: item -> (method, source, the in-scope unit it concerns or None for the item as a whole).
 EVIDENCE = {
-    "4.3": (EvidenceMethod.DOCUMENT_REVIEW, "AIMS scope statement v2.0 (approved by the Executive Committee)"),
-    "5.2": (EvidenceMethod.INTERVIEW, "Contact-centre team leader, Leeds"),
-    "7.2": (EvidenceMethod.RECORD_REVIEW, "Learning-management export of AI training records"),
+    "4.3": (EvidenceMethod.DOCUMENT_REVIEW, "AIMS scope statement v2.0 (approved by the Executive Committee)", None),
+    "5.2": (EvidenceMethod.INTERVIEW, "Contact-centre team leader, Leeds", None),
+    "7.2": (EvidenceMethod.RECORD_REVIEW, "Learning-management export of AI training records", "Risk and Compliance"),
 }
+#: Results per in-scope unit (ISO 19011 6.4.8: where the finding was found): item -> {unit: (result, statement)}.
+PER_UNIT = {
+    "7.2": {
+        "Risk and Compliance": (
+            ResponseResult.NONCONFORMITY,
+            "Three of the model validators have no record of the required AI risk training; see sample S01.",
+        ),
+        "Executive Committee": (
+            ResponseResult.CONFORMING,
+            "Board AI briefing attendance confirmed by interview with the company secretary; records seen.",
+        ),
+    },
+}
+#: How conformity was established where no evidence entry was kept (ISO 19011 6.4.7).
+CONFORMING_NOTE = "Established by interview with the process owner and a walk-through of the current records."
 
 
 def run(audit: Audit, auditor: User, started: date) -> None:
-    """Fill the working checklist of an audit in fieldwork (called by the demo loader)."""
+    """Fill the working checklist of an audit in fieldwork (called by the demo loader).
+
+    Every nonconformity and observation has its statement and evidence; a conforming item without an evidence entry
+    says how conformity was established; 7.2 is concluded per unit.
+    """
+    units = {u.name: u.id for u in audit.scope_units}
     for response in sorted(audit_responses(audit), key=lambda r: r.item.position):
         ref = response.item.ref
-        result, notes = RESULTS.get(ref, (ResponseResult.CONFORMING, "Arrangements seen and working as described."))
-        responses.save_response(
-            response, responses.ResponseData(result, notes, expected_version=response.version), actor=auditor
-        )
-        if ref in EVIDENCE:
-            method, source = EVIDENCE[ref]
+        if ref in EVIDENCE:  # recorded first: a finding needs its evidence
+            method, source, unit = EVIDENCE[ref]
             evidence.add_evidence(
                 response,
                 evidence.EvidenceData(
@@ -54,10 +72,20 @@ def run(audit: Audit, auditor: User, started: date) -> None:
                     source,
                     started - timedelta(days=20),
                     "Seen during the audit; reference noted in the working papers.",
+                    subject=(SubjectKind.ORG_UNIT, units[unit]) if unit else None,
                 ),
                 actor=auditor,
                 files=[(f"{ref}-notes.txt", f"Auditor's notes for {ref}: evidence seen on site.\n".encode())],
             )
+        result, notes = RESULTS.get(ref, (ResponseResult.CONFORMING, CONFORMING_NOTE))
+        parts = tuple(
+            responses.PartData(SubjectKind.ORG_UNIT, units[name], part_result, statement)
+            for name, (part_result, statement) in PER_UNIT.get(ref, {}).items()
+        )
+        data = responses.ResponseData(
+            None if parts else result, notes, expected_version=response.version, parts=parts or None
+        )
+        responses.save_response(response, data, actor=auditor)
     sampling.run(audit, auditor, next(r for r in audit_responses(audit) if r.item.ref == "7.2"))
 
 

@@ -7,25 +7,31 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from audit_app.demo import fieldwork
+from audit_app.demo.people import evaluate_closed_audit
 from audit_app.extensions import db
 from audit_app.models import (
     MEETING_POINTS,
+    Adequacy,
     AISystem,
+    Audit,
     AuditMethod,
     AuditProgramme,
+    AuditRiskKind,
     AuditStatus,
     AuditType,
     Checklist,
     ChecklistItem,
     ChecklistVersion,
+    Fulfilment,
     MeetingKind,
     OrgUnit,
+    Rating,
     Role,
     SessionActivity,
     TeamRole,
     User,
 )
-from audit_app.services.planning import agenda, audits, lifecycle, meetings, programmes, team
+from audit_app.services.planning import agenda, audits, conclusions, lifecycle, meetings, preparation, programmes, team
 
 
 def _users() -> dict[Role, User]:
@@ -148,8 +154,10 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         title: str,
         refs: tuple[str, ...],
         with_auditee: bool = True,
+        units: tuple[str, ...] = (),
     ):
         items = tuple(i.id for i in audit.scope_items if i.ref in refs)
+        covered = tuple(u.id for u in audit.scope_units if u.name in units)  # the auditee units the session covers
         agenda.save_session(
             audit,
             agenda.SessionData(
@@ -162,6 +170,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
                 item_ids=items,
                 auditor_ids=(lead.id, auditor.id),
                 auditee_ids=tuple(a.id for a in audit.auditees) if with_auditee else (),
+                unit_ids=covered,
             ),
             actor=lead,
         )
@@ -187,6 +196,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         SessionActivity.INTERVIEW,
         "Context, scope and AI policy",
         tuple(i.ref for i in first.scope_items if i.ref.startswith(("4", "5"))),
+        units=("Executive Committee",),
     )
     session(
         first,
@@ -196,12 +206,15 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         SessionActivity.DOCUMENT_REVIEW,
         "Competence, awareness and documented information",
         tuple(i.ref for i in first.scope_items if i.ref.startswith("7")),
+        units=("Risk and Compliance",),
     )
     session(first, begin + timedelta(days=1), time(15, 0), 45, SessionActivity.CLOSING_MEETING, "Closing meeting", ())
     lifecycle.transition(first, AuditStatus.PREPARATION, actor=lead)
+    prepare_closed_audit(first, lead, begin)
     team.confirm_declaration(first, actor=lead)
     team.confirm_declaration(first, actor=auditor)
-    lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead)
+    # Warnings confirmed: no AI system in scope (this audit looks at leadership, policy and support).
+    lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead, confirm_warnings=True)
     db.session.flush()
     fieldwork.run(first, auditor, begin)
     for kind, hour, diverging in (
@@ -225,8 +238,10 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
             ),
             actor=lead,
         )
+    conclude_closed_audit(first, lead)
     lifecycle.transition(first, AuditStatus.REPORTING, actor=lead)
     lifecycle.transition(first, AuditStatus.CLOSED, actor=lead)
+    evaluate_closed_audit(first, lead, auditor)
 
     # 2. Starting in two days: the credit-scoring model's life cycle and data.
     second = plan(
@@ -250,6 +265,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         SessionActivity.INTERVIEW,
         "Model risk assessment and treatment",
         ("6.1.2", "6.1.3", "8.2", "8.3"),
+        units=("Credit Risk", "Loan origination"),
     )
     session(
         second,
@@ -259,6 +275,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         SessionActivity.TECHNICAL_TEST,
         "Re-perform validation checks on the retrained model",
         ("A.6.2.4", "A.6.2.5", "A.6.2.6"),
+        units=("Model development and validation",),
     )
     lifecycle.transition(second, AuditStatus.PREPARATION, actor=lead)
     team.confirm_declaration(second, actor=lead)
@@ -276,3 +293,74 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         "AI systems before stage 1.",
     )
     return programme
+
+
+def prepare_closed_audit(audit: Audit, lead: User, begin: date) -> None:
+    """The completed audit's risk assessment and preparatory document review (ISO 19011 6.3.1, 6.3.2.1)."""
+    for kind, description, likelihood, impact, treatment in (
+        (
+            AuditRiskKind.AUDITEE_AVAILABILITY,
+            "Executive Committee members may not be available for interviews during the quarter close.",
+            Rating.MEDIUM,
+            Rating.HIGH,
+            "Interviews booked a month ahead through the CEO's office; the deputy chair stands in if needed.",
+        ),
+        (
+            AuditRiskKind.TIME,
+            "Two days may be short for clause 7 records across London and Leeds.",
+            Rating.MEDIUM,
+            Rating.MEDIUM,
+            "Training records sampled (S01) instead of reviewed in full; Leeds covered by a remote session.",
+        ),
+    ):
+        preparation.save_risk(audit, preparation.RiskData(kind, description, likelihood, impact, treatment), actor=lead)
+    for document, version, adequacy, notes in (
+        ("AIMS scope statement", "2.0", Adequacy.ADEQUATE, ""),
+        ("AI policy", "3.1", Adequacy.ADEQUATE, ""),
+        (
+            "Competence matrix for AI roles",
+            "0.9 (draft)",
+            Adequacy.PARTLY_ADEQUATE,
+            "Draft only; roles for model validation not yet listed. Follow up under 7.2 during fieldwork.",
+        ),
+    ):
+        preparation.save_document(
+            audit,
+            preparation.DocumentData(document, adequacy, begin - timedelta(days=7), version, notes),
+            actor=lead,
+        )
+
+
+def conclude_closed_audit(audit: Audit, lead: User) -> None:
+    """The team conference of the completed audit: its conclusion overall and per clause (ISO 19011 6.4.9)."""
+    statements = {
+        "4": (Fulfilment.FULFILLED, "Context, interested parties and the AIMS scope are determined and documented."),
+        "5": (
+            Fulfilment.LARGELY_FULFILLED,
+            "Leadership commitment and the AI policy are in place; awareness of the policy in Leeds is weak "
+            "(observation on 5.2).",
+        ),
+        "7": (
+            Fulfilment.PARTLY_FULFILLED,
+            "Resources and documented information are in place, but competence of AI role holders is not "
+            "evidenced for all (nonconformity on 7.2).",
+        ),
+    }
+    done = conclusions.achievement(audit)
+    conclusions.save_conference(
+        audit,
+        conclusions.ConferenceData(
+            held_at=datetime.combine(audit.end_date, time(13, 0)),
+            participants="Lena Lead, lead auditor\nOmar Auditor, auditor",
+            fulfilment=Fulfilment.PARTLY_FULFILLED,
+            conclusion="The AIMS fulfils the criteria of clauses 4 and 5 and largely those of clause 7; one "
+            "nonconformity (7.2, competence evidence) must be corrected before the stage 1 audit.",
+            recommendations="Complete the competence matrix for AI roles and re-sample training records.",
+            follow_up="Verify the correction of 7.2 in the next internal audit.",
+            areas=tuple(
+                conclusions.AreaData(a.key, *statements.get(a.key, (Fulfilment.FULFILLED, "Criteria fulfilled.")))
+                for a in done.areas
+            ),
+        ),
+        actor=lead,
+    )

@@ -1,4 +1,5 @@
-"""Demo sampling for the completed audit: competence records of AI role holders, drawn, tested and evaluated."""
+"""Demo sampling for the completed audit: competence records of AI role holders, drawn, tested, evaluated, the
+deviations interpreted and the sample signed off by the lead auditor."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from decimal import Decimal
 from audit_app.models import (
     Audit,
     ChecklistResponse,
+    DeviationNature,
     PopulationSource,
     SampleItemResult,
     SampleMethod,
@@ -17,7 +19,8 @@ from audit_app.services.sampling import populations, samples
 
 
 def run(audit: Audit, auditor: User, competence: ChecklistResponse) -> None:
-    """A sample for clause 7.2 with one replaced item and two deviations, evaluated (called by demo/fieldwork)."""
+    """A sample for clause 7.2 with one void (replaced) item and two deviations, evaluated exactly for the finite
+    population, interpreted and signed off (called by demo/fieldwork)."""
     sample = samples.create_sample(
         audit,
         samples.SampleData(
@@ -57,9 +60,9 @@ def run(audit: Audit, auditor: User, competence: ChecklistResponse) -> None:
         if index == 0:
             samples.record_result(
                 item,
-                SampleItemResult.NOT_TESTABLE,
+                SampleItemResult.VOID,
                 actor=auditor,
-                note="Employee left before the audit; record archived off-site.",
+                note="Outside the population: the employee left the AI role before the period under audit.",
             )
         else:
             failed = index in (3, 7)
@@ -73,3 +76,10 @@ def run(audit: Audit, auditor: User, competence: ChecklistResponse) -> None:
         if item.result is SampleItemResult.PENDING:
             samples.record_result(item, SampleItemResult.CONFORMING, actor=auditor)
     samples.evaluate(sample, actor=auditor)
+    samples.interpret(
+        sample,
+        cause="Both people joined the AI team by internal transfer, a route the onboarding checklist does not cover.",
+        nature=DeviationNature.SYSTEMIC,
+        actor=auditor,
+    )
+    samples.sign_off(sample, actor=audit.lead_auditor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from audit_app.models.audit import Audit
 from audit_app.models.base import Model, UTCDateTime, enum_column, utcnow
 from audit_app.models.checklist import ChecklistItem
+from audit_app.models.org import AISystem, OrgUnit
 from audit_app.models.user import User
 
 
@@ -43,6 +45,31 @@ _RESULT_LABELS = {
 }
 
 
+#: How an item's overall result is derived from its results per AI system, unit or site: the first result of this
+#: order that any subject has wins (one nonconformity makes the item nonconforming, whatever the others say).
+#: Subjects without a recorded result ("not yet assessed") take no part in it.
+DERIVATION_ORDER = (
+    ResponseResult.NONCONFORMITY,
+    ResponseResult.OBSERVATION,
+    ResponseResult.OFI,
+    ResponseResult.CONFORMING,
+    ResponseResult.NOT_AUDITED,
+    ResponseResult.NOT_APPLICABLE,
+)
+
+
+def derive_result(results: Collection[ResponseResult]) -> ResponseResult:
+    """The overall result of an item from its results per subject (NOT_ASSESSED when none is recorded)."""
+    return next((r for r in DERIVATION_ORDER if r in results), ResponseResult.NOT_ASSESSED)
+
+
+class SubjectKind(enum.StrEnum):
+    """What a result per subject or an evidence entry concerns: an in-scope AI system, or a unit or site."""
+
+    AI_SYSTEM = "ai_system"
+    ORG_UNIT = "org_unit"
+
+
 class ChecklistResponse(Model):
     """The audit's conclusion on one clause or control, with an optimistic version check."""
 
@@ -66,6 +93,47 @@ class ChecklistResponse(Model):
     item: Mapped[ChecklistItem] = relationship()
     updated_by: Mapped[User | None] = relationship()
     evidence: Mapped[list[Evidence]] = relationship(back_populates="response", order_by="Evidence.id")
+    parts: Mapped[list[ResponsePart]] = relationship(back_populates="response", order_by="ResponsePart.id")
+
+    @property
+    def recorded_parts(self) -> list[ResponsePart]:
+        """The results per subject that are recorded (a part set back to "not yet assessed" is kept, unused)."""
+        return [p for p in self.parts if p.result is not ResponseResult.NOT_ASSESSED]
+
+    @property
+    def per_subject(self) -> bool:
+        """Whether the overall result is derived from results per AI system, unit or site."""
+        return bool(self.recorded_parts)
+
+
+class ResponsePart(Model):
+    """The result of one checklist item for one in-scope AI system, unit or site (findings where they were found).
+
+    Never deleted: a part no longer wanted is set back to "not yet assessed"; every change is in the activity trail
+    under the item's response, whose version guards concurrent saves.
+    """
+
+    __table_args__ = (
+        sa.UniqueConstraint("response_id", "subject_kind", "subject_id", name="uq_response_part_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_response.id"), index=True)
+    subject_kind: Mapped[SubjectKind] = mapped_column(enum_column(SubjectKind))
+    #: The id of the AI system or org unit (which table depends on `subject_kind`; checked against the scope).
+    subject_id: Mapped[int] = mapped_column()
+    result: Mapped[ResponseResult] = mapped_column(enum_column(ResponseResult), default=ResponseResult.NOT_ASSESSED)
+    #: The statement for this subject: what was found, how conformity was established, or why N/A / not audited.
+    statement: Mapped[str] = mapped_column(sa.Text, default="")
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    response: Mapped[ChecklistResponse] = relationship(back_populates="parts")
+    updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def key(self) -> tuple[SubjectKind, int]:
+        return self.subject_kind, self.subject_id
 
 
 class EvidenceMethod(enum.StrEnum):
@@ -105,9 +173,25 @@ class Evidence(Model):
     evidence_date: Mapped[date] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The in-scope AI system the evidence concerns (at most one of the two subjects; none: the item as a whole).
+    ai_system_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ai_system.id"))
+    #: The in-scope unit or site the evidence concerns.
+    org_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
 
     response: Mapped[ChecklistResponse] = relationship(back_populates="evidence")
     recorded_by: Mapped[User | None] = relationship()
+    ai_system: Mapped[AISystem | None] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship()
+
+    @property
+    def subject(self) -> tuple[SubjectKind, int] | None:
+        """What the entry concerns, or None for the item as a whole."""
+        if self.ai_system_id is not None:
+            return SubjectKind.AI_SYSTEM, self.ai_system_id
+        if self.org_unit_id is not None:
+            return SubjectKind.ORG_UNIT, self.org_unit_id
+        return None
+
     files: Mapped[list[EvidenceFile]] = relationship(
         back_populates="evidence", order_by="(EvidenceFile.name, EvidenceFile.version)"
     )

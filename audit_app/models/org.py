@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,7 +45,7 @@ class OrgUnit(Model):
 
 
 class AIRole(enum.StrEnum):
-    """The organisation's role towards an AI system (clause 4.1; ISO/IEC 22989 roles)."""
+    """A role the organisation holds towards an AI system (clause 4.1; ISO/IEC 22989 roles); it may hold several."""
 
     PROVIDER = "provider"
     DEVELOPER = "developer"
@@ -97,18 +98,64 @@ _STAGE_LABELS = {
 }
 
 
+class AISystemRole(Model):
+    """One role the organisation holds towards one AI system (a system has one or more)."""
+
+    ai_system_id: Mapped[int] = mapped_column(sa.ForeignKey("ai_system.id"), primary_key=True)
+    role: Mapped[AIRole] = mapped_column(enum_column(AIRole), primary_key=True)
+
+
+#: The order roles are listed in (and the first one is the system's main role): AIRole's declaration order.
+ROLE_ORDER = {role: position for position, role in enumerate(AIRole)}
+
+
 class AISystem(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     purpose: Mapped[str] = mapped_column(sa.Text)
-    role: Mapped[AIRole] = mapped_column(enum_column(AIRole))
     risk_level: Mapped[RiskLevel] = mapped_column(enum_column(RiskLevel))
     owner_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("org_unit.id"), index=True)
     lifecycle_stage: Mapped[LifecycleStage] = mapped_column(enum_column(LifecycleStage))
     in_scope: Mapped[bool] = mapped_column(default=True)
     #: Why the system is in or out of the AIMS scope.
     scope_note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who supplies the system or its main component (a vendor, a model provider); None when built in-house.
+    supplier: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The version (or release) of the system currently in use or under audit.
+    version: Mapped[str | None] = mapped_column(sa.String(60))
+    #: When the system was first put into production; None while it has not been.
+    in_production_on: Mapped[date | None] = mapped_column(sa.Date)
+    #: Reference of the system's AI system impact assessment (6.1.4, A.5.3), e.g. a document id.
+    impact_assessment_ref: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     owner_unit: Mapped[OrgUnit] = relationship()
+    role_links: Mapped[list[AISystemRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> list[AIRole]:
+        """The roles the organisation holds towards the system, in AIRole order (clause 4.1)."""
+        return sorted((link.role for link in self.role_links), key=ROLE_ORDER.__getitem__)
+
+    @roles.setter
+    def roles(self, roles: Iterable[AIRole]) -> None:
+        wanted = set(roles)
+        # Keep the links that stay (removing and re-adding one would clash on its primary key).
+        self.role_links[:] = [link for link in self.role_links if link.role in wanted]
+        held = {link.role for link in self.role_links}
+        self.role_links.extend(AISystemRole(role=role) for role in sorted(wanted - held, key=ROLE_ORDER.__getitem__))
+
+    @property
+    def role(self) -> AIRole | None:
+        """The main role: the first of `roles` (kept for readers of the former single role)."""
+        roles = self.roles
+        return roles[0] if roles else None
+
+    @role.setter
+    def role(self, role: AIRole) -> None:
+        self.roles = [role]
+
+    @property
+    def roles_label(self) -> str:
+        return ", ".join(role.label for role in self.roles)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from audit_app.models.audit import Audit, AuditAuditee
 from audit_app.models.base import Model, UTCDateTime, enum_column, utcnow
 from audit_app.models.checklist import ChecklistItem
+from audit_app.models.org import OrgUnit
 from audit_app.models.user import User
 
 
@@ -39,6 +40,12 @@ session_auditor = sa.Table(
     sa.Column("session_id", sa.ForeignKey("audit_session.id"), primary_key=True),
     sa.Column("user_id", sa.ForeignKey("user.id"), primary_key=True),
 )
+session_unit = sa.Table(
+    "audit_session_unit",
+    Model.metadata,
+    sa.Column("session_id", sa.ForeignKey("audit_session.id"), primary_key=True),
+    sa.Column("org_unit_id", sa.ForeignKey("org_unit.id"), primary_key=True),
+)
 session_auditee = sa.Table(
     "audit_session_auditee",
     Model.metadata,
@@ -62,6 +69,13 @@ class AuditSession(Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    #: A justified exception for the impartiality threats listed in `exception_covers` (ISO/IEC 42001 9.2.2).
+    impartiality_exception: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: Keys of the threats the exception was accepted for ("<user id>:<threat key>"); new threats need a new one.
+    exception_covers: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    exception_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    exception_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     #: Set when the session is taken off the agenda (the row stays for the record).
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -72,6 +86,9 @@ class AuditSession(Model):
     )
     auditors: Mapped[list[User]] = relationship(secondary=session_auditor, order_by=User.name)
     auditees: Mapped[list[AuditAuditee]] = relationship(secondary=session_auditee, order_by=AuditAuditee.name)
+    #: The auditee units (departments, processes, sites) the session covers.
+    units: Mapped[list[OrgUnit]] = relationship(secondary=session_unit, order_by=OrgUnit.name)
+    exception_recorded_by: Mapped[User | None] = relationship(foreign_keys=[exception_recorded_by_id])
 
     @property
     def starts(self) -> datetime:

@@ -113,3 +113,18 @@ class AuditProgramme(Model):
 
     def grade_label(self, code: str) -> str:
         return next((g["label"] for g in self.grade_scheme if g["code"] == code), code)
+
+
+class ProgrammeClosure(Model):
+    """A programme closed before its stated extent was met: what was missing and why it was closed anyway."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_programme.id"), index=True)
+    #: The sentences that said the extent was not met, as they were when the programme was closed.
+    shortfalls: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    programme: Mapped[AuditProgramme] = relationship()
+    closed_by: Mapped[User | None] = relationship()

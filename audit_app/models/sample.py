@@ -65,6 +65,17 @@ class SizeBasis(enum.StrEnum):
         }[self.value]
 
 
+class DeviationNature(enum.StrEnum):
+    """What the deviations of an evaluated sample mean, as the auditor judged it."""
+
+    ISOLATED = "isolated"
+    SYSTEMIC = "systemic"
+
+    @property
+    def label(self) -> str:
+        return {"isolated": "Isolated (a one-off lapse)", "systemic": "Systemic (the control itself fails)"}[self.value]
+
+
 class SampleStatus(enum.StrEnum):
     DRAFT = "draft"
     SELECTED = "selected"
@@ -95,6 +106,9 @@ class Sample(Model):
     title: Mapped[str] = mapped_column(sa.String(200))
     #: The attribute tested and what counts as a deviation, set before testing.
     attribute: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The attributes each item is tested against, in order: [{"code": "A1", "text": "…"}, …] (empty on samples
+    #: opened before attributes were listed: their one attribute is `attribute`, code A1).
+    attributes: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list, server_default="[]")
     sampling_unit: Mapped[str] = mapped_column(sa.String(120), default="")
     # Population
     population_source: Mapped[PopulationSource | None] = mapped_column(enum_column(PopulationSource))
@@ -102,6 +116,9 @@ class Sample(Model):
     population_description: Mapped[str] = mapped_column(sa.Text, default="")
     #: How the list was reconciled to its source (completeness and accuracy).
     completeness_check: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The units are the sites of a multi-site organisation (the central function excluded): the only populations
+    #: the IAF MD 1 site rule is offered for.
+    population_is_sites: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     population_size: Mapped[int | None] = mapped_column()
     #: SHA-256 of the sorted unit ids: the same population always gives the same hash.
     population_hash: Mapped[str] = mapped_column(sa.String(64), default="")
@@ -130,6 +147,16 @@ class Sample(Model):
     conclusion: Mapped[str] = mapped_column(sa.Text, default="")
     proposed_finding: Mapped[str] = mapped_column(sa.Text, default="")
     evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The evaluation as designed: per attribute (and per stratum), the counts, limits and conclusions.
+    evaluation: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    #: What the deviations mean, recorded by the auditor before a finding is proposed.
+    deviation_cause: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    deviation_nature: Mapped[DeviationNature | None] = mapped_column(enum_column(DeviationNature))
+    interpreted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    interpreted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The reviewer's (the audit's lead auditor) sign-off of the evaluated sample.
+    signed_off_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    signed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Re-performance: checked once at the draw and again on demand, never on every view (a 100,000-unit snapshot
     # takes a second to re-read and re-draw).
     #: Whether drawing again from the snapshot with the recorded seed or picks gave the same selection (None: not
@@ -154,6 +181,8 @@ class Sample(Model):
     )
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     reperformed_by: Mapped[User | None] = relationship(foreign_keys=[reperformed_by_id])
+    interpreted_by: Mapped[User | None] = relationship(foreign_keys=[interpreted_by_id])
+    signed_off_by: Mapped[User | None] = relationship(foreign_keys=[signed_off_by_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -161,16 +190,45 @@ class Sample(Model):
     def reference(self) -> str:
         return f"{self.audit.reference}-S{self.sequence:02d}"
 
+    @property
+    def attribute_list(self) -> list[dict[str, str]]:
+        """The attributes tested, A1 first (a sample without a list tests its one `attribute` as A1)."""
+        return list(self.attributes) or [{"code": "A1", "text": self.attribute}]
+
 
 class SampleItemResult(enum.StrEnum):
+    """An item's result (and, but void, an attribute's). An item that cannot be examined counts as a deviation; only
+    a void item, or one outside the population, is replaced from the seeded stream."""
+
     PENDING = "pending"
     CONFORMING = "conforming"
     DEVIATION = "deviation"
     NOT_TESTABLE = "not_testable"
+    VOID = "void"
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            "pending": "Pending",
+            "conforming": "Conforming",
+            "deviation": "Deviation",
+            "not_testable": "Cannot be examined (a deviation)",
+            "void": "Void or outside the population (replaced)",
+        }[self.value]
+
+    @property
+    def short(self) -> str:
+        return {
+            "pending": "Pending",
+            "conforming": "Conforming",
+            "deviation": "Deviation",
+            "not_testable": "Cannot be examined",
+            "void": "Void",
+        }[self.value]
+
+    @property
+    def counts_as_deviation(self) -> bool:
+        return self in (SampleItemResult.DEVIATION, SampleItemResult.NOT_TESTABLE)
 
 
 class SampleItem(Model):
@@ -195,7 +253,11 @@ class SampleItem(Model):
     stratum: Mapped[str] = mapped_column(sa.String(200), default="")
     #: Why a judgemental pick was chosen.
     rationale: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The item's overall result, derived from its attributes: void, else pending while any is, else cannot be
+    #: examined, else deviation if any deviates, else conforming.
     result: Mapped[SampleItemResult] = mapped_column(enum_column(SampleItemResult), default=SampleItemResult.PENDING)
+    #: Attribute code -> result value ("A1" -> "conforming"); empty until a result is recorded.
+    attribute_results: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict, server_default="{}")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     evidence_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
     #: The item this one replaces (drawn because that one was not testable).

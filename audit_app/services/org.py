@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import AIRole, AISystem, LifecycleStage, Organisation, OrgUnit, RiskLevel, UnitKind, User
+from audit_app.models.base import utcnow
 from audit_app.services import activity
 from audit_app.services.access import MAX_ID
 from audit_app.services.paging import Page, PageRequest, paginate, shown_with
@@ -123,12 +128,28 @@ def save_unit(data: UnitData, *, actor: User | None, unit: OrgUnit | None = None
 class SystemData:
     name: str
     purpose: str
-    role: AIRole
+    #: Every role the organisation holds towards the system (clause 4.1): one or more.
+    roles: Iterable[AIRole]
     risk_level: RiskLevel
     owner_unit_id: int
     lifecycle_stage: LifecycleStage
     in_scope: bool = True
     scope_note: str = ""
+    supplier: str | None = None
+    version: str | None = None
+    in_production_on: date | None = None
+    impact_assessment_ref: str | None = None
+
+
+AIROLE_VALUES = [role.value for role in AIRole]
+
+#: The earliest in-production date accepted (an earlier one is a typing slip, such as 0202 for 2022).
+EARLIEST_IN_PRODUCTION = date(1950, 1, 1)
+
+
+def org_today() -> date:
+    """Today's date where the organisation is (its time zone), which a date of record may not pass."""
+    return datetime.now(ZoneInfo(current_app.config["ORG_TIMEZONE"])).date()
 
 
 def list_systems() -> list[AISystem]:
@@ -139,8 +160,12 @@ def list_systems() -> list[AISystem]:
 
 
 def systems_page(request: PageRequest, *, clamp: bool = False) -> Page[AISystem]:
-    """One page of the inventory by name, each system with its owner unit."""
-    stmt = sa.select(AISystem).options(*shown_with(AISystem.owner_unit)).order_by(AISystem.name, AISystem.id)
+    """One page of the inventory by name, each system with its owner unit and roles (one statement for the roles)."""
+    stmt = (
+        sa.select(AISystem)
+        .options(*shown_with(AISystem.owner_unit), selectinload(AISystem.role_links))
+        .order_by(AISystem.name, AISystem.id)
+    )
     return paginate(stmt, request, clamp=clamp)
 
 
@@ -168,31 +193,71 @@ def save_system(data: SystemData, *, actor: User | None, system: AISystem | None
             "Say why the system is outside the AIMS scope.",
             {"scope_note": ["A system outside the scope needs a reason."]},
         )
+    roles = system_roles(data.roles)
+    supplier = clean(data.supplier, field="supplier", max_length=200) or None
+    version = clean(data.version, field="version", max_length=60) or None
+    reference = clean(data.impact_assessment_ref, field="impact_assessment_ref", max_length=200) or None
+    in_production_on = _in_production_date(data.in_production_on)
     created = system is None
     system = system or AISystem()
     before = {} if created else _system_snapshot(system)
-    system.name, system.purpose, system.role = name, purpose, data.role
+    system.name, system.purpose, system.roles = name, purpose, roles
     system.risk_level, system.owner_unit_id = data.risk_level, data.owner_unit_id
     system.lifecycle_stage, system.in_scope, system.scope_note = data.lifecycle_stage, data.in_scope, note
+    system.supplier, system.version, system.impact_assessment_ref = supplier, version, reference
+    system.in_production_on = in_production_on
     if created:
         db.session.add(system)
-        activity.record(actor, "ai_system.created", system, name=name)
+        activity.record(actor, "ai_system.created", system, name=name, roles=[str(r) for r in system.roles])
     else:
         after = _system_snapshot(system)
         changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
         if changes:
+            system.updated_at = utcnow()  # a change of roles alone does not touch the system's own row
             activity.record(actor, "ai_system.updated", system, changes=changes)
     return system
 
 
-def _system_snapshot(system: AISystem) -> dict[str, str | int | bool | None]:
+def system_roles(roles: Iterable[AIRole]) -> list[AIRole]:
+    """The roles given, without repeats; at least one is needed (clause 4.1: the organisation's role towards it)."""
+    if isinstance(roles, AIRole):  # a single role given where several may be
+        roles = [roles]
+    chosen: list[AIRole] = []
+    for role in roles:
+        if role not in AIROLE_VALUES:
+            raise ValidationFailed.on("roles", f"Unknown role: choose from {', '.join(AIROLE_VALUES)}.")
+        if AIRole(role) not in chosen:
+            chosen.append(AIRole(role))
+    if not chosen:
+        raise ValidationFailed.on("roles", "Choose at least one role the organisation holds towards the system.")
+    return chosen
+
+
+def _in_production_date(value: date | None) -> date | None:
+    if value is None:
+        return None
+    if value > org_today():
+        raise ValidationFailed.on(
+            "in_production_on",
+            "The in-production date cannot be in the future: record it once the system is in production.",
+        )
+    if value < EARLIEST_IN_PRODUCTION:
+        raise ValidationFailed.on("in_production_on", f"Give a date from {EARLIEST_IN_PRODUCTION:%Y} onwards.")
+    return value
+
+
+def _system_snapshot(system: AISystem) -> dict[str, str | int | bool | list[str] | None]:
     return {
         "name": system.name,
         "purpose": system.purpose,
-        "role": str(system.role),
+        "roles": [str(role) for role in system.roles],
         "risk_level": str(system.risk_level),
         "owner_unit_id": system.owner_unit_id,
         "lifecycle_stage": str(system.lifecycle_stage),
         "in_scope": system.in_scope,
         "scope_note": system.scope_note,
+        "supplier": system.supplier,
+        "version": system.version,
+        "in_production_on": system.in_production_on.isoformat() if system.in_production_on else None,
+        "impact_assessment_ref": system.impact_assessment_ref,
     }

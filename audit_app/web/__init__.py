@@ -15,6 +15,7 @@ from audit_app.web.nav import nav_for
 def init_app(app: Flask) -> None:
     from audit_app.web.account.routes import bp as account_bp
     from audit_app.web.admin.routes import bp as admin_bp
+    from audit_app.web.auditors.routes import bp as auditors_bp
     from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.auth.routes import bp as auth_bp
     from audit_app.web.fieldwork.routes import bp as fieldwork_bp
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
         programmes_bp,
         audits_bp,
         planning_bp,
+        auditors_bp,
         notifications_bp,
         fieldwork_bp,
         samples_bp,

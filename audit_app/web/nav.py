@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_app.authz import ADMIN_ONLY, ALL_ROLES, STAFF
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, STAFF
 from audit_app.models import Role
 
 
@@ -21,6 +21,7 @@ NAV = (
     NavItem("Audits", "audits.index", ALL_ROLES),
     NavItem("My audits", "audits.mine", ALL_ROLES),
     NavItem("Calendar", "audits.calendar", ALL_ROLES),
+    NavItem("Auditors", "auditors.index", PLANNERS),
     NavItem("Clause library", "library.index", ALL_ROLES),
     NavItem("Organisation", "org.profile", ALL_ROLES),
     NavItem("AI systems", "org.systems", ALL_ROLES),

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime, timedelta
 
-from audit_app.models import AIRole, AISystem, LifecycleStage, RiskLevel, Role
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from audit_app.extensions import db
+from audit_app.models import Activity, AIRole, AISystem, LifecycleStage, RiskLevel, Role
+from audit_app.services import org
 from tests.fixtures.roles import NON_ADMIN_ROLES
+
+#: A day that is in the future wherever the organisation is.
+FUTURE = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
 
 
 @pytest.fixture
@@ -17,7 +26,7 @@ def system_data(owner_id: int, **overrides):
     return {
         "name": "Claims triage model",
         "purpose": "Ranks incoming claims for manual review.",
-        "role": "deployer",
+        "roles": ["deployer"],
         "risk_level": "high",
         "owner_unit_id": owner_id,
         "lifecycle_stage": "operation_monitoring",
@@ -31,7 +40,14 @@ def system(client, admin_headers, owner_id):
     return response.get_json()
 
 
-def test_admin_adds_an_ai_system(client, admin_headers, owner_id, fetch):
+def roles_of(app: Flask, system_id: int) -> list[AIRole]:
+    with app.app_context():
+        system = db.session.get(AISystem, system_id)
+        assert system is not None
+        return system.roles
+
+
+def test_admin_adds_an_ai_system(client, app, admin_headers, owner_id, fetch):
     response = client.post("/api/v1/ai-systems", headers=admin_headers, json=system_data(owner_id))
 
     assert response.status_code == 201
@@ -40,7 +56,9 @@ def test_admin_adds_an_ai_system(client, admin_headers, owner_id, fetch):
     assert body["in_scope"] is True
     stored = fetch(AISystem, body["id"])
     assert stored["name"] == "Claims triage model"
-    assert stored["role"] is AIRole.DEPLOYER
+    assert roles_of(app, body["id"]) == [AIRole.DEPLOYER]
+    assert (body["roles"], body["role"]) == (["deployer"], "deployer")
+    assert body["supplier"] is body["version"] is body["in_production_on"] is body["impact_assessment_ref"] is None
     assert stored["risk_level"] is RiskLevel.HIGH
     assert stored["lifecycle_stage"] is LifecycleStage.OPERATION_MONITORING
     assert stored["owner_unit_id"] == owner_id
@@ -101,7 +119,7 @@ def test_non_admins_cannot_add_or_change_ai_systems(client, headers_for, owner_i
     assert fetch(AISystem, system["id"])["risk_level"] is RiskLevel.HIGH
 
 
-@pytest.mark.parametrize("field", ["name", "purpose", "role", "risk_level", "owner_unit_id", "lifecycle_stage"])
+@pytest.mark.parametrize("field", ["name", "purpose", "roles", "risk_level", "owner_unit_id", "lifecycle_stage"])
 def test_missing_required_field_is_named(client, admin_headers, owner_id, count, field):
     data = system_data(owner_id)
     del data[field]
@@ -125,7 +143,22 @@ def test_missing_required_field_is_named(client, admin_headers, owner_id, count,
         ({"purpose": "   "}, "purpose"),
         ({"name": "Bell\x07"}, "name"),
         ({"scope_note": "x" * 4001}, "scope_note"),
-        ({"role": "overlord"}, "role"),
+        ({"roles": ["overlord"]}, "roles"),
+        ({"roles": ["deployer", "overlord"]}, "roles"),
+        ({"roles": []}, "roles"),
+        ({"roles": "deployer"}, "roles"),
+        ({"role": "user"}, "role"),  # the single role and the list together
+        ({"supplier": "Acme\x07 Ltd"}, "supplier"),
+        ({"supplier": "s" * 201}, "supplier"),
+        ({"supplier": "Acme\nLtd"}, "supplier"),
+        ({"version": "v" * 61}, "version"),
+        ({"version": "2.1\x1b[0m"}, "version"),
+        ({"impact_assessment_ref": "AISIA\x00-7"}, "impact_assessment_ref"),
+        ({"impact_assessment_ref": "r" * 201}, "impact_assessment_ref"),
+        ({"in_production_on": "2026-02-30"}, "in_production_on"),
+        ({"in_production_on": "yesterday"}, "in_production_on"),
+        ({"in_production_on": FUTURE}, "in_production_on"),
+        ({"in_production_on": "0202-03-01"}, "in_production_on"),
         ({"risk_level": "extreme"}, "risk_level"),
         ({"lifecycle_stage": "DEPLOYMENT"}, "lifecycle_stage"),
         ({"in_scope": "perhaps"}, "in_scope"),
@@ -171,8 +204,9 @@ def test_admin_patches_one_field_and_the_rest_is_kept(client, admin_headers, sys
     assert response.get_json()["risk_level"] == "low"
     after = fetch(AISystem, system["id"])
     assert after["risk_level"] is RiskLevel.LOW
-    unchanged = ("name", "purpose", "role", "owner_unit_id", "lifecycle_stage", "in_scope", "scope_note")
+    unchanged = ("name", "purpose", "owner_unit_id", "lifecycle_stage", "in_scope", "scope_note", "supplier", "version")
     assert {k: after[k] for k in unchanged} == {k: before[k] for k in unchanged}
+    assert response.get_json()["roles"] == ["deployer"]
 
 
 def test_patch_keeps_an_out_of_scope_system_out_of_scope(client, admin_headers, owner_id, fetch):
@@ -211,6 +245,12 @@ def test_patch_moves_a_system_to_another_owner(client, admin_headers, system, ma
         ({"name": ""}, "name"),
         ({"risk_level": "extreme"}, "risk_level"),
         ({"name": "Other system"}, "name"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["overlord"]}, "roles"),
+        ({"roles": ["user"], "role": "user"}, "role"),
+        ({"role": None}, "role"),
+        ({"supplier": "Bell\x07"}, "supplier"),
+        ({"in_production_on": FUTURE}, "in_production_on"),
     ],
 )
 def test_refused_patch_changes_nothing(client, admin_headers, owner_id, system, fetch, payload, field):
@@ -222,3 +262,110 @@ def test_refused_patch_changes_nothing(client, admin_headers, owner_id, system, 
     assert response.status_code == 422
     assert field in response.get_json()["errors"]["json"]
     assert fetch(AISystem, system["id"]) == before
+
+
+# --- Several roles (clause 4.1), supplier, version, in-production date and impact-assessment reference --------
+
+
+def test_a_system_holds_several_roles_and_carries_its_details(client, app, admin_headers, owner_id):
+    data = system_data(
+        owner_id,
+        roles=["user", "developer", "user"],
+        supplier="  Lumen Models Ltd ",
+        version="4.2.1",
+        in_production_on="2024-03-01",
+        impact_assessment_ref="AISIA-2024-007",
+    )
+
+    response = client.post("/api/v1/ai-systems", headers=admin_headers, json=data)
+
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    # Listed once each, in the order of the role list; the main role is the first.
+    assert body["roles"] == ["developer", "user"]
+    assert body["role"] == "developer"
+    assert (body["supplier"], body["version"]) == ("Lumen Models Ltd", "4.2.1")
+    assert (body["in_production_on"], body["impact_assessment_ref"]) == ("2024-03-01", "AISIA-2024-007")
+    assert roles_of(app, body["id"]) == [AIRole.DEVELOPER, AIRole.USER]
+    assert client.get(f"/api/v1/ai-systems/{body['id']}", headers=admin_headers).get_json() == body
+
+
+def test_the_single_role_is_still_accepted_as_one_role(client, app, admin_headers, owner_id):
+    data = system_data(owner_id)
+    del data["roles"]
+
+    response = client.post("/api/v1/ai-systems", headers=admin_headers, json=data | {"role": "provider"})
+
+    assert response.status_code == 201, response.get_json()
+    assert (response.get_json()["roles"], response.get_json()["role"]) == (["provider"], "provider")
+    assert roles_of(app, response.get_json()["id"]) == [AIRole.PROVIDER]
+
+
+def test_an_in_production_date_of_today_is_accepted(client, app, admin_headers, owner_id):
+    with app.app_context():
+        today = org.org_today()
+
+    response = client.post(
+        "/api/v1/ai-systems", headers=admin_headers, json=system_data(owner_id, in_production_on=today.isoformat())
+    )
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["in_production_on"] == today.isoformat()
+
+
+def test_a_future_in_production_date_is_refused_with_the_reason(client, app, admin_headers, owner_id, count):
+    with app.app_context():
+        tomorrow = org.org_today() + timedelta(days=1)
+
+    response = client.post(
+        "/api/v1/ai-systems", headers=admin_headers, json=system_data(owner_id, in_production_on=tomorrow.isoformat())
+    )
+
+    assert response.status_code == 422
+    assert "cannot be in the future" in response.get_json()["errors"]["json"]["in_production_on"][0]
+    assert count(AISystem) == 0
+
+
+def test_patch_replaces_the_roles_and_records_the_change(client, app, admin_headers, system):
+    response = client.patch(
+        f"/api/v1/ai-systems/{system['id']}", headers=admin_headers, json={"roles": ["provider", "deployer"]}
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["roles"] == ["provider", "deployer"]
+    assert roles_of(app, system["id"]) == [AIRole.PROVIDER, AIRole.DEPLOYER]
+    with app.app_context():
+        (entry,) = db.session.scalars(sa.select(Activity).where(Activity.action == "ai_system.updated")).all()
+        assert entry.details["changes"] == {"roles": [["deployer"], ["provider", "deployer"]]}
+
+    dropped = client.patch(f"/api/v1/ai-systems/{system['id']}", headers=admin_headers, json={"roles": ["provider"]})
+    assert dropped.get_json()["roles"] == ["provider"]
+    assert roles_of(app, system["id"]) == [AIRole.PROVIDER]
+
+
+def test_patch_sets_and_clears_the_details(client, app, admin_headers, system, fetch):
+    url = f"/api/v1/ai-systems/{system['id']}"
+    details = {"supplier": "TalentSift Ltd", "version": "2026.1", "in_production_on": "2025-11-03"}
+
+    set_ = client.patch(url, headers=admin_headers, json=details | {"impact_assessment_ref": "AISIA-9"})
+    cleared = client.patch(
+        url, headers=admin_headers, json={"supplier": None, "version": "  ", "in_production_on": None}
+    )
+
+    assert set_.status_code == cleared.status_code == 200
+    assert set_.get_json()["in_production_on"] == "2025-11-03"
+    stored = fetch(AISystem, system["id"])
+    assert (stored["supplier"], stored["version"], stored["in_production_on"]) == (None, None, None)
+    assert stored["impact_assessment_ref"] == "AISIA-9"
+    assert roles_of(app, system["id"]) == [AIRole.DEPLOYER]
+
+
+def test_a_patch_that_leaves_out_the_roles_keeps_them(client, app, admin_headers, owner_id):
+    created = client.post(
+        "/api/v1/ai-systems", headers=admin_headers, json=system_data(owner_id, roles=["developer", "user"])
+    ).get_json()
+
+    response = client.patch(f"/api/v1/ai-systems/{created['id']}", headers=admin_headers, json={"version": "5"})
+
+    assert response.status_code == 200
+    assert roles_of(app, created["id"]) == [AIRole.DEVELOPER, AIRole.USER]

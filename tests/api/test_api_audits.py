@@ -9,6 +9,7 @@ from audit_app.models import Audit, AuditStatus, AuditType, Role, TeamRole, User
 from audit_app.services.planning import audits, team
 from audit_app.services.planning.lifecycle import NEEDS_REASON, TRANSITIONS
 from tests.fixtures.api_planning import S, advance, make_audit, make_programme, move, prepare
+from tests.fixtures.conclusions import conclude
 
 # --- Fixtures ---------------------------------------------------------------------------------------------------
 
@@ -219,7 +220,13 @@ def test_every_allowed_transition(app, client, lead_id, lead_headers, audit_id, 
         assert refused.status_code == 409
         assert "Give a reason" in refused.get_json()["message"]
         assert status_of(app, audit_id) == (source, recorded)
-    response = client.post(url, headers=lead_headers, json={"to": target.value, "reason": "Scope changed"})
+    if (source, target) == (S.FIELDWORK, S.REPORTING):
+        with app.app_context():
+            audit = db.session.get(Audit, audit_id)
+            conclude(audit, audit.lead_auditor)  # every item concluded and the team conference recorded
+            db.session.commit()
+    body = {"to": target.value, "reason": "Scope changed", "confirm_warnings": target is S.FIELDWORK}
+    response = client.post(url, headers=lead_headers, json=body)
 
     assert response.status_code == 201, response.get_json()
     assert status_of(app, audit_id) == (target, recorded + 1)
@@ -256,7 +263,7 @@ def test_gate_blockers_are_listed_and_enforced(app, client, lead_headers, audit_
     refused = client.post(url, headers=lead_headers, json={"to": "fieldwork"})
 
     assert any("checklist version" in b for b in options["fieldwork"]["blockers"])
-    assert options["planned"] == {"to": "planned", "needs_reason": True, "blockers": []}
+    assert options["planned"] == {"to": "planned", "needs_reason": True, "blockers": [], "warnings": []}
     assert refused.status_code == 409
     message = refused.get_json()["message"]
     assert "Not ready for fieldwork" in message

@@ -73,6 +73,15 @@ def test_items_carry_their_audit_content(client, headers, library):
     assert "search_text" not in by_ref["6.1.3"]
 
 
+def test_an_item_shows_the_documented_information_it_expects(client, headers, library):
+    response = client.get(f"/api/v1/checklists/{library}/items/A.6.2.5", headers=headers)
+
+    assert response.status_code == 200
+    entries = response.get_json()["documented_information"]
+    assert [entry["type"] for entry in entries] == ["maintain", "retain"]
+    assert entries[0]["description"].startswith("Deployment plan for each AI system")
+
+
 def test_search_for_impact_assessment(client, headers, library):
     url = f"/api/v1/checklists/{library}/items"
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from audit_app.extensions import db
-from audit_app.models import AuditStatus, Evidence, EvidenceDownload, EvidenceFile
+from audit_app.models import (
+    AuditStatus,
+    ChecklistResponse,
+    Evidence,
+    EvidenceDownload,
+    EvidenceFile,
+    EvidenceMethod,
+    EvidenceMode,
+    User,
+)
+from audit_app.services.fieldwork import evidence
 from tests.fixtures.api_fieldwork import PDF, Fieldwork, set_status
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
@@ -315,3 +326,58 @@ def test_downloads_are_refused_outside_the_team_and_across_audits(app, client, a
         == 404
     )
     assert rows(app, EvidenceDownload) == 0
+
+
+def _entries(app, api_fw, how_many: int) -> None:
+    """Record `how_many` entries (alternating items, every third with a file) through the service."""
+    with app.app_context():
+        actor = db.session.get(User, api_fw.auditor_id)
+        for n in range(how_many):
+            response = db.session.get(ChecklistResponse, api_fw.responses["4.1" if n % 2 else "8.4"])
+            data = evidence.EvidenceData(
+                EvidenceMethod.RECORD_REVIEW, EvidenceMode.ON_SITE, f"Record {n}", date(2026, 3, 2)
+            )
+            files = [(f"r{n}.pdf", PDF)] if n % 3 == 0 else []
+            evidence.add_evidence(response, data, actor=actor, files=files)
+        db.session.commit()
+
+
+def _page(client, api_fw, headers, query: str, query_count) -> tuple[list[dict], dict, int]:
+    with client:
+        response = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence?{query}", headers=headers)
+        assert response.status_code == 200
+        return response.get_json(), dict(response.headers), query_count()
+
+
+def test_the_evidence_list_is_paged_with_the_same_queries_at_any_size(app, client, api_fw, as_user, query_count):
+    headers = as_user(api_fw.lead_id)
+    _entries(app, api_fw, 3)
+    _page(client, api_fw, headers, "", query_count)  # the token's first use is written down once: not counted
+    small, small_headers, few = _page(client, api_fw, headers, "", query_count)
+    assert [e["source"] for e in small] == ["Record 0", "Record 1", "Record 2"]
+    assert small_headers["X-Total-Count"] == "3"
+    assert 'rel="next"' not in small_headers["Link"]
+
+    _entries(app, api_fw, 117)  # 120 in all
+    listed, paging, many = _page(client, api_fw, headers, "page=2&per_page=50", query_count)
+    assert many == few  # the same statements whatever the number of entries and files
+    assert len(listed) == 50
+    assert listed[0]["source"] == "Record 47"  # the 51st entry: 3 first, then Record 0 to 116
+    assert paging["X-Total-Count"] == "120"
+    links = paging["Link"]
+    assert 'page=3&per_page=50>; rel="next"' in links
+    assert 'page=1&per_page=50>; rel="prev"' in links
+    assert 'page=3&per_page=50>; rel="last"' in links
+    last, _, _ = _page(client, api_fw, headers, "page=3&per_page=50", query_count)
+    assert len(last) == 20
+    first, _, _ = _page(client, api_fw, headers, "", query_count)
+    assert len(first) == 50  # the default page size: a client written before paging gets the first page
+    assert [e["id"] for e in first] == sorted(e["id"] for e in first)
+
+
+@pytest.mark.parametrize("query", ["per_page=0", "per_page=101", "page=0"])
+def test_paging_parameters_out_of_bounds_are_a_422(client, api_fw, as_user, query):
+    response = client.get(f"/api/v1/audits/{api_fw.audit_id}/evidence?{query}", headers=as_user(api_fw.lead_id))
+
+    assert response.status_code == 422
+    assert query.split("=")[0] in response.get_json()["errors"]["query"]

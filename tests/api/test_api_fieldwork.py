@@ -26,6 +26,15 @@ def item_url(api_fw: Fieldwork, ref: str = "4.1") -> str:
     return f"/api/v1/audits/{api_fw.audit_id}/checklist/{api_fw.responses[ref]}"
 
 
+def add_entry(client, api_fw: Fieldwork, headers: dict, ref: str = "4.1", **subject) -> dict:
+    """Record an evidence entry on the item through the API (a nonconformity or observation needs one)."""
+    url = f"{item_url(api_fw, ref)}/evidence"
+    body = {"method": "document_review", "source": "Issues register v3", "evidence_date": "2026-03-02", **subject}
+    response = client.post(url, headers=headers, json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
 def saved(app, response_id: int) -> dict:
     with app.app_context():
         row = db.session.get(ChecklistResponse, response_id)
@@ -57,6 +66,7 @@ def test_list_shows_every_item_and_progress_per_clause(client, api_fw, as_user):
 
 
 def test_filters_narrow_the_items_but_not_the_progress(client, api_fw, as_user):
+    add_entry(client, api_fw, as_user(api_fw.auditor_id))
     body = {"result": "nonconformity", "notes": "No list.", "version": 1}
     put = client.put(item_url(api_fw), headers=as_user(api_fw.auditor_id), json=body)
     assert put.status_code == 200
@@ -174,6 +184,7 @@ def test_concurrent_edit_is_refused_with_the_other_save_and_nothing_is_lost(app,
     read_first = client.get(item_url(api_fw), headers=first).get_json()["version"]
     read_second = client.get(item_url(api_fw), headers=second).get_json()["version"]
     assert read_first == read_second == 1
+    add_entry(client, api_fw, first)
 
     ok = client.put(
         item_url(api_fw), headers=first, json={"result": "nonconformity", "notes": "Ava: no issues list.", "version": 1}
@@ -217,23 +228,36 @@ def test_version_is_required(app, client, api_fw, as_user):
     assert saved(app, api_fw.responses["4.1"])["version"] == 1
 
 
-def test_not_applicable_needs_a_reason(app, client, api_fw, as_user):
+def test_not_audited_needs_a_reason(app, client, api_fw, as_user):
     url, headers = item_url(api_fw), as_user(api_fw.auditor_id)
-    refused = client.put(url, headers=headers, json={"result": "not_applicable", "reason": "  ", "version": 1})
+    refused = client.put(url, headers=headers, json={"result": "not_audited", "reason": "  ", "version": 1})
 
     assert refused.status_code == 422
     assert "reason" in refused.get_json()["errors"]["json"]
     assert saved(app, api_fw.responses["4.1"]) == {"result": "not_assessed", "notes": "", "reason": "", "version": 1}
-    body = {"result": "not_applicable", "reason": "No AI systems.", "version": 1}
+    body = {"result": "not_audited", "reason": "The owner was on leave.", "version": 1}
     accepted = client.put(url, headers=headers, json=body)
     assert accepted.status_code == 200
-    assert accepted.get_json()["reason"] == "No AI systems."
+    assert accepted.get_json()["reason"] == "The owner was on leave."
+
+
+def test_not_applicable_on_a_clause_is_refused(app, client, api_fw, as_user):
+    """Clauses 4 to 10 cannot be excluded: "not applicable" is for Annex A controls (tests/unit/test_verdicts.py)."""
+    body = {"result": "not_applicable", "reason": "No AI systems.", "version": 1}
+
+    refused = client.put(item_url(api_fw), headers=as_user(api_fw.auditor_id), json=body)
+
+    assert refused.status_code == 422
+    (message,) = refused.get_json()["errors"]["json"]["result"]
+    assert message.startswith("4.1 is a requirement of clauses 4 to 10, which cannot be excluded")
+    assert saved(app, api_fw.responses["4.1"])["version"] == 1
 
 
 @pytest.mark.parametrize("result", ["conforming", "nonconformity", "observation", "ofi", "not_assessed"])
 def test_a_reason_with_a_result_that_takes_none_is_refused(app, client, api_fw, as_user, result):
     """Never dropped without a word: the web form refuses the same (tests/web/test_fieldwork_pages.py)."""
     url, headers = item_url(api_fw), as_user(api_fw.auditor_id)
+    add_entry(client, api_fw, headers)  # findings need evidence (tested on their own)
     body = {"result": result, "notes": "Policy seen.", "reason": "Left over from N/A", "version": 1}
 
     refused = client.put(url, headers=headers, json=body)
@@ -330,5 +354,6 @@ def test_openapi_lists_the_fieldwork_paths(client):
     assert set(upload["requestBody"]["content"]) == {"multipart/form-data"}
     assert "get" in paths["/api/v1/audits/{audit_id}/evidence/files/{file_id}"]
     update = spec["components"]["schemas"]["ChecklistResponseUpdate"]
-    assert {"result", "version"} <= set(update["required"])
+    assert update["required"] == ["version"]  # the result may be derived from `parts`
+    assert {"result", "parts", "notes", "reason"} <= set(update["properties"])
     assert "409" in paths["/api/v1/audits/{audit_id}/checklist/{response_id}"]["put"]["responses"]

@@ -118,7 +118,11 @@ def test_patch_changes_only_the_fields_given(client, lead_headers, body):
     created = client.post("/api/v1/programmes", headers=lead_headers, json=body).get_json()
     url = f"/api/v1/programmes/{created['id']}"
 
-    response = client.patch(url, headers=lead_headers, json={"title": "Renamed", "status": "closed"})
+    short = client.patch(url, headers=lead_headers, json={"title": "Renamed", "status": "closed"})
+    assert short.status_code == 422  # no audit yet: the stated extent is not met, so closing needs a reason
+    assert "stated extent is not met" in short.get_json()["errors"]["json"]["closing_reason"][0]
+    reason = {"closing_reason": "Replaced by the 2027 programme."}
+    response = client.patch(url, headers=lead_headers, json={"title": "Renamed", "status": "closed", **reason})
 
     assert response.status_code == 200
     after = client.get(url, headers=lead_headers).get_json()
@@ -193,7 +197,7 @@ def test_coverage_counts_distinct_items_of_audits_that_are_not_cancelled(
             AISystem(
                 name="Claims triage model",
                 purpose="Ranks claims",
-                role=AIRole.DEVELOPER,
+                roles=[AIRole.DEVELOPER],
                 risk_level=RiskLevel.HIGH,
                 owner_unit_id=unit_id,
                 lifecycle_stage=LifecycleStage.OPERATION_MONITORING,

@@ -18,6 +18,9 @@ from tests.fixtures.planning import Planning
 KEYS = [f"REL-{i:04d}" for i in range(1, 501)]
 SEED = 20260302
 
+#: The completeness check every population needs before its draw.
+CHECKED = {"completeness_check": "Count reconciled to the source."}
+
 
 def csv_text(keys: list[str]) -> str:
     rows = [f"{key},Model release {key[-4:]},{'Alpha' if int(key[-4:]) % 3 else 'Beta'}" for key in keys]
@@ -37,6 +40,7 @@ def world(app, library):
             "outsider": plan.user(Role.AUDITOR),
             "auditee": plan.user(Role.AUDITEE),
             "admin_outside_team": plan.user(Role.ADMIN),
+            "lead": audit.lead_auditor,
         }
         plan.auditee(audit, people["auditee"])
         plan.ready(audit, AuditStatus.FIELDWORK)
@@ -74,6 +78,7 @@ def sized_and_drawn(client, base, world, headers, keys: list[str], seed: int = S
     sample = new_sample(client, base, world, headers)
     url = f"{base}/{sample['id']}"
     population = {"source": "csv", "csv": csv_text(keys), "id_column": "release_id", "label_column": "name"}
+    population["completeness_check"] = "Count reconciled to the release log."
     assert client.put(f"{url}/population", json=population, headers=headers).status_code == 200
     size = {"method": "simple_random", "basis": "attribute", "confidence": 0.95, "tolerable_rate": 0.05}
     assert client.put(f"{url}/size", json={**size, "use_fpc": True}, headers=headers).status_code == 200
@@ -156,10 +161,10 @@ def test_full_flow(app, client, base, world, auditor):
     assert pending.status_code == 409
     assert first["key"] in pending.get_json()["message"]
 
-    voided = {"result": "not_testable", "note": "Release record voided (rolled back before deployment)."}
+    voided = {"result": "void", "note": "Release record voided (rolled back before deployment)."}
     answer = client.put(f"{url}/items/{first['id']}", json=voided, headers=auditor).get_json()
     replacement = answer["replacement"]
-    assert answer["item"]["result"] == "not_testable"
+    assert answer["item"]["result"] == "void"
     assert replacement["replaces_id"] == first["id"]
     assert replacement["key"] not in keys
     twin_first = twin["items"][0]
@@ -177,10 +182,26 @@ def test_full_flow(app, client, base, world, auditor):
     assert evaluation.status_code == 200, evaluation.get_json()
     result = evaluation.get_json()
     assert (result["sample_size"], result["deviations"], result["statistical"]) == (n, 1, True)
-    assert result["upper_limit"] == pytest.approx(beta.ppf(0.95, 2, n - 1), rel=1e-9)
+    # Sized with the finite-population correction: the exact hypergeometric limit, checked with scipy.
+    defects = max(d for d in range(501) if hypergeom.cdf(1, 500, d, n) > 0.05 + 1e-12)
+    assert result["upper_limit"] == pytest.approx(defects / 500, rel=1e-12)
+    assert result["upper_limit"] < beta.ppf(0.95, 2, n - 1)  # tighter than the binomial limit
     assert result["effective"] is (result["upper_limit"] <= 0.05)
-    assert result["proposed_finding"].startswith(f"1 of {n} sampled model releases did not meet")
-    assert second["key"] in result["proposed_finding"]
+    assert (result["design"], [a["code"] for a in result["attributes"]]) == ("hypergeometric", ["A1"])
+    assert result["proposed_finding"] == ""  # offered once the deviations are interpreted
+    signed = client.post(f"{url}/sign-off", headers=auditor)
+    assert signed.status_code == 403  # only the audit's lead auditor signs off
+    reading = {"cause": "Validation sign-off skipped for a hotfix.", "nature": "isolated"}
+    interpreted = client.put(f"{url}/interpretation", json=reading, headers=auditor)
+    assert interpreted.status_code == 200, interpreted.get_json()
+    finding = interpreted.get_json()["proposed_finding"]
+    assert finding.startswith(f"1 of {n} sampled model releases did not meet A1")
+    assert second["key"] in finding
+    assert interpreted.get_json()["deviation_nature"] == "isolated"
+    signed = client.post(f"{url}/sign-off", headers=world["headers"]["lead"])
+    assert signed.status_code == 200, signed.get_json()
+    assert signed.get_json()["signed_off_at"] is not None
+    assert client.put(f"{url}/interpretation", json=reading, headers=auditor).status_code == 409  # signed off
 
     after = client.put(f"{url}/items/{second['id']}", json={"result": "conforming"}, headers=auditor)
     assert after.status_code == 409
@@ -225,7 +246,7 @@ def test_population_as_a_multipart_file_and_typed(client, base, world, auditor):
 
 def test_judgemental_draw_needs_a_rationale_per_pick(client, base, world, auditor):
     url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
-    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3"}, headers=auditor)
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3", **CHECKED}, headers=auditor)
     client.put(f"{url}/size", json={"method": "judgemental", "basis": "manual"}, headers=auditor)
 
     blank = client.post(f"{url}/draw", json={"picks": {"A-2": " "}}, headers=auditor)
@@ -251,7 +272,7 @@ def test_judgemental_draw_needs_a_rationale_per_pick(client, base, world, audito
 )
 def test_size_input_errors_name_the_field(client, base, world, auditor, body, field):
     url = f"{base}/{new_sample(client, base, world, auditor)['id']}"
-    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3"}, headers=auditor)
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2\nA-3", **CHECKED}, headers=auditor)
 
     response = client.put(f"{url}/size", json=body, headers=auditor)
 
@@ -292,7 +313,8 @@ def whole_population(client, base, world, headers, size: int) -> dict:
     sample = new_sample(client, base, world, headers)
     url = f"{base}/{sample['id']}"
     typed = "\n".join(f"W-{i:04d}" for i in range(size))
-    assert client.put(f"{url}/population", json={"source": "typed", "typed": typed}, headers=headers).status_code == 200
+    populated = client.put(f"{url}/population", json={"source": "typed", "typed": typed, **CHECKED}, headers=headers)
+    assert populated.status_code == 200
     size_body = {"method": "whole_population", "basis": "manual"}
     assert client.put(f"{url}/size", json=size_body, headers=headers).status_code == 200
     drawn = client.post(f"{url}/draw", headers=headers)
@@ -352,7 +374,7 @@ def test_a_nul_in_a_rationale_or_a_csv_cell_is_refused_with_422(app, client, bas
     refused = client.put(f"{url}/population", json=nul_csv, headers=auditor)
     assert refused.status_code == 422
     assert "U+0000" in refused.get_json()["errors"]["json"]["population"][0]
-    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2"}, headers=auditor)
+    client.put(f"{url}/population", json={"source": "typed", "typed": "A-1\nA-2", **CHECKED}, headers=auditor)
     client.put(f"{url}/size", json={"method": "judgemental", "basis": "manual"}, headers=auditor)
     for picks in ({"A-1": "bad\u0000reason"}, {"A-1\u0000": "fine"}):
         answer = client.post(f"{url}/draw", json={"picks": picks}, headers=auditor)

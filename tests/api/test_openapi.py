@@ -89,9 +89,13 @@ def test_user_response_never_documents_the_password(spec):
 def test_ai_system_create_body_has_limits_and_enums(spec):
     schema = request_schema(spec, "/api/v1/ai-systems", "post")
 
-    assert {"name", "purpose", "role", "risk_level", "owner_unit_id", "lifecycle_stage"} <= set(schema["required"])
+    # The roles (one or more) are required too, as `roles` or the single `role`: the schema checks one is given.
+    assert {"name", "purpose", "risk_level", "owner_unit_id", "lifecycle_stage"} <= set(schema["required"])
     assert schema["properties"]["purpose"]["maxLength"] == 4000
     assert "overlord" not in schema["properties"]["role"]["enum"]
+    assert "overlord" not in schema["properties"]["roles"]["items"]["enum"]
+    assert schema["properties"]["roles"]["minItems"] == 1
+    assert schema["properties"]["in_production_on"]["format"] == "date"
     assert "high" in schema["properties"]["risk_level"]["enum"]
 
 

@@ -16,6 +16,7 @@ from tests.fixtures.planning import Planning
 
 pytestmark = pytest.mark.browser
 
+NOTE = "Impact assessments are not repeated after significant model changes."
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -52,20 +53,21 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
     assert "Audit questions" in page.locator("main").inner_text()
     assert_accessible(page)
     page.get_by_label("Nonconformity", exact=True).check()
-    page.get_by_label("Notes").fill("Impact assessments are not repeated after significant model changes.")
-    follow(page, page.get_by_role("button", name="Save", exact=True))
-    assert page.get_by_label("Nonconformity", exact=True).is_checked()
+    page.get_by_label("Notes").fill(NOTE)
 
-    # Evidence with a file: stored, hashed, listed.
+    # Evidence with a file, added with the chosen result in one submit: both are saved, the result stays chosen.
     page.get_by_label("Method").select_option(label="Record review")
     page.get_by_label("Source").fill("Impact assessment register, export of 1 March")
     page.get_by_label("Files (optional)").set_input_files(
         [{"name": "register-extract.pdf", "mimeType": "application/pdf", "buffer": PDF}]
     )
-    follow(page, page.get_by_role("button", name="Add evidence"))
+    follow(page, page.get_by_role("button", name="Add evidence and save the result"))
     evidence_text = page.locator("main").inner_text()
+    assert "8.4 saved: Nonconformity with a new evidence entry" in evidence_text
     assert "register-extract.pdf" in evidence_text
     assert "Impact assessment register, export of 1 March" in evidence_text
+    assert page.get_by_label("Nonconformity", exact=True).is_checked()
+    assert page.get_by_label("Notes").input_value() == NOTE
     assert_accessible(page)
 
     # A seeded sample of impact assessments.
@@ -101,23 +103,21 @@ def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(
     assert "Mersenne Twister" in detail
     assert_accessible(page)
 
-    # Results: the first drawn item deviates, the rest conform.
-    keys = [
-        legend.replace("Result for ", "") for legend in page.locator("legend", has_text="Result for ").all_inner_texts()
-    ]
+    # Results in the grid: the first drawn item deviates, the rest conform; all saved in one submit.
+    keys = [text.removeprefix("A1 for ") for text in page.locator("label", has_text="A1 for ").all_text_contents()]
     assert len(keys) == 5
     for index, key in enumerate(keys):
-        page.get_by_role("group", name=f"Result for {key}").get_by_label(
-            "Deviation" if index == 0 else "Conforming"
-        ).check()
-        if index == 0:
-            page.get_by_label(f"Note for {key}").fill("Assessment repeated 74 days after the change.")
-        follow(page, page.get_by_role("button", name=f"Save {key}"))
+        page.get_by_label(f"A1 for {key}").select_option("deviation" if index == 0 else "conforming")
+    page.get_by_label(f"Note for {keys[0]}").fill("Assessment repeated 74 days after the change.")
+    follow(page, page.get_by_role("button", name="Save all"))
 
     follow(page, page.get_by_role("button", name="Evaluate the sample"))
+    page.get_by_label("Cause of the deviations").fill("The change process has no impact-assessment step.")
+    page.get_by_label("Systemic (the control itself fails)").check()
+    follow(page, page.get_by_role("button", name="Record what the deviations mean"))
     finding = page.locator("main").inner_text()
     assert "Proposed finding" in finding
-    assert "1 of 5 sampled model changes did not meet the tested attribute" in finding
+    assert "1 of 5 sampled model changes did not meet A1" in finding
     assert keys[0] in finding
     assert "no statistical confidence" in finding.lower() or "cannot be projected" in finding.lower()
     assert_accessible(page)

@@ -79,11 +79,6 @@ def long_words(app, library) -> Long:
         response = db.session.scalars(
             sa.select(ChecklistResponse).where(ChecklistResponse.audit_id == audit.id).order_by(ChecklistResponse.id)
         ).first()
-        responses.save_response(
-            response,
-            responses.ResponseData(ResponseResult.NONCONFORMITY, notes=NOTE, expected_version=1),
-            actor=auditor,
-        )
         evidence.add_evidence(
             response,
             evidence.EvidenceData(
@@ -91,6 +86,11 @@ def long_words(app, library) -> Long:
             ),
             actor=auditor,
             files=[(FILE_NAME, PDF)],
+        )
+        responses.save_response(
+            response,
+            responses.ResponseData(ResponseResult.NONCONFORMITY, notes=NOTE, expected_version=1),
+            actor=auditor,
         )
         for user in (plan.admin, auditor):
             user.set_password(PASSWORD, method=TEST_PASSWORD_HASH)

@@ -85,6 +85,10 @@ def test_lead_auditor_plans_an_audit_and_sees_coverage_gaps_shrink(logins, live_
     assert_accessible(page)
     follow(page, page.get_by_role("button", name="Add to the team"))
     assert page.get_by_role("cell", name="Omar Auditor").count() >= 1
+    # The team page says, in words, which competence needs the team meets (Omar is trained on ISO/IEC 42001).
+    need = page.get_by_role("row", name=re.compile(r"^An auditor trained on ISO.IEC 42001"))
+    assert "✓ Met" in need.inner_text()
+    assert "Omar Auditor" in need.inner_text()
 
     # The agenda: one session covering two of the three items; the third shows as a gap.
     page.goto(f"{audit_url}/agenda/new")
@@ -106,3 +110,10 @@ def test_lead_auditor_plans_an_audit_and_sees_coverage_gaps_shrink(logins, live_
     assert _uncovered(page) == 67
     page.goto(f"{programme_url}?gaps=1")
     assert page.get_by_role("row", name=re.compile(r"^6\.1\.4 ")).count() == 0
+
+    # Auditor profiles, from the main navigation.
+    follow(page, page.get_by_role("navigation", name="Main").get_by_role("link", name="Auditors"))
+    assert_accessible(page)
+    follow(page, page.get_by_role("link", name="Omar Auditor"))
+    assert "Trained on ISO/IEC 42001" in page.locator("main").inner_text()
+    assert_accessible(page)

@@ -59,8 +59,8 @@ def test_init_twice_loads_the_library_once(app, cli):
     second = cli("init")
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    assert "Checklist iso42001 1.1.0: created (92 items" in first.output
-    assert "Checklist iso42001 1.1.0: unchanged (92 items" in second.output
+    assert "Checklist iso42001 1.2.0: created (92 items" in first.output
+    assert "Checklist iso42001 1.2.0: unchanged (92 items" in second.output
     assert "Database ready." in second.output
     assert scalar_count(app, Checklist) == 1
     assert scalar_count(app, ChecklistVersion) == 1

@@ -94,7 +94,7 @@ def test_an_audit_of_another_programme_does_not_count(plan):
 def test_a_newer_version_of_the_same_checklist_counts_by_ref(plan):
     programme = plan.programme()
     parsed = checklists.validate_path(ROOT / "checklists" / "iso42001")
-    parsed.header["version"] = "1.2.0"
+    parsed.header["version"] = parsed.header["version"] + "-next"  # any number the shipped library does not use
     newer = checklists.load(parsed, source="test", actor=None).version
     other = checklists.load_upload("other.yaml", OTHER_STANDARD.encode(), actor=None).version
     db.session.flush()

@@ -84,7 +84,7 @@ def test_every_reason_is_given_at_once(plan, org):
 def test_impartial_people_join_freely(plan, org):
     audit = _scoped_audit(plan, units=[org["validation"]], systems=[org["scorer"]])
     outsider = plan.user(Role.AUDITOR, unit=org["lending"])
-    no_unit = plan.user(Role.VIEWER)
+    no_unit = plan.user(Role.AUDITOR)  # a management account could join only as an observer (tested below)
     assert team.add_member(audit, outsider.id, TeamRole.AUDITOR, actor=audit.lead_auditor).impartiality_exception == ""
     team.add_member(audit, no_unit.id, TeamRole.TECHNICAL_EXPERT, actor=audit.lead_auditor)
     assert {m.user_id for m in audit.team} >= {outsider.id, no_unit.id}
@@ -325,7 +325,7 @@ def test_an_exception_does_not_cover_conflicts_that_a_later_scope_change_adds(ap
     model = _System(
         name="Scorer",
         purpose="p",
-        role=_AIRole.DEVELOPER,
+        roles=[_AIRole.DEVELOPER],
         risk_level=_Risk.HIGH,
         owner_unit_id=home.id,
         lifecycle_stage=_Stage.DEPLOYMENT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -10,9 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from audit_app.config import DefaultConfig
+from audit_app.errors import Conflict
 from audit_app.extensions import db
-from audit_app.models import ChecklistItem, ChecklistVersion
+from audit_app.models import Audit, ChecklistItem, ChecklistVersion
+from audit_app.services.library import checklists
 from audit_app.services.library.checklist_files import EVIDENCE_KINDS, ParsedChecklist, parse_path
+from tests.fixtures.planning import Planning
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The reference list of clause and control ids and titles (a copy of the published structure, kept in the repo).
@@ -165,3 +169,142 @@ def test_library_loads_into_the_database(app, library):
         ).all()
         assert refs[:2] == ["4", "4.1"]
         assert refs[-1] == "A.10.4"
+
+
+# --- Version 1.2.0: documented information, misuse, control effectiveness and retirement -------------------
+
+#: The release that added the entries below; an audit that pinned an earlier release keeps that release.
+RELEASE = "1.2.0"
+
+#: Controls that ask for documented information, with what each expects: "maintain" (a document kept current)
+#: and/or "retain" (records kept as evidence), and a word each description must contain to be specific.
+EXPECTED_DOCUMENTED_INFORMATION = {
+    "A.4.3": ({"maintain"}, "data sets"),
+    "A.4.4": ({"maintain"}, "tools"),
+    "A.4.5": ({"maintain"}, "hosting"),
+    "A.4.6": ({"maintain"}, "competences"),
+    "A.5.4": ({"retain"}, "individuals and groups"),
+    "A.5.5": ({"retain"}, "society"),
+    "A.6.1.2": ({"maintain"}, "responsible AI system development"),
+    "A.6.1.3": ({"maintain"}, "design and development"),
+    "A.6.2.4": ({"maintain", "retain"}, "criteria"),
+    "A.6.2.5": ({"maintain", "retain"}, "deployment"),
+    "A.6.2.6": ({"maintain", "retain"}, "monitor"),
+    "A.7.2": ({"maintain"}, "management process"),
+    "A.7.3": ({"retain"}, "source"),
+    "A.7.5": ({"maintain", "retain"}, "provenance"),
+    "A.8.4": ({"maintain", "retain"}, "incident"),
+    "A.8.5": ({"maintain", "retain"}, "obligations"),
+    "A.9.2": ({"maintain"}, "responsible use"),
+    "A.9.3": ({"maintain"}, "responsible use"),
+}
+
+
+def test_the_library_is_release_1_2_0(parsed):
+    assert parsed.header["version"] == RELEASE
+
+
+@pytest.mark.parametrize("ref", sorted(EXPECTED_DOCUMENTED_INFORMATION))
+def test_each_control_that_asks_for_documentation_lists_what_it_expects(items, ref):
+    types, word = EXPECTED_DOCUMENTED_INFORMATION[ref]
+    entries = items[ref]["documented_information"]
+    assert {entry["type"] for entry in entries} == types, ref
+    assert any(word in entry["description"] for entry in entries), ref
+    descriptions = [entry["description"] for entry in entries]
+    assert len(set(descriptions)) == len(descriptions), ref
+    # Register-ready: a full sentence naming the artefact, not a bare word.
+    assert all(len(d) >= 40 and d.endswith(".") and d[0].isupper() for d in descriptions), ref
+
+
+def test_documented_information_entries_list_documents_before_records(parsed):
+    for item in parsed.items:
+        types = [entry["type"] for entry in item["documented_information"]]
+        assert types == sorted(types), item["id"]  # "maintain" sorts before "retain"
+
+
+def test_the_provenance_control_expects_both_the_process_and_the_records(items):
+    entries = items["A.7.5"]["documented_information"]
+    assert [entry["type"] for entry in entries] == ["maintain", "retain"]
+    assert "Process for recording data provenance" in entries[0]["description"]
+
+
+def questions_mentioning(item: dict, *words: str) -> list[str]:
+    return [q for q in item["questions"] if all(word in q.lower() for word in words)]
+
+
+@pytest.mark.parametrize("ref", ["6.1.4", "A.5.2", "A.5.4"])
+def test_impact_assessment_items_ask_about_reasonably_foreseeable_misuse(items, ref):
+    assert questions_mentioning(items[ref], "reasonably foreseeable misuse"), ref
+
+
+def test_operational_control_asks_whether_the_chosen_controls_work_in_operation(items):
+    item = items["8.1"]
+    assert questions_mentioning(item, "controls chosen in risk treatment", "work")
+    assert questions_mentioning(item, "statement of applicability", "operated")
+    assert any("control effectiveness" in record.lower() for record in item["evidence"]["records"])
+
+
+@pytest.mark.parametrize("ref", ["A.6.1.3", "A.6.2.6", "A.6.2.7", "A.6.2.8"])
+def test_life_cycle_controls_ask_about_retirement_and_decommissioning(items, ref):
+    assert [q for q in items[ref]["questions"] if re.search(r"retire|decommission", q, re.IGNORECASE)], ref
+
+
+def test_the_life_cycle_process_and_operation_ask_how_a_system_is_decommissioned(items):
+    assert questions_mentioning(items["A.6.1.3"], "retirement", "decommission")
+    assert questions_mentioning(items["A.6.2.6"], "retir", "decommissioned as planned")
+
+
+def previous_release(parsed: ParsedChecklist) -> ParsedChecklist:
+    """The library as release 1.1.0 had it: no documented information on these controls but A.7.5's records."""
+    old = copy.deepcopy(parsed)
+    old.header["version"] = "1.1.0"
+    for item in old.items:
+        if item["id"] in EXPECTED_DOCUMENTED_INFORMATION:
+            kept = item["documented_information"][1:] if item["id"] == "A.7.5" else []
+            item["documented_information"] = kept
+    return old
+
+
+def test_the_new_release_loads_beside_a_pinned_one_which_stays_unchanged(app, parsed):
+    with app.app_context():
+        old = checklists.load(previous_release(parsed), source="iso42001", actor=None).version
+        db.session.commit()
+        plan = Planning(old.id)
+        audit = plan.audit()
+        plan.pin(audit, "4.1", "A.4.3", "A.7.5")
+        db.session.commit()
+        old_id, old_hash, audit_id = old.id, old.content_hash, audit.id
+        assert old.locked
+
+        (result,) = checklists.load_built_in()
+        db.session.commit()
+        assert (result.outcome, result.version.version) == ("created", RELEASE)
+        assert result.version.id != old_id
+        new_id = result.version.id
+
+        (again,) = checklists.load_built_in()
+        assert (again.outcome, again.version.id) == ("unchanged", new_id)
+
+    with app.app_context():
+        old = db.session.get(ChecklistVersion, old_id)
+        assert (old.version, old.content_hash) == ("1.1.0", old_hash)
+        audit = db.session.get(Audit, audit_id)
+        assert [v.id for v in audit.criteria] == [old_id]
+        assert {i.ref for i in audit.scope_items} == {"4.1", "A.4.3", "A.7.5"}
+        assert {i.version_id for i in audit.scope_items} == {old_id}
+        pinned = {i.ref: i for i in audit.scope_items}
+        assert pinned["A.4.3"].documented_information == []
+        assert [e["type"] for e in pinned["A.7.5"].documented_information] == ["retain"]
+        new_a43 = db.session.scalar(
+            sa.select(ChecklistItem).where(ChecklistItem.version_id == new_id, ChecklistItem.ref == "A.4.3")
+        )
+        assert [e["type"] for e in new_a43.documented_information] == ["maintain"]
+        assert db.session.scalar(sa.select(sa.func.count()).where(ChecklistItem.version_id == new_id)) == 92
+
+        # The pinned release can never take the new content under its own number.
+        relabelled = copy.deepcopy(parsed)
+        relabelled.header["version"] = "1.1.0"
+        with pytest.raises(Conflict, match="new version number"):
+            checklists.load(relabelled, source="iso42001", actor=None)
+        db.session.rollback()
+        assert db.session.get(ChecklistVersion, old_id).content_hash == old_hash

@@ -12,18 +12,21 @@ from audit_app.extensions import db
 from audit_app.models import (
     Activity,
     Audit,
+    AuditRiskKind,
     AuditStatus,
     AuditTransition,
     AuditType,
     MeetingKind,
+    Rating,
     Role,
     SessionActivity,
     TeamRole,
     User,
     utcnow,
 )
-from audit_app.services.planning import agenda, audits, lifecycle, meetings, team
+from audit_app.services.planning import agenda, audits, lifecycle, meetings, preparation, team
 from audit_app.services.planning.lifecycle import InvalidTransition, Locked
+from tests.fixtures.conclusions import conclude, record_conference
 
 S = AuditStatus
 REASON = "because the auditee asked for it"
@@ -38,16 +41,17 @@ EXPECTED_MOVES = {
     S.CLOSED: set(),
     S.CANCELLED: set(),
 }
-ALL_SECTIONS = {"scope", "criteria", "details", "team", "agenda", "meetings"}
+ALL_SECTIONS = {"scope", "criteria", "details", "team", "agenda", "meetings", "preparation", "conclusions"}
 EXPECTED_LOCKS = {
     S.PLANNED: set(),
     S.PREPARATION: set(),
     S.FIELDWORK: {"scope", "criteria"},
-    S.REPORTING: {"scope", "criteria", "details", "team", "agenda"},
+    S.REPORTING: {"scope", "criteria", "details", "team", "agenda", "preparation"},
     S.FOLLOW_UP: ALL_SECTIONS,
     S.CLOSED: ALL_SECTIONS,
     S.CANCELLED: ALL_SECTIONS,
 }
+RISK = preparation.RiskData(AuditRiskKind.TIME, "Two days are short.", Rating.HIGH, Rating.MEDIUM, "A third day.")
 ACTORS = ("admin", "lead", "other_lead", "team_auditor", "viewer", "auditee")
 MANAGERS = {"admin", "lead"}
 
@@ -68,6 +72,8 @@ def _cast(plan, source: AuditStatus) -> tuple[int, dict[str, int]]:
     plan.member(audit, people["other_lead"])  # on the team, but not this audit's lead
     plan.auditee(audit, people["auditee"])
     plan.ready(audit, source)
+    if source is S.FIELDWORK:
+        conclude(audit, lead)  # the reporting gate: every item concluded, the team conference recorded
     db.session.commit()
     return audit.id, {name: user.id for name, user in people.items()}
 
@@ -90,7 +96,7 @@ def _status_activities(audit_id: int) -> list[Activity]:
 
 def _assert_moved(audit: Audit, source: AuditStatus, target: AuditStatus, actor: User) -> None:
     before = utcnow()
-    record = lifecycle.transition(audit, target, actor=actor, reason=REASON)
+    record = lifecycle.transition(audit, target, actor=actor, reason=REASON, confirm_warnings=True)
     db.session.flush()
     after = utcnow()
     assert audit.status is target
@@ -193,7 +199,7 @@ def test_a_reason_is_cleaned_like_every_user_text_and_a_bad_one_changes_nothing(
     """A transition's reason went to the database uncleaned: NUL was a 500 on PostgreSQL."""
     audit = plan.ready(plan.audit(), S.PREPARATION)
     with pytest.raises(ValidationFailed) as refused:
-        lifecycle.transition(audit, target, actor=audit.lead_auditor, reason=reason)
+        lifecycle.transition(audit, target, actor=audit.lead_auditor, reason=reason, confirm_warnings=True)
     assert list(refused.value.errors) == ["reason"]
     db.session.flush()  # nothing reached the database, so nothing fails there either
     assert audit.status is S.PREPARATION
@@ -221,7 +227,7 @@ def test_forward_moves_need_no_reason_and_cancel_keeps_its_reason(plan):
     audit = plan.ready(plan.audit(), S.PLANNED)
     lead = audit.lead_auditor
     assert lifecycle.transition(audit, S.PREPARATION, actor=lead).reason == ""
-    assert lifecycle.transition(audit, S.FIELDWORK, actor=lead).reason == ""
+    assert lifecycle.transition(audit, S.FIELDWORK, actor=lead, confirm_warnings=True).reason == ""
     lifecycle.transition(audit, S.CANCELLED, actor=lead, reason="The AI system was withdrawn.")
     db.session.commit()
     audit = db.session.get(Audit, audit.id)
@@ -291,7 +297,8 @@ def test_reporting_waits_for_the_opening_and_closing_meetings(plan):
     plan.declare_all(audit)
     lead = audit.lead_auditor
     lifecycle.transition(audit, S.PREPARATION, actor=lead)
-    lifecycle.transition(audit, S.FIELDWORK, actor=lead)
+    lifecycle.transition(audit, S.FIELDWORK, actor=lead, confirm_warnings=True)
+    conclude(audit, lead)
     with pytest.raises(InvalidTransition, match=r"Record the opening meeting\. Record the closing meeting\."):
         lifecycle.transition(audit, S.REPORTING, actor=lead)
     held = datetime.combine(audit.start_date, time(9))
@@ -354,6 +361,8 @@ def _service_calls(plan, audit: Audit):
         "team": lambda: team.add_member(audit, newcomer.id, TeamRole.AUDITOR, actor=lead),
         "agenda": lambda: agenda.save_session(audit, session, actor=lead),
         "meetings": lambda: meetings.record_meeting(audit, MeetingKind.CLOSING, closing, actor=lead),
+        "preparation": lambda: preparation.save_risk(audit, RISK, actor=lead),
+        "conclusions": lambda: record_conference(audit, lead),
     }
 
 
@@ -371,6 +380,9 @@ def test_services_refuse_changes_to_locked_sections(plan, status):
             _assert_locked(info.value, section, status)
         elif section == "meetings" and status in (S.PLANNED, S.PREPARATION):
             with pytest.raises(Conflict, match="recorded once fieldwork has started"):
+                call()
+        elif section == "conclusions" and status in (S.PLANNED, S.PREPARATION):
+            with pytest.raises(Conflict, match="recorded during fieldwork or while the report is written"):
                 call()
         else:
             call()  # allowed in this state

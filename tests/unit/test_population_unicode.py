@@ -256,7 +256,8 @@ def new_sample(audit, auditor) -> Sample:
 
 def freeze(sample, auditor, **population) -> sel.Population:
     source = population.pop("source", PopulationSource.CSV)
-    return populations.set_population(sample, populations.PopulationData(source, **population), actor=auditor)
+    given = {"completeness_check": "Count reconciled to the source report.", **population}
+    return populations.set_population(sample, populations.PopulationData(source, **given), actor=auditor)
 
 
 def test_separators_in_cells_survive_the_snapshot_draw_and_reperformance(audit, auditor):
@@ -288,7 +289,7 @@ def test_an_ai_system_purpose_with_separators_never_breaks_a_draw(plan, audit, a
             AISystem(
                 name=f"System {n}",
                 purpose=purpose,
-                role=AIRole.DEPLOYER,
+                roles=[AIRole.DEPLOYER],
                 risk_level=RiskLevel.HIGH,
                 owner_unit_id=unit.id,
                 lifecycle_stage=LifecycleStage.OPERATION_MONITORING,

@@ -16,6 +16,7 @@ from audit_app.extensions import db
 from audit_app.models import (
     Activity,
     AuditStatus,
+    DeviationNature,
     OrgUnit,
     PopulationSource,
     RiskLevel,
@@ -30,7 +31,7 @@ from audit_app.models import (
 )
 from audit_app.services.sampling import populations, samples
 from audit_app.services.sampling import selection as sel
-from tests.fixtures.sampling import DEV, KEYS, NT, OK, STRATA, attribute, keys, make_sample, sized
+from tests.fixtures.sampling import DEV, KEYS, OK, STRATA, VOID, attribute, keys, make_sample, sized
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def test_a_replacement_is_logged_and_stays_in_the_stratum(audit, auditor):
     samples.draw(sample, actor=auditor, seed=3)
     voided = next(i for i in sample.items if i.stratum == "high")
 
-    replacement = samples.record_result(voided, NT, actor=auditor, note="Voided transaction")
+    replacement = samples.record_result(voided, VOID, actor=auditor, note="Voided transaction")
     db.session.flush()
 
     assert replacement is not None
@@ -176,7 +177,7 @@ def test_a_replacement_is_logged_and_stays_in_the_stratum(audit, auditor):
     )
     assert logged.details["reason"] == "Voided transaction"
     with pytest.raises(ValidationFailed) as no_note:
-        samples.record_result(sample.items[1], NT, actor=auditor)
+        samples.record_result(sample.items[1], VOID, actor=auditor)
     assert "note" in no_note.value.errors
 
 
@@ -185,7 +186,7 @@ def test_replacements_are_deterministic(audit, auditor):
     for _ in range(2):
         sample = sized(make_sample(audit, auditor), auditor)
         samples.draw(sample, actor=auditor, seed=2026)
-        drawn.append(samples.record_result(sample.items[3], NT, actor=auditor, note="Missing"))
+        drawn.append(samples.record_result(sample.items[3], VOID, actor=auditor, note="Outside the period"))
 
     assert drawn[0].key == drawn[1].key
     assert samples.reperform(sample) is True  # replacements do not disturb re-performance
@@ -195,7 +196,7 @@ def test_judgemental_items_get_no_replacement(audit, auditor):
     sample = sized(make_sample(audit, auditor), auditor, SampleMethod.JUDGEMENTAL)
     samples.draw(sample, actor=auditor, picks={"TX-005": "Largest amount"})
 
-    assert samples.record_result(sample.items[0], NT, actor=auditor, note="Record destroyed") is None
+    assert samples.record_result(sample.items[0], VOID, actor=auditor, note="Reversed in error") is None
     assert db.session.scalar(sa.select(Activity).where(Activity.action == "sample.replacement_drawn")) is None
 
 
@@ -226,7 +227,10 @@ def test_attribute_basis_is_statistical_with_the_exact_limit(audit, auditor):
     assert (result.deviations, result.sample_size) == (2, n)
     assert sample.upper_limit == pytest.approx(beta.ppf(0.95, 3, n - 2), rel=1e-9)
     assert "95% confidence" in sample.conclusion
-    assert sample.proposed_finding.startswith(f"2 of {n} sampled reviews did not meet the tested attribute")
+    assert sample.proposed_finding == ""  # offered once the deviations are interpreted
+    samples.interpret(sample, cause="Reviewer on leave", nature=DeviationNature.ISOLATED, actor=auditor)
+    assert sample.proposed_finding.startswith(f"2 of {n} sampled reviews did not meet A1")
+    assert "judged isolated: Reviewer on leave" in sample.proposed_finding
     with pytest.raises(Conflict):
         samples.record_result(sample.items[0], OK, actor=auditor)
 
@@ -241,6 +245,7 @@ def test_judgemental_evaluation_has_no_statistical_confidence(audit, auditor):
 
     assert (sample.upper_limit, result.confidence, result.statistical) == (None, None, False)
     assert "no statistical confidence" in sample.conclusion
+    samples.interpret(sample, cause="No sign-off step", nature=DeviationNature.SYSTEMIC, actor=auditor)
     assert sample.proposed_finding.startswith("1 of 2 sampled reviews")
 
 

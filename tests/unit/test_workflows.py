@@ -37,6 +37,7 @@ from audit_app.services.planning import lifecycle, programmes
 from audit_app.services.sampling import samples
 from audit_app.services.sampling.lifecycle import SAMPLE_LIFECYCLE
 from audit_app.workflow import Workflow, move
+from tests.fixtures.conclusions import conclude
 from tests.fixtures.sampling import make_sample, sized
 
 PEOPLE = ("admin", "lead", "other_lead", "team_auditor", "observer", "outside_auditor", "viewer", "auditee")
@@ -91,6 +92,8 @@ def test_every_audit_move_for_every_person(plan, state):
     people = _people(plan, db.session.get(Audit, audit_id))
     plan.declare_all(db.session.get(Audit, audit_id))  # every gate holds: only the table and the person decide
     db.session.get(Audit, audit_id).status = state
+    if state is AuditStatus.FIELDWORK:  # the reporting gate: every item concluded, the team conference recorded
+        conclude(db.session.get(Audit, audit_id), lead)
     db.session.commit()
     tried = succeeded = 0
     for action in lifecycle.AUDIT_LIFECYCLE.actions:
@@ -101,7 +104,9 @@ def test_every_audit_move_for_every_person(plan, state):
             target = AuditStatus(action)
             before = utcnow()
             if allowed:
-                record = lifecycle.transition(audit, target, actor=actor, reason="Tested reason.")
+                record = lifecycle.transition(
+                    audit, target, actor=actor, reason="Tested reason.", confirm_warnings=True
+                )
                 db.session.flush()
                 assert audit.status is target
                 assert (record.from_status, record.to_status, record.actor_id) == (state, target, actor.id)
@@ -216,6 +221,7 @@ def test_every_programme_move_for_every_account_role(plan, state):
                 programme.period_end,
                 programme.checklist_version_id,
                 status=target,
+                closing_reason="Tested reason: the programme holds no audit.",  # closing short of its extent
             )
             row = programmes.PROGRAMME_LIFECYCLE.find(state, action)
             trail_before = len(_activities("AuditProgramme", programme.id))
@@ -229,6 +235,10 @@ def test_every_programme_move_for_every_account_role(plan, state):
                 assert (entries[-1].actor_id, entries[-1].details) == (
                     actor.id,
                     {"source": state.value, "target": target.value},
+                )
+                closures = programmes.closures(programme)
+                assert [(c.closed_by_id, c.reason) for c in closures] == (
+                    [(actor.id, data.closing_reason)] if target is ProgrammeStatus.CLOSED else []
                 )
                 succeeded += 1
             else:

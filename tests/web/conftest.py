@@ -38,7 +38,7 @@ def make_system(app: Flask, make_unit: Callable[..., int]) -> Callable[..., int]
                 org.SystemData(
                     name=name or f"System {next(_seq)}",
                     purpose="Ranks incoming support tickets.",
-                    role=AIRole.DEPLOYER,
+                    roles=[AIRole.DEPLOYER],
                     risk_level=risk,
                     owner_unit_id=unit_id,
                     lifecycle_stage=LifecycleStage.OPERATION_MONITORING,

@@ -108,18 +108,20 @@ def test_a_gate_blocker_is_shown_and_refused(client, planner, make_user, audit_i
     planner.member(audit_id, auditor)
     planner.move(audit_id, AuditStatus.PREPARATION)
     page = client.get(f"/audits/{audit_id}").get_data(as_text=True)
-    blocked = re.search(r'<p id="blockers-fieldwork-intro">.*?</button>', page, re.S).group(0)
+    assert f'href="/audits/{audit_id}/fieldwork">Move to fieldwork…</a>' in page  # through the confirmation page
+    # The generic status form does not start fieldwork: it leads to the confirmation page.
+    response = client.post(f"/audits/{audit_id}/status", data={"target": "fieldwork"})
+    assert response.headers["Location"].endswith(f"/audits/{audit_id}/fieldwork")
+    confirm = client.get(f"/audits/{audit_id}/fieldwork").get_data(as_text=True)
+    blocked = re.search(r'<h2 id="blockers">.*?</ul>', confirm, re.S).group(0)
     assert "Declarations of independence are still missing from: Test lead_auditor, Test auditor." in blocked
     assert "Plan at least one agenda session." in blocked
-    assert (
-        '<button type="submit" class="button" disabled aria-describedby="blockers-fieldwork-intro blockers-fieldwork">'
-        in blocked
-    )
+    assert 'name="confirm"' not in confirm  # nothing to confirm while something blocks
 
-    response = client.post(f"/audits/{audit_id}/status", data={"target": "fieldwork"})
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Not ready for fieldwork:" in flashes(page)
-    assert "Declarations of independence are still missing from" in flashes(page)
+    refused = client.post(f"/audits/{audit_id}/fieldwork", data={"confirm": "y"})
+    assert refused.status_code == 409
+    assert "Not ready for fieldwork:" in refused.get_data(as_text=True)
+    page = client.get(f"/audits/{audit_id}").get_data(as_text=True)
     assert planner.status(audit_id) is AuditStatus.PREPARATION
     assert len(history(page)) == 1
 

@@ -51,7 +51,16 @@ def test_the_second_save_is_refused_keeps_both_texts_and_a_deliberate_resave_win
     assert load(app, web_fw.responses["4.2"]) == (ResponseResult.CONFORMING, FIRST, "", 2)  # the first's value stays
 
     merged = f"{SECOND}\n{FIRST}"
-    response = second.post(f"{url}/save", data=form("nonconformity", version=hidden_version(page), notes=merged))
+    entry = {
+        "method": "record_review",
+        "mode": "on_site",
+        "source": "Staff briefing log",
+        "evidence_date": "2026-03-02",
+    }
+    # the nonconformity is saved with the evidence entry that supports it, in one submit
+    response = second.post(
+        f"{url}/save", data=form("nonconformity", version=hidden_version(page), notes=merged, **entry)
+    )
     assert response.status_code == 302
     assert load(app, web_fw.responses["4.2"]) == (ResponseResult.NONCONFORMITY, merged, "", 3)
 
@@ -83,7 +92,7 @@ def test_two_sessions_racing_on_one_row_the_second_flush_fails(app: Flask, web_f
             responses.save_response(theirs, data, actor=db.session.get(User, web_fw.second_id))
             db.session.commit()
         assert mine.version == 1  # still the stale copy: the Python-side check cannot see the other write
-        data = responses.ResponseData(ResponseResult.NONCONFORMITY, SECOND, expected_version=1)
+        data = responses.ResponseData(ResponseResult.OFI, SECOND, expected_version=1)
         with pytest.raises((StaleDataError, responses.EditConflict)):
             _save_and_commit(mine, data, me)
         db.session.rollback()

@@ -25,12 +25,25 @@ from audit_app.models import (
     ResponseResult,
     User,
 )
-from audit_app.services.fieldwork import responses
+from audit_app.services.fieldwork import evidence, responses
 from tests.fixtures.fieldwork_pages import REFS, World, build_world, form, hidden_version, load, set_status, text
 
 
+def add_entry(app: Flask, response_id: int, user_id: int) -> None:
+    """Record an evidence entry on the item through the service (a nonconformity or observation needs one)."""
+    with app.app_context():
+        response = db.session.get(ChecklistResponse, response_id)
+        data = evidence.EvidenceData(
+            EvidenceMethod.DOCUMENT_REVIEW, EvidenceMode.ON_SITE, "Register v2", date(2026, 3, 2)
+        )
+        evidence.add_evidence(response, data, actor=db.session.get(User, user_id))
+        db.session.commit()
+
+
 def save(app: Flask, response_id: int, user_id: int, result: ResponseResult, notes: str = "", reason: str = "") -> None:
-    """Record a result through the service, as `user_id`."""
+    """Record a result through the service, as `user_id` (with an evidence entry first when the result needs one)."""
+    if result in (ResponseResult.NONCONFORMITY, ResponseResult.OBSERVATION):
+        add_entry(app, response_id, user_id)
     with app.app_context():
         response = db.session.get(ChecklistResponse, response_id)
         data = responses.ResponseData(result, notes, reason, expected_version=response.version)
@@ -68,7 +81,7 @@ def test_views_filter_the_rows_and_progress_counts_in_words(
     client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None]
 ) -> None:
     save(app, web_fw.responses["4.2"], web_fw.second_id, ResponseResult.NONCONFORMITY, "No list of interested parties.")
-    save(app, web_fw.responses["6.1.2"], web_fw.lead_id, ResponseResult.CONFORMING)
+    save(app, web_fw.responses["6.1.2"], web_fw.lead_id, ResponseResult.CONFORMING, "Risk method v4 seen in use.")
     expected = {
         "all": list(REFS),
         "not_assessed": ["4.1", "A.2.2", "A.6.2.4"],
@@ -179,10 +192,11 @@ def test_saving_a_result_updates_it_and_records_before_and_after(
     assert "4.1 saved: Conforming." in page
     assert "last saved by Alma Auditor" in page
 
-    response = client.post(f"{url}/save", data=form("observation", version="2", save_next="Save and next"))
+    response = client.post(f"{url}/save", data=form("ofi", version="2", save_next="Save and next"))
     assert response.headers["Location"] == f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['4.2']}"
     last = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['A.6.2.4']}"
-    response = client.post(f"{last}/save", data=form("conforming", version="1", save_next="Save and next"))
+    seen = form("conforming", version="1", notes="Walked through with the owner.", save_next="Save and next")
+    response = client.post(f"{last}/save", data=seen)
     assert response.headers["Location"] == f"/audits/{web_fw.audit_id}/checklist"
 
 
@@ -210,6 +224,7 @@ def test_a_reason_with_a_result_that_takes_none_is_refused_next_to_the_field(
     client: FlaskClient, app: Flask, web_fw: World, login: Callable[[int], None], field_errors, result: str
 ) -> None:
     """Never dropped without a word: the API refuses the same (tests/api/test_api_fieldwork.py)."""
+    add_entry(app, web_fw.responses["A.2.2"], web_fw.auditor_id)  # findings need evidence (tested on their own)
     login(web_fw.auditor_id)
     url = f"/audits/{web_fw.audit_id}/checklist/{web_fw.responses['A.2.2']}/save"
     response = client.post(url, data=form(result, version="1", notes="Kept notes", reason="Left over from N/A"))

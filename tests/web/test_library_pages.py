@@ -36,7 +36,7 @@ def test_index_lists_the_version_with_its_hash(client, app, library, reader):
     page = client.get("/library/").get_data(as_text=True)
     assert f'href="/library/{library}/">{title}</a>' in page
     assert "<code>iso42001</code>" in page
-    assert "1.1.0" in page
+    assert "1.2.0" in page
     assert f'title="{content_hash}">{content_hash[:16]}…' in page
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from audit_app.extensions import db
-from audit_app.models import AISystem, Organisation, OrgUnit, RiskLevel, Role, UnitKind
+from audit_app.models import AIRole, AISystem, Organisation, OrgUnit, RiskLevel, Role, UnitKind
+from audit_app.services import org
+
+#: A day that is in the future wherever the organisation is.
+FUTURE = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
 
 NON_ADMINS = [Role.LEAD_AUDITOR, Role.AUDITOR, Role.AUDITEE, Role.VIEWER]
 
@@ -23,11 +29,15 @@ def unit_form(**changes: str) -> dict[str, str]:
     }
 
 
-def system_form(owner_unit_id: int, **changes: str) -> dict[str, str]:
-    form = {
+def system_form(owner_unit_id: int, **changes: str | list[str] | None) -> dict[str, str | list[str]]:
+    form: dict[str, str | list[str] | None] = {
         "name": "Claims triage model",
         "purpose": "Sorts incoming claims by urgency.",
-        "role": "deployer",
+        "roles": ["deployer"],
+        "supplier": "",
+        "version": "",
+        "in_production_on": "",
+        "impact_assessment_ref": "",
         "risk_level": "high",
         "owner_unit_id": str(owner_unit_id),
         "lifecycle_stage": "deployment",
@@ -202,6 +212,22 @@ def test_saving_an_unchanged_system_writes_no_activity(client, app, admin, make_
         ({"name": "existing SYSTEM"}, "name", "An AI system with this name already exists."),
         ({"purpose": ""}, "purpose", "This field is required."),
         ({"risk_level": "extreme"}, "risk_level", "Not a valid choice."),
+        ({"roles": None}, "roles", "Choose at least one role the organisation holds towards the system."),
+        ({"roles": ["deployer", "overlord"]}, "roles", "'overlord' is not a valid choice for this field."),
+        (
+            {"supplier": "Acme\x07 Ltd"},
+            "supplier",
+            "Remove the control characters (often pasted from a PDF or terminal).",
+        ),
+        ({"supplier": "s" * 201}, "supplier", "Field cannot be longer than 200 characters."),
+        ({"version": "2.1\x1b[0m"}, "version", "Remove the control characters (often pasted from a PDF or terminal)."),
+        ({"impact_assessment_ref": "r" * 201}, "impact_assessment_ref", "Field cannot be longer than 200 characters."),
+        ({"in_production_on": "2026-02-30"}, "in_production_on", "Not a valid date value."),
+        (
+            {"in_production_on": FUTURE},
+            "in_production_on",
+            "The in-production date cannot be in the future: record it once the system is in production.",
+        ),
     ],
 )
 def test_system_errors_are_shown_beside_the_field(
@@ -249,3 +275,74 @@ def test_non_admins_cannot_change_anything(client, app, make_user, login, make_u
     assert len(activity_rows()) == len(trail)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+def roles_of(app: Flask, name: str) -> list[AIRole]:
+    with app.app_context():
+        system = db.session.scalar(sa.select(AISystem).where(AISystem.name == name))
+        assert system is not None
+        return system.roles
+
+
+def test_a_system_holds_several_roles_and_its_details_are_shown(client, app, admin, make_unit, activity_rows):
+    owner = make_unit("Credit Risk")
+    data = system_form(
+        owner,
+        roles=["user", "developer"],
+        supplier="Lumen Models Ltd",
+        version="4.2",
+        in_production_on="2023-05-02",
+        impact_assessment_ref="AISIA-2025-001",
+    )
+
+    response = client.post("/organisation/ai-systems/new", data=data)
+
+    assert response.status_code == 302
+    assert roles_of(app, "Claims triage model") == [AIRole.DEVELOPER, AIRole.USER]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Developer, User" in page
+    for shown in ("Lumen Models Ltd", "4.2", '<time datetime="2023-05-02">02 May 2023</time>', "AISIA-2025-001"):
+        assert shown in page
+    listing = client.get("/organisation/ai-systems").get_data(as_text=True)
+    assert "Developer, User" in listing
+    (created,) = activity_rows("ai_system.created")
+    assert created.details["roles"] == ["developer", "user"]
+
+    edit_url = f"{response.headers['Location']}/edit"
+    form = client.get(edit_url).get_data(as_text=True)
+    assert '<input checked id="roles-1" name="roles" type="checkbox" value="developer">' in form
+    assert '<input checked id="roles-4" name="roles" type="checkbox" value="user">' in form
+    assert form.count("checked") == 3  # developer, user and "in the AIMS scope"
+    assert 'value="2023-05-02"' in form
+
+    changed = client.post(edit_url, data=data | {"roles": ["developer"], "in_production_on": "", "version": "4.3"})
+    assert changed.status_code == 302
+    assert roles_of(app, "Claims triage model") == [AIRole.DEVELOPER]
+    (updated,) = activity_rows("ai_system.updated")
+    assert updated.details["changes"]["roles"] == [["developer", "user"], ["developer"]]
+    assert updated.details["changes"]["in_production_on"] == ["2023-05-02", None]
+    assert updated.details["changes"]["version"] == ["4.2", "4.3"]
+
+
+def test_the_role_choices_are_a_labelled_group_of_checkboxes(client, admin):
+    form = client.get("/organisation/ai-systems/new").get_data(as_text=True)
+
+    assert '<fieldset class="field" id="roles" aria-describedby="roles-hint">' in form
+    assert "<legend>Our roles towards the system" in form
+    for position, role in enumerate(AIRole):
+        assert f'<label for="roles-{position}">{role.label}</label>' in form
+    assert 'id="in_production_on" name="in_production_on" type="date"' in form
+
+
+def test_an_in_production_date_of_today_is_accepted(client, app, admin, make_unit):
+    owner = make_unit("Claims")
+    with app.app_context():
+        today = org.org_today()
+
+    response = client.post("/organisation/ai-systems/new", data=system_form(owner, in_production_on=today.isoformat()))
+
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(sa.select(AISystem.in_production_on))
+    assert stored == today
+    assert isinstance(stored, date)

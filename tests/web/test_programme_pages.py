@@ -241,3 +241,27 @@ def test_other_roles_cannot_create_or_edit(client, app, library, make_user, logi
         changed = programme_form(library, code="2099", title="Hijacked")
         assert client.post(path, data=changed).status_code == 403, path
     assert [p.title for p in stored(app).values()] == ["Internal audit programme 2027"]
+
+
+def test_closing_a_programme_short_of_its_extent_needs_a_reason(client, app, library, planner, field_errors):
+    client.post("/programmes/new", data=programme_form(library))
+    programme_id = stored(app)["2027"].id
+    assert "Reason for closing although the stated extent is not met" in client.get(
+        f"/programmes/{programme_id}/edit"
+    ).get_data(as_text=True)
+    refused = client.post(f"/programmes/{programme_id}/edit", data=programme_form(library, status="closed"))
+    assert refused.status_code == 400
+    (message,) = field_errors(refused.get_data(as_text=True), "closing_reason")
+    assert message.startswith("The programme's stated extent is not met: No audit was planned in the programme.")
+    assert "70 of 70 clauses and controls were not audited in the programme" in message
+    assert stored(app)["2027"].status is ProgrammeStatus.ACTIVE
+    reason = "The AIMS scope changed; the audits move to the 2028 programme."
+    closed = client.post(
+        f"/programmes/{programme_id}/edit", data=programme_form(library, status="closed", closing_reason=reason)
+    )
+    assert closed.status_code == 302
+    assert stored(app)["2027"].status is ProgrammeStatus.CLOSED
+    detail = client.get(f"/programmes/{programme_id}").get_data(as_text=True)
+    assert "Closed short of the stated extent" in detail
+    assert reason in detail
+    assert "0 of 70 clauses and controls have been audited and concluded" in detail

@@ -20,8 +20,10 @@ from audit_app.services.sampling.samples import limit_percent
 from tests.fixtures.sample_pages import (
     World,
     base,
+    grid_row,
     hypergeometric_size,
     items_of,
+    record,
     text,
 )
 
@@ -49,7 +51,9 @@ def pair(app, sample_world: World) -> Pair:
                 actor=auditor,
             )
             populations.set_population(
-                sample, populations.PopulationData(PopulationSource.TYPED, typed="A\nB\nC\nD"), actor=auditor
+                sample,
+                populations.PopulationData(PopulationSource.TYPED, typed="A\nB\nC\nD", completeness_check="ok"),
+                actor=auditor,
             )
             samples.set_size(
                 sample,
@@ -82,8 +86,13 @@ def posts(sample_world: World, pair: Pair) -> dict[str, tuple[str, dict]]:
         "population": (f"{url}/{pair.draft_id}/population", {"source": "typed", "typed": "X\nY"}),
         "size": (f"{url}/{pair.draft_id}/size", {"method": "whole_population"}),
         "draw": (f"{url}/{pair.draft_id}/draw", {"seed": "1"}),
-        "record_item": (f"{url}/{pair.drawn_id}/items/{pair.item_id}", {"result": "deviation", "note": "x"}),
+        "record_results": (
+            f"{url}/{pair.drawn_id}/results",
+            {"item": pair.item_id, **grid_row(pair.item_id, "deviation", "x")},
+        ),
         "evaluate": (f"{url}/{pair.drawn_id}/evaluate", {}),
+        "interpret": (f"{url}/{pair.drawn_id}/interpretation", {"cause": "x", "nature": "isolated"}),
+        "sign_off": (f"{url}/{pair.drawn_id}/sign-off", {}),
     }
 
 
@@ -119,7 +128,7 @@ def test_observers_read_without_forms(client, sample_world, pair, login):
 @pytest.mark.parametrize("who", ["lead_id", "auditor_id"])
 def test_working_roles_on_the_team_may_record(who, client, app, sample_world, pair, login):
     login(getattr(sample_world, who))
-    response = client.post(f"{base(sample_world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
+    response = record(client, sample_world, pair.drawn_id, pair.item_id, "conforming")
     assert response.status_code == 302
     assert items_of(app, pair.drawn_id)[0]["result"] == "conforming"
 
@@ -128,7 +137,7 @@ def test_an_administrator_off_the_team_reads_but_does_not_record(client, app, sa
     before = snapshot(app, sample_world)
     login(sample_world.admin_id)
     assert client.get(f"{base(sample_world)}/{pair.drawn_id}").status_code == 200
-    response = client.post(f"{base(sample_world)}/{pair.drawn_id}/items/{pair.item_id}", data={"result": "conforming"})
+    response = record(client, sample_world, pair.drawn_id, pair.item_id, "conforming")
     assert response.status_code == 403
     assert snapshot(app, sample_world) == before
 
@@ -147,12 +156,12 @@ def test_outside_fieldwork_the_pages_refuse_changes_with_409(client, app, sample
     assert snapshot(app, sample_world) == before
 
 
-def test_unknown_samples_and_items_of_another_sample_are_not_found(client, app, sample_world, pair, login):
+def test_unknown_samples_are_not_found_and_items_of_another_sample_are_refused(client, app, sample_world, pair, login):
     login(sample_world.auditor_id)
     assert client.get(f"{base(sample_world)}/{pair.drawn_id + 100}").status_code == 404
     assert client.get(f"/audits/{sample_world.audit_id + 100}/samples").status_code == 404
-    elsewhere = client.post(f"{base(sample_world)}/{pair.draft_id}/items/{pair.item_id}", data={"result": "deviation"})
-    assert elsewhere.status_code == 404
+    elsewhere = record(client, sample_world, pair.draft_id, pair.item_id, "deviation")
+    assert elsewhere.status_code == 409  # the other sample is a draft: it takes no results
     assert items_of(app, pair.drawn_id)[0]["result"] == "pending"
 
 

@@ -15,8 +15,10 @@ from tests.fixtures.sample_pages import (
     base,
     create,
     draw,
+    grid_row,
     items_of,
     record,
+    record_grid,
     set_size,
     text,
     typed,
@@ -26,11 +28,11 @@ N = 130
 
 
 def keys(page: str) -> list[str]:
-    return re.findall(r"<legend>Result for ([^<]+)</legend>", page)
+    return re.findall(r'for="i\d+-A1">A1 for ([^<]+)</label>', page)
 
 
 def rows(page: str) -> list[str]:
-    return re.findall(r'<tr id="item-(\d+)">', page)
+    return re.findall(r'<tr id="item-(\d+)"(?: class="refused")?>', page)
 
 
 @pytest.fixture
@@ -71,14 +73,20 @@ def test_items_are_listed_fifty_to_a_page(client, sample_world, big):
     assert rows(text(client.get(f"{url}?page=-4"))) == rows(first)
 
 
-def test_filters_show_pending_deviations_and_not_testable(client, sample_world, big):
+def test_filters_show_pending_deviations_and_unexaminable(client, sample_world, big):
     sample_id, items = big
     url = f"{base(sample_world)}/{sample_id}"
     assert record(client, sample_world, sample_id, items[0]["id"], "deviation", "No sign-off").status_code == 302
     assert record(client, sample_world, sample_id, items[60]["id"], "conforming").status_code == 302
 
     page = text(client.get(url))
-    for label in ("All items (130)", "Pending (128)", "Deviations (1)", "Not testable (0)"):
+    for label in (
+        "All items (130)",
+        "Pending (128)",
+        "Deviations (1)",
+        "Cannot be examined (0)",
+        "Void (replaced) (0)",
+    ):
         assert label in page
 
     deviations = text(client.get(f"{url}?show=deviation"))
@@ -90,56 +98,59 @@ def test_filters_show_pending_deviations_and_not_testable(client, sample_world, 
     assert "Pending: 101\N{EN DASH}128 of 128 (page 3 of 3)" in pending
     assert str(items[0]["id"]) not in rows(pending)
 
-    assert "No items match “Not testable”." in text(client.get(f"{url}?show=not_testable"))
+    assert "No items match “Cannot be examined”." in text(client.get(f"{url}?show=not_testable"))
     assert rows(text(client.get(f"{url}?show=bogus"))) == rows(page)  # an unknown filter shows all items
 
 
-def test_recording_a_result_returns_to_the_page_the_auditor_was_on(client, app, sample_world, big):
+def test_saving_the_grid_returns_to_the_page_the_auditor_was_on(client, app, sample_world, big):
     sample_id, items = big
     url = f"{base(sample_world)}/{sample_id}"
     second = text(client.get(f"{url}?page=2"))
     target = items[70]
-    # The form on page 2 posts back with its page, so the redirect lands there at the item.
-    action = f"/samples/{sample_id}/items/{target['id']}?page=2"
-    assert action in second
-    response = client.post(f"{base(sample_world)}{action.removeprefix('/samples')}", data={"result": "conforming"})
+    # The grid on page 2 posts back with its page, so the redirect lands there.
+    assert f'action="/audits/{sample_world.audit_id}/samples/{sample_id}/results?page=2"' in second
+    response = record_grid(
+        client, sample_world, sample_id, {target["id"]: grid_row(target["id"], "conforming")}, page=2
+    )
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"{url}?page=2#item-{target['id']}")
+    assert response.headers["Location"].endswith(f"{url}?page=2#items")
     assert items_of(app, sample_id)[70]["result"] == "conforming"
 
-    # Without a page in the request (an older form), the page is worked out from the item's position.
-    response = record(client, sample_world, sample_id, items[120]["id"], "conforming")
-    assert response.headers["Location"].endswith(f"{url}?page=3#item-{items[120]['id']}")
-
     # From a filtered list the filter is kept.
-    response = client.post(
-        f"{url}/items/{items[3]['id']}?show=pending", data={"result": "deviation", "note": "Late sign-off"}
-    )
-    assert response.headers["Location"].endswith(f"{url}?show=pending#item-{items[3]['id']}")
+    row = {items[3]["id"]: grid_row(items[3]["id"], "deviation", "Late sign-off")}
+    response = record_grid(client, sample_world, sample_id, row, show="pending")
+    assert response.headers["Location"].endswith(f"{url}?show=pending#items")
 
 
-def test_a_refused_result_is_shown_on_the_page_it_came_from(client, app, sample_world, big):
+def test_a_refused_row_is_shown_on_the_page_it_came_from_with_what_was_typed(client, app, sample_world, big):
     sample_id, items = big
-    target = items[75]
-    response = client.post(
-        f"{base(sample_world)}/{sample_id}/items/{target['id']}?page=2", data={"result": "not_testable"}
-    )
+    target, other = items[75], items[76]
+    rows_posted = {
+        target["id"]: grid_row(target["id"], "not_testable"),
+        other["id"]: grid_row(other["id"], "deviation", "Typed note kept"),
+    }
+    response = record_grid(client, sample_world, sample_id, rows_posted, page=2)
     assert response.status_code == 400
     page = text(response)
     assert "(page 2 of 3)" in page
-    assert f'<tr id="item-{target["id"]}">' in page
-    assert "Note: " in page  # the error names the field
-    assert items_of(app, sample_id)[75]["result"] == "pending"
+    assert f'<tr id="item-{target["id"]}" class="refused">' in page
+    assert f"Nothing was saved: 1 row refused (row 76 ({target['key']}))" in page
+    assert "Refused: </span>Say why the item cannot be examined" in page
+    assert '<option value="not_testable" selected>' in page
+    assert "Typed note kept</textarea>" in page  # the row that was fine keeps its value too
+    assert [items_of(app, sample_id)[i]["result"] for i in (75, 76)] == ["pending", "pending"]
 
 
-def test_an_item_of_another_sample_is_not_found_here(client, app, sample_world, big):
+def test_an_item_of_another_sample_is_refused_here(client, app, sample_world, big):
     sample_id, _ = big
     other = create(client, sample_world)
     assert typed(client, sample_world, other, "A, one\nB, two").status_code == 302
     assert set_size(client, sample_world, other, method="whole_population").status_code == 302
     assert draw(client, sample_world, other).status_code == 302
     foreign = items_of(app, other)[0]
-    assert record(client, sample_world, sample_id, foreign["id"], "conforming").status_code == 404
+    refused = record(client, sample_world, sample_id, foreign["id"], "conforming")
+    assert refused.status_code == 400
+    assert f"Nothing was saved: 1 row refused (row #{foreign['id']})" in text(refused)
     assert items_of(app, other)[0]["result"] == "pending"
 
 
@@ -155,7 +166,7 @@ def test_detail_page_queries_do_not_grow_with_the_items(client, app, sample_worl
         items = items_of(app, sample_id)
         for item in items[:3]:
             assert record(client, sample_world, sample_id, item["id"], "conforming").status_code == 302
-        assert record(client, sample_world, sample_id, items[3]["id"], "not_testable", note="Voided").status_code == 302
+        assert record(client, sample_world, sample_id, items[3]["id"], "void", note="Voided").status_code == 302
         return sample_id
 
     def queries(sample_id: int) -> int:

@@ -14,16 +14,15 @@ import html
 import io
 import math
 import random
-from decimal import Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
+from scipy.stats import hypergeom
 
 from audit_app.extensions import db
 from audit_app.models import (
     Activity,
 )
-from audit_app.services.sampling import maths
 from audit_app.services.sampling.maths import FREQUENCY_TABLE_NOTE
 from audit_app.services.sampling.samples import limit_percent
 from tests.fixtures.sample_pages import (
@@ -103,9 +102,9 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     assert "Exact finite-population size" in page
     assert "Confidence: 90%" in page
 
-    # Results: the first item cannot be tested (a replacement comes from the same stream), three deviate.
+    # Results: the first item is void (a replacement comes from the same stream), three deviate.
     first, deviating = items[0], items[1:4]
-    replaced = record(client, sample_world, sample_id, first["id"], "not_testable", note="Release record voided")
+    replaced = record(client, sample_world, sample_id, first["id"], "void", note="Release record voided")
     assert replaced.status_code == 302
     replacement_key = frozen[stream[n]]
     page = text(client.get(replaced.headers["Location"]))
@@ -126,17 +125,38 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     evaluated = client.post(f"{base(sample_world)}/{sample_id}/evaluate")
     assert evaluated.status_code == 302
     page = html.unescape(text(client.get(f"{base(sample_world)}/{sample_id}")))
-    upper = maths.upper_deviation_limit(Decimal("0.9"), n, 3)
+    # Sized with the finite-population correction, so evaluated with the exact hypergeometric limit (scipy).
+    defects = max(d for d in range(N + 1) if hypergeom.cdf(3, N, d, n) > 0.1 + 1e-12)
+    upper = defects / N
     assert f"{limit_percent(upper)}</abbr>" in page
     assert f"Unrounded: {upper}" in page
+    assert f"({defects} of {N})" in page
     assert "the control cannot be relied on" in page
-    assert f"3 of {n} sampled model releases did not meet the tested attribute" in page
+    assert "A finding is proposed once what the deviations mean is recorded." in page
+    interpreted = client.post(
+        f"{base(sample_world)}/{sample_id}/interpretation",
+        data={"cause": "Sign-off step skipped under deadline pressure", "nature": "systemic"},
+    )
+    assert interpreted.status_code == 302, text(interpreted)
+    page = html.unescape(text(client.get(f"{base(sample_world)}/{sample_id}")))
+    assert f"3 of {n} sampled model releases did not meet A1" in page
+    assert "judged systemic: Sign-off step skipped under deadline pressure" in page
     assert "Proposed finding" in page
     assert "findings register" in page
     assert "Release log v3" in page  # the evidence linked to the deviations
     listing = text(client.get(base(sample_world)))
     assert f"{n} of {n + 1}" in listing
     assert "Evaluated" in listing
+
+    # The audit's lead auditor signs the evaluated sample off (the auditor is offered no sign-off).
+    assert "Sign off the sample" not in page
+    login(sample_world.lead_id)
+    assert "Sign off the sample" in text(client.get(f"{base(sample_world)}/{sample_id}"))
+    signed = client.post(f"{base(sample_world)}/{sample_id}/sign-off")
+    assert signed.status_code == 302
+    assert "✓ Signed off" in text(client.get(f"{base(sample_world)}/{sample_id}"))
+    assert client.post(f"{base(sample_world)}/{sample_id}/sign-off").status_code == 409
+    login(sample_world.auditor_id)
 
     # The export carries the replacement and the testers, spreadsheet-safe.
     export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
@@ -146,7 +166,7 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     assert rows[-1][1] == replacement_key
     assert rows[-1][6] == first["key"]
     assert rows[-1][7] == "Ava Auditor"
-    assert rows[1][4] == "Not testable"
+    assert rows[1][4] == "Void or outside the population (replaced)"
     assert rows[1][5] == "Release record voided"
 
 
@@ -191,7 +211,7 @@ def test_results_after_the_evaluation_are_refused(client, app, sample_world, log
     assert client.post(f"{base(sample_world)}/{sample_id}/evaluate").status_code == 409
 
 
-def test_not_testable_needs_a_note_shown_next_to_the_item(client, app, sample_world, login):
+def test_an_unexaminable_item_needs_a_note_shown_on_its_row(client, app, sample_world, login):
     login(sample_world.auditor_id)
     sample_id = create(client, sample_world)
     typed(client, sample_world, sample_id, "A\nB\nC")
@@ -200,7 +220,9 @@ def test_not_testable_needs_a_note_shown_next_to_the_item(client, app, sample_wo
     item = items_of(app, sample_id)[0]
     refused = record(client, sample_world, sample_id, item["id"], "not_testable")
     assert refused.status_code == 400
-    assert "Say why the item cannot be tested" in text(refused)
+    page = html.unescape(text(refused))
+    assert "Say why the item cannot be examined" in page
+    assert "Nothing was saved: 1 row refused" in page
     assert len(items_of(app, sample_id)) == 1
     assert items_of(app, sample_id)[0]["result"] == "pending"
 
@@ -233,7 +255,7 @@ def test_judgemental_sample_shows_no_statistical_confidence(client, app, sample_
     assert "Upper deviation limit" not in page
     assert 'id="upper-limit"' not in page
     assert "Confidence:" not in page
-    assert "1 of 2 sampled access reviews did not meet the tested attribute" in page
+    assert "1 of 2 items deviated" in page
 
 
 def test_frequency_basis_is_labelled_judgemental_without_confidence(client, app, sample_world, login):
@@ -274,3 +296,35 @@ def test_size_errors_appear_next_to_their_fields(client, app, sample_world, logi
     assert manual.status_code == 400
     assert field_errors(text(manual), "manual_size") == ["Give a sample size from 1 to 3."]
     assert state(app, sample_id)["method"] is None
+
+
+def test_fixed_allocation_and_a_whole_interval_through_the_pages(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    stratified = create(client, sample_world)
+    lines = "id,tier\n" + "\n".join(f"S-{i:02d},{'high' if i <= 5 else 'low'}" for i in range(1, 21))
+    assert (
+        upload(client, sample_world, stratified, lines.encode(), id_column="id", stratum_column="tier").status_code
+        == 302
+    )
+    page = text(client.get(f"{base(sample_world)}/{stratified}/size"))
+    assert "Strata of this population: high, low." in page
+    refused = set_size(client, sample_world, stratified, method="stratified", basis="manual", manual_size="4",
+                       rationale="Risk", allocation="fixed", fixed_sizes="high: three")  # fmt: skip
+    assert refused.status_code == 400
+    assert "stratum: n" in html.unescape(text(refused))
+    sized = set_size(client, sample_world, stratified, method="stratified", basis="manual", manual_size="4",
+                     rationale="Risk", allocation="fixed", fixed_sizes="high: 3\nlow: 2")  # fmt: skip
+    assert sized.status_code == 302, text(sized)
+    assert state(app, stratified)["sample_size"] == 5
+    assert 'id="allocation">Fixed: high 3, low 2' in text(client.get(f"{base(sample_world)}/{stratified}"))
+
+    systematic = create(client, sample_world)
+    typed(client, sample_world, systematic, "\n".join(f"K-{i:02d}" for i in range(1, 21)))
+    set_size(client, sample_world, systematic, method="systematic", basis="manual", manual_size="4", rationale="x")
+    page = text(client.get(f"{base(sample_world)}/{systematic}"))
+    assert "k = N/n rounded down is 5" in page
+    assert draw(client, sample_world, systematic, seed="3", interval="5", start="2").status_code == 302
+    assert [i["key"] for i in items_of(app, systematic)] == ["K-02", "K-07", "K-12", "K-17"]
+    assert "Interval k = 5; random start r = 2 (given by the auditor)" in text(
+        client.get(f"{base(sample_world)}/{systematic}")
+    )

@@ -25,10 +25,13 @@ from audit_app.models import (
     EvidenceFile,
     EvidenceMethod,
     EvidenceMode,
+    SubjectKind,
     User,
 )
 from audit_app.services import access, activity, storage
 from audit_app.services.access import Need
+from audit_app.services.fieldwork import verdicts
+from audit_app.services.paging import Page, PageRequest, paginate
 from audit_app.services.text import BIDI_CONTROLS, CONTROLS, NOT_TEXT, SEPARATORS, clean, code_points
 
 #: Extension -> (MIME type, how the content is recognised).
@@ -182,6 +185,8 @@ class EvidenceData:
     source: str
     evidence_date: date
     description: str = ""
+    #: The in-scope AI system, unit or site the entry concerns; None for the item as a whole.
+    subject: tuple[SubjectKind, int] | None = None
 
 
 def add_evidence(
@@ -191,8 +196,14 @@ def add_evidence(
     access.ensure(actor, response.audit, Need.WORK)
     source = clean(data.source, field="source", max_length=300, required=True)
     description = clean(data.description, field="description", max_length=20000, multiline=True)
+    if data.subject is not None and data.subject not in {s.key for s in verdicts.subjects_of(response.audit)}:
+        raise ValidationFailed.on("subject", "That AI system, unit or site is not in the audit's scope.")
     checked = [(check_upload(name, content), content) for name, content in files or []]
+    system_id = data.subject[1] if data.subject and data.subject[0] is SubjectKind.AI_SYSTEM else None
+    unit_id = data.subject[1] if data.subject and data.subject[0] is SubjectKind.ORG_UNIT else None
     evidence = Evidence(
+        ai_system_id=system_id,
+        org_unit_id=unit_id,
         audit_id=response.audit_id,
         method=data.method,
         mode=data.mode,
@@ -212,6 +223,7 @@ def add_evidence(
         audit_id=response.audit_id,
         ref=response.item.ref,
         files=[f.name for f in evidence.files],
+        concerns=data.subject and f"{data.subject[0].value}:{data.subject[1]}",
     )
     return evidence
 
@@ -265,20 +277,22 @@ def _store(evidence: Evidence, display: str, mime: str, content: bytes, actor: U
     return record
 
 
-def list_evidence(audit: Audit) -> list[Evidence]:
-    """Every evidence entry of the audit with its checklist item, author and files, in a fixed number of queries."""
-    return list(
-        db.session.scalars(
-            sa.select(Evidence)
-            .where(Evidence.audit_id == audit.id)
-            .order_by(Evidence.id)
-            .options(
-                selectinload(Evidence.response).selectinload(ChecklistResponse.item),
-                selectinload(Evidence.recorded_by),
-                selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
-            )
+def evidence_page(audit: Audit, request: PageRequest) -> Page[Evidence]:
+    """One page of the audit's evidence entries (oldest first) with their checklist item, subject, author and
+    files: the same number of queries whatever the number of entries or files."""
+    stmt = (
+        sa.select(Evidence)
+        .where(Evidence.audit_id == audit.id)
+        .order_by(Evidence.id)
+        .options(
+            selectinload(Evidence.response).selectinload(ChecklistResponse.item),
+            selectinload(Evidence.recorded_by),
+            selectinload(Evidence.ai_system),
+            selectinload(Evidence.org_unit),
+            selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
         )
     )
+    return paginate(stmt, request)
 
 
 def get_entry(audit: Audit, evidence_id: int) -> Evidence:

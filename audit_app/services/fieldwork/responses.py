@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,19 +11,21 @@ from audit_app.errors import Conflict, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
-    AuditSession,
     ChecklistItem,
     ChecklistResponse,
     Evidence,
+    ResponsePart,
     ResponseResult,
+    SubjectKind,
     User,
     utcnow,
 )
+from audit_app.models.fieldwork import derive_result
 from audit_app.services import access, activity
 from audit_app.services.access import Need
+from audit_app.services.fieldwork import verdicts
 from audit_app.services.text import clean
 
-FILTERS = ("all", "not_assessed", "nonconformities", "mine")
 #: The refusal of a reason sent with a result that takes none (the web form and the API say the same).
 REASON_NOT_TAKEN = (
     "A result of “{result}” takes no reason: only “Not applicable” and “Not audited” do. "
@@ -76,7 +77,10 @@ def load_for_page(response: ChecklistResponse) -> ChecklistResponse:
         .options(
             selectinload(ChecklistResponse.item),
             selectinload(ChecklistResponse.updated_by),
+            selectinload(ChecklistResponse.parts).selectinload(ResponsePart.updated_by),
             evidence.selectinload(Evidence.recorded_by),
+            evidence.selectinload(Evidence.ai_system),
+            evidence.selectinload(Evidence.org_unit),
             evidence.selectinload(Evidence.files).selectinload(EvidenceFile.uploaded_by),
         )
         .execution_options(populate_existing=True)
@@ -85,179 +89,167 @@ def load_for_page(response: ChecklistResponse) -> ChecklistResponse:
 
 
 @dataclass(frozen=True)
-class ResponseData:
+class PartData:
+    """The result of an item for one in-scope AI system, unit or site (NOT_ASSESSED: none recorded for it)."""
+
+    subject_kind: SubjectKind
+    subject_id: int
     result: ResponseResult
+    statement: str = ""
+
+
+@dataclass(frozen=True)
+class ResponseData:
+    #: The item's result; None when it is derived from the results per subject.
+    result: ResponseResult | None
     notes: str = ""
     reason: str = ""
     #: The version the user's form was based on.
     expected_version: int = 0
+    #: Results per subject to record; None (or a subject left out) keeps what is recorded.
+    parts: tuple[PartData, ...] | None = None
+
+
+def _merge(target: dict[str, list[str]], found: dict[str, list[str]], prefix: str = "", **renames: str) -> None:
+    """Add `found` to `target`, under `prefix` and with fields renamed (the item's statement is its notes)."""
+    for name, messages in found.items():
+        key = prefix + renames.get(name, name)
+        target.setdefault(key, []).extend(m for m in messages if m not in target.get(key, []))
+
+
+def _planned_parts(
+    response: ChecklistResponse, parts: tuple[PartData, ...], errors: dict[str, list[str]]
+) -> dict[tuple[SubjectKind, int], tuple[ResponseResult, str]]:
+    """The results per subject once `parts` are applied, checked against the scope and the verdict rules."""
+    subjects = {s.key for s in verdicts.subjects_of(response.audit)}
+    planned = {(p.subject_kind, p.subject_id): (p.result, p.statement) for p in response.parts}
+    for index, part in enumerate(parts):
+        key = (part.subject_kind, part.subject_id)
+        prefix = f"parts.{index}."
+        if key not in subjects:
+            errors[prefix + "subject"] = ["That AI system, unit or site is not in the audit's scope."]
+            continue
+        statement = clean(part.statement, field=prefix + "statement", max_length=20000, multiline=True)
+        if part.result is not ResponseResult.NOT_ASSESSED:
+            found = verdicts.refusals(
+                response.item, part.result, statement, statement, verdicts.evidence_for(response.evidence, key)
+            )
+            _merge(errors, found, prefix, reason="statement")
+        planned[key] = (part.result, statement)
+    return planned
+
+
+def _decide(response: ChecklistResponse, data: ResponseData, notes: str, reason: str) -> tuple[ResponseResult, dict]:
+    """The result to store (given or derived) and the results per subject, or ValidationFailed naming every field."""
+    errors: dict[str, list[str]] = {}
+    planned = _planned_parts(response, data.parts or (), errors)
+    recorded = [result for result, _ in planned.values() if result is not ResponseResult.NOT_ASSESSED]
+    if recorded:
+        result = derive_result(recorded)
+        if data.result is not None and data.result is not result:
+            errors.setdefault("result", []).append(
+                f"The item's result is derived from its results per AI system, unit or site: {result.label}. "
+                "Change those results, or set them all back to “Not yet assessed” to record one result."
+            )
+        if reason:
+            errors["reason"] = ["With results per AI system, unit or site, each one's statement holds its reason."]
+    elif data.result is None:
+        result = ResponseResult.NOT_ASSESSED
+        errors["result"] = ["Choose a result, or record results per AI system, unit or site."]
+    else:
+        result = data.result
+        if reason and not result.needs_reason:
+            # Never dropped without a word: a reason belongs to "not applicable" and "not audited" only.
+            errors["reason"] = [REASON_NOT_TAKEN.format(result=result.label)]
+        _merge(
+            errors, verdicts.refusals(response.item, result, notes, reason, len(response.evidence)), statement="notes"
+        )
+    if errors:
+        messages = [m for msgs in errors.values() for m in msgs]
+        summary = messages[0] if len(messages) == 1 else "The result was not saved: see the messages by each field."
+        raise ValidationFailed(summary, errors)
+    return result, planned
 
 
 def save_response(response: ChecklistResponse, data: ResponseData, *, actor: User) -> ChecklistResponse:
-    """Record a result; refuse a save based on an outdated version so no edit is lost silently."""
+    """Record a result (and results per subject); refuse a save based on an outdated version so no edit is lost.
+
+    The verdict rules (services/fieldwork/verdicts.py) apply to the item's result and to each subject's.
+    """
     access.ensure(actor, response.audit, Need.WORK)
     if data.expected_version != response.version:
         raise EditConflict(response)
     notes = clean(data.notes, field="notes", max_length=20000, multiline=True)
     reason = clean(data.reason, field="reason", max_length=4000, multiline=True)
-    if data.result.needs_reason and not reason:
-        raise ValidationFailed("Give a reason.", {"reason": [f"Say why the item is {data.result.label.lower()}."]})
-    if reason and not data.result.needs_reason:
-        # Never dropped without a word: a reason belongs to "not applicable" and "not audited" only.
-        raise ValidationFailed.on("reason", REASON_NOT_TAKEN.format(result=data.result.label))
+    result, planned = _decide(response, data, notes, reason)
+    names = {s.key: s.title for s in verdicts.subjects_of(response.audit)}
     before = {"result": response.result.value, "notes": response.notes, "reason": response.reason}
-    response.result, response.notes, response.reason = data.result, notes, reason
+    response.result, response.notes, response.reason = result, notes, reason
     response.updated_by_id, response.updated_at = actor.id, utcnow()
     after = {"result": response.result.value, "notes": response.notes, "reason": response.reason}
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    existing = {(p.subject_kind, p.subject_id): p for p in response.parts}
+    part_changes = {}
+    for key, (part_result, statement) in planned.items():
+        part = existing.get(key)
+        if part is None:
+            if part_result is ResponseResult.NOT_ASSESSED and not statement:
+                continue
+            part = ResponsePart(subject_kind=key[0], subject_id=key[1], statement="")
+            part.result = ResponseResult.NOT_ASSESSED
+            response.parts.append(part)
+        was = {"result": part.result.value, "statement": part.statement}
+        if (part.result, part.statement) != (part_result, statement):
+            part.result, part.statement = part_result, statement
+            part.updated_by_id, part.updated_at = actor.id, utcnow()
+            now = {"result": part.result.value, "statement": part.statement}
+            part_changes[names.get(key, f"{key[0].value} {key[1]}")] = {
+                k: [was[k], now[k]] for k in now if was[k] != now[k]
+            }
+    if part_changes:
+        changes["parts"] = part_changes
     activity.record(
         actor, "checklist.response_saved", response, audit_id=response.audit_id, ref=response.item.ref, changes=changes
     )
     return response
 
 
-@dataclass(frozen=True)
-class Row:
-    response: ChecklistResponse
-    item: ChecklistItem
-    group: str  # top-level clause or Annex A objective id
-    evidence_count: int
-    mine: bool
+def unconcluded_items(audit: Audit) -> list[ChecklistItem]:
+    """The audit's items that are not yet concluded, in checklist order (for the gate into reporting).
 
-
-@dataclass
-class GroupProgress:
-    ref: str
-    title: str
-    total: int = 0
-    assessed: int = 0
-    nonconformities: int = 0
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.assessed / self.total) if self.total else 0
-
-
-@dataclass
-class WorkingChecklist:
-    rows: list[Row]
-    groups: list[GroupProgress] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(g.total for g in self.groups)
-
-    @property
-    def assessed(self) -> int:
-        return sum(g.assessed for g in self.groups)
-
-    @property
-    def percent(self) -> int:
-        """The share of items assessed, in whole percent."""
-        return round(100 * self.assessed / self.total) if self.total else 0
-
-    def sections(self) -> list[tuple[GroupProgress, list[Row]]]:
-        """The rows under their clause or objective, in checklist order (groups left empty are dropped)."""
-        sections: list[tuple[GroupProgress, list[Row]]] = [(g, []) for g in self.groups]
-        index, previous = -1, None
-        for row in self.rows:
-            key = (row.item.version_id, row.group)
-            if key != previous:
-                index += 1
-                while sections[index][0].ref != row.group:
-                    index += 1
-                previous = key
-            sections[index][1].append(row)
-        return [s for s in sections if s[1]]
-
-
-def _group_of(item: ChecklistItem, by_ref: dict[str, ChecklistItem]) -> ChecklistItem:
-    """The top-level clause, or the Annex A objective (A.6.1/A.6.2 roll up to A.6)."""
-    current = item
-    while current.parent_ref and current.parent_ref in by_ref:
-        current = by_ref[current.parent_ref]
-    return current
-
-
-def working_checklist(audit: Audit, user: User, view: str = "all") -> WorkingChecklist:
-    """Every response of the audit in checklist order, with progress per clause and objective.
-
-    A fixed number of queries whatever the number of items or evidence entries.
+    An item is concluded when it has a result, and a "not audited" or "not applicable" result states its reason
+    (on the item, or on each of its results per AI system, unit or site). Narrow queries, whatever the size.
     """
-    if view not in FILTERS:
-        raise ValidationFailed("Unknown filter.", {"view": [f"Use one of: {', '.join(FILTERS)}."]})
-    responses = list(
-        db.session.scalars(
-            sa.select(ChecklistResponse)
-            .where(ChecklistResponse.audit_id == audit.id)
-            .options(selectinload(ChecklistResponse.item), selectinload(ChecklistResponse.updated_by))
-        )
-    )
-    version_ids = {r.item.version_id for r in responses}
-    all_items: Iterable[ChecklistItem] = (
-        db.session.scalars(sa.select(ChecklistItem).where(ChecklistItem.version_id.in_(version_ids)))
-        if version_ids
-        else []
-    )
-    by_version: dict[int, dict[str, ChecklistItem]] = {}
-    for each in all_items:
-        by_version.setdefault(each.version_id, {})[each.ref] = each
-    evidence_counts = dict(
-        db.session.execute(
-            sa.select(Evidence.response_id, sa.func.count(Evidence.id))
-            .where(Evidence.audit_id == audit.id)
-            .group_by(Evidence.response_id)
-        ).all()
-    )
-    my_items = set(
-        db.session.scalars(
-            sa.select(ChecklistItem.id)
-            .join(AuditSession.items)
-            .join(AuditSession.auditors)
-            .where(AuditSession.audit_id == audit.id, AuditSession.removed_at.is_(None), User.id == user.id)
-        )
-    )
-    rows: list[Row] = []
-    groups: dict[tuple[int, str], GroupProgress] = {}
-    for response in sorted(responses, key=lambda r: (r.item.version_id, r.item.position)):
-        item = response.item
-        top = _group_of(item, by_version[item.version_id])
-        progress = groups.setdefault((item.version_id, top.ref), GroupProgress(top.ref, top.title))
-        progress.total += 1
-        progress.assessed += response.result is not ResponseResult.NOT_ASSESSED
-        progress.nonconformities += response.result is ResponseResult.NONCONFORMITY
-        mine = item.id in my_items or response.updated_by_id == user.id
-        row = Row(response, item, top.ref, evidence_counts.get(response.id, 0), mine)
-        if (
-            view == "all"
-            or (view == "not_assessed" and response.result is ResponseResult.NOT_ASSESSED)
-            or (view == "nonconformities" and response.result is ResponseResult.NONCONFORMITY)
-            or (view == "mine" and mine)
-        ):
-            rows.append(row)
-    return WorkingChecklist(rows, list(groups.values()))
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    """The item before or after one on the working checklist (for previous / next links)."""
-
-    response_id: int
-    ref: str
-    title: str
-
-
-def neighbours(audit: Audit, response: ChecklistResponse) -> tuple[Neighbour | None, Neighbour | None]:
-    """The items just before and after `response` in checklist order, from one narrow query."""
     rows = db.session.execute(
-        sa.select(ChecklistResponse.id, ChecklistItem.ref, ChecklistItem.title)
+        sa.select(ChecklistResponse.id, ChecklistResponse.result, ChecklistResponse.reason, ChecklistItem)
         .join(ChecklistItem, ChecklistItem.id == ChecklistResponse.checklist_item_id)
-        .where(ChecklistResponse.audit_id == audit.id)
+        .where(ChecklistResponse.audit_id == audit.id, ChecklistItem.auditable.is_(True))
         .order_by(ChecklistItem.version_id, ChecklistItem.position)
     ).all()
-    index = next((i for i, row in enumerate(rows) if row.id == response.id), None)
-    if index is None:
-        return None, None
-    before = Neighbour(*rows[index - 1]) if index > 0 else None
-    after = Neighbour(*rows[index + 1]) if index + 1 < len(rows) else None
-    return before, after
+    unstated = set(
+        db.session.scalars(
+            sa.select(ResponsePart.response_id)
+            .join(ChecklistResponse, ChecklistResponse.id == ResponsePart.response_id)
+            .where(
+                ChecklistResponse.audit_id == audit.id,
+                ResponsePart.result.in_([ResponseResult.NOT_AUDITED, ResponseResult.NOT_APPLICABLE]),
+                ResponsePart.statement == "",
+            )
+        )
+    )
+    with_parts = set(
+        db.session.scalars(
+            sa.select(ResponsePart.response_id)
+            .join(ChecklistResponse, ChecklistResponse.id == ResponsePart.response_id)
+            .where(ChecklistResponse.audit_id == audit.id, ResponsePart.result != ResponseResult.NOT_ASSESSED)
+        )
+    )
+    missing = []
+    for response_id, result, reason, item in rows:
+        if (
+            result is ResponseResult.NOT_ASSESSED
+            or response_id in unstated
+            or (result.needs_reason and not reason and response_id not in with_parts)
+        ):
+            missing.append(item)
+    return missing

@@ -1,4 +1,10 @@
-"""The audit plan's agenda: sessions, and the conflicts a lead auditor must see."""
+"""The audit plan's agenda: sessions, and the conflicts a lead auditor must see.
+
+Each session names the auditee units it covers. A session where an auditor would interview their own unit, or
+audit work they produced or manage (services/planning/impartiality.py), is refused unless a justified exception
+is recorded for it; the exception names the threats it was accepted for, so a later change that adds a threat
+needs a new one. Threats that appear after a session was saved are flagged among the agenda's conflicts.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,22 @@ from sqlalchemy.orm import selectinload
 
 from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditSession, AuditStatus, SessionActivity, User, utcnow
+from audit_app.models import (
+    Audit,
+    AuditAuditee,
+    AuditSession,
+    AuditStatus,
+    ChecklistItem,
+    OrgUnit,
+    SessionActivity,
+    User,
+    utcnow,
+)
 from audit_app.services import access, activity
 from audit_app.services.access import Need
-from audit_app.services.planning.lifecycle import ensure_unlocked
+from audit_app.services.planning import impartiality
+from audit_app.services.planning.locks import ensure_unlocked
+from audit_app.services.planning.team import NotImpartial, ensure_may_excuse, exception_text
 from audit_app.services.text import clean
 
 MAX_SESSION_MINUTES = 12 * 60
@@ -33,6 +51,69 @@ class SessionData:
     item_ids: tuple[int, ...] = ()
     auditor_ids: tuple[int, ...] = ()
     auditee_ids: tuple[int, ...] = ()
+    unit_ids: tuple[int, ...] = ()
+    #: A justified exception for the impartiality threats the session raises (20 characters or more).
+    exception: str = ""
+
+
+@dataclass(frozen=True)
+class SessionThreat:
+    """One auditor's impartiality threat in one session, and whether a recorded exception covers it."""
+
+    user: User
+    threat: impartiality.Threat
+    covered: bool
+
+    @property
+    def key(self) -> str:
+        return f"{self.user.id}:{self.threat.key}"
+
+
+def unit_choices(audit: Audit) -> dict[int, OrgUnit]:
+    """The units a session may cover: the units in the audit's scope and every unit inside one, by name."""
+    scope_ids = {u.id for u in audit.scope_units}
+    if not scope_ids:
+        return {}
+    units = db.session.scalars(sa.select(OrgUnit).order_by(OrgUnit.name)).all()
+    return {u.id: u for u in units if any(a.id in scope_ids for a in impartiality.lineage(u))}
+
+
+def threats_in(
+    audit: Audit,
+    *,
+    auditors: list[User],
+    units: list[OrgUnit],
+    items: list[ChecklistItem],
+    auditees: list[AuditAuditee],
+    covers: list[str] | None,
+    duties: dict[int, impartiality.Responsibilities] | None = None,
+) -> list[SessionThreat]:
+    """Every threat to the impartiality of the session's auditors (observers are not bound).
+
+    The units a session covers are the ones it names and the units its auditees come from. A threat is covered
+    when the session's exception was accepted for it, or, for interviewing one's own unit, when the member holds
+    an audit-level exception (which was accepted for exactly that); auditing one's own work needs its own.
+    """
+    members = {m.user_id: m for m in audit.team}
+    covered_keys = set(covers or ())
+    seen: dict[int, OrgUnit] = {u.id: u for u in units}
+    for auditee in auditees:
+        unit = auditee.org_unit or (auditee.user.org_unit if auditee.user is not None else None)
+        if unit is not None:
+            seen.setdefault(unit.id, unit)
+    found: list[SessionThreat] = []
+    for user in auditors:
+        member = members.get(user.id)
+        if member is None or member.role not in impartiality.BOUND_ROLES:
+            continue
+        mine = (
+            duties[user.id] if duties is not None and user.id in duties else impartiality.responsibilities(user, audit)
+        )
+        for threat in impartiality.session_threats(user, mine, seen.values(), items):
+            key = f"{user.id}:{threat.key}"
+            held = threat.key.startswith("unit:") and bool(member.impartiality_exception.strip())
+            found.append(SessionThreat(user, threat, key in covered_keys or held))
+    return found
 
 
 def get_session(audit: Audit, session_id: int) -> AuditSession:
@@ -62,20 +143,45 @@ def save_session(audit: Audit, data: SessionData, *, actor: User, session: Audit
     scope = {i.id: i for i in audit.scope_items}
     if any(i not in scope for i in data.item_ids):
         errors["item_ids"] = ["Only clauses and controls in the audit's scope can be covered."]
+    choices = unit_choices(audit) if data.unit_ids else {}
+    if any(i not in choices for i in data.unit_ids):
+        errors["unit_ids"] = ["Only units in the audit's scope, or part of one, can be covered."]
     if errors:
         raise ValidationFailed("The session is not valid.", errors)
     title = clean(data.title, field="title", max_length=200, required=True)
+    exception = exception_text(data.exception)
+    units = [choices[i] for i in dict.fromkeys(data.unit_ids)]
+    items = [scope[i] for i in dict.fromkeys(data.item_ids)]
+    auditors = [team[i] for i in dict.fromkeys(data.auditor_ids)]
+    attending = [auditees[i] for i in dict.fromkeys(data.auditee_ids)]
+    covers = list(session.exception_covers or ()) if session is not None else []
+    found = threats_in(audit, auditors=auditors, units=units, items=items, auditees=attending, covers=covers)
+    uncovered = [t for t in found if not t.covered]
+    if uncovered and not exception:
+        raise NotImpartial([t.threat.message for t in uncovered])
+    if uncovered:
+        ensure_may_excuse(actor, [t.user for t in uncovered])
     created = session is None
     session = session or AuditSession()
     session.day, session.start_time, session.duration_minutes = data.day, data.start_time, data.duration_minutes
     session.activity, session.title, session.remote_link = data.activity, title, link
     session.location = clean(data.location, field="location", max_length=200)
     session.notes = clean(data.notes, field="notes", max_length=4000, multiline=True)
-    session.items = [scope[i] for i in dict.fromkeys(data.item_ids)]
-    session.auditors = [team[i] for i in dict.fromkeys(data.auditor_ids)]
-    session.auditees = [auditees[i] for i in dict.fromkeys(data.auditee_ids)]
+    session.items, session.auditors, session.auditees, session.units = items, auditors, attending, units
     if created:
         audit.sessions.append(session)
+    if uncovered:
+        session.impartiality_exception = exception
+        session.exception_covers = list(dict.fromkeys([*covers, *(t.key for t in uncovered)]))
+        session.exception_recorded_by_id, session.exception_recorded_at = actor.id, utcnow()
+        activity.record(
+            actor,
+            "audit.session_exception",
+            audit,
+            session=title,
+            exception=exception,
+            conflicts=[t.threat.message for t in uncovered],
+        )
     activity.record(
         actor,
         "audit.session_saved" if not created else "audit.session_added",
@@ -118,7 +224,7 @@ class Slot:
 
 @dataclass(frozen=True)
 class PlanConflict:
-    kind: str  # "double_booked", "outside_dates", "uncovered"
+    kind: str  # "double_booked", "outside_dates", "uncovered", "not_impartial"
     message: str
     session_ids: tuple[int, ...] = ()
 
@@ -200,4 +306,29 @@ def conflicts_for(audit: Audit) -> list[PlanConflict]:
         others = [_slot(s) for s in db.session.scalars(stmt)]
     covered = {item.ref for s in audit.sessions for item in s.items}
     scope = [(i.ref, i.title) for i in audit.scope_items]
-    return detect_conflicts(audit.start_date, audit.end_date, own, others, scope, covered)
+    return detect_conflicts(audit.start_date, audit.end_date, own, others, scope, covered) + impartiality_conflicts(
+        audit
+    )
+
+
+def impartiality_conflicts(audit: Audit) -> list[PlanConflict]:
+    """Sessions where an auditor is not impartial and no exception covers it (ISO/IEC 42001 9.2.2)."""
+    duties = {m.user_id: impartiality.responsibilities(m.user, audit) for m in audit.team}
+    return [
+        PlanConflict(
+            "not_impartial",
+            f"{found.threat.message} Session: {session.title} ({session.day:%d %b} {session.start_time:%H:%M}).",
+            (session.id,),
+        )
+        for session in audit.sessions
+        for found in threats_in(
+            audit,
+            auditors=list(session.auditors),
+            units=list(session.units),
+            items=list(session.items),
+            auditees=list(session.auditees),
+            covers=session.exception_covers,
+            duties=duties,
+        )
+        if not found.covered
+    ]

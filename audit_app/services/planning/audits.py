@@ -24,12 +24,13 @@ from audit_app.models import (
     OrgUnit,
     TeamRole,
     User,
+    utcnow,
 )
 from audit_app.services import access, activity
 from audit_app.services.access import PLANNERS, Need
 from audit_app.services.paging import Page, PageRequest, paginate, shown_with
 from audit_app.services.planning import impartiality, team
-from audit_app.services.planning.lifecycle import ensure_unlocked
+from audit_app.services.planning.locks import ensure_unlocked
 from audit_app.services.text import clean
 
 
@@ -190,13 +191,14 @@ def _next_number(programme: AuditProgramme) -> tuple[sa.ScalarSelect[int], sa.Co
     return number, sa.literal(f"IA-{programme.code}-") + padded
 
 
-def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit:
-    """Change the audit's details and dates; a new lead auditor joins the team as lead."""
+def update_details(audit: Audit, details: AuditDetails, *, actor: User, lead_exception: str = "") -> Audit:
+    """Change the audit's details and dates; a new lead auditor joins the team as lead (with `lead_exception`
+    recorded when they are not impartial)."""
     access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "details")
     texts = _check_details(details, audit.programme)
     if details.lead_auditor_id != audit.lead_auditor_id:
-        team.change_lead(audit, details.lead_auditor_id, actor=actor)
+        team.change_lead(audit, details.lead_auditor_id, actor=actor, exception=lead_exception)
     for name, value in texts.items():
         setattr(audit, name, value)
     audit.audit_type, audit.method = details.audit_type, details.method
@@ -206,15 +208,20 @@ def update_details(audit: Audit, details: AuditDetails, *, actor: User) -> Audit
     return audit
 
 
-def set_scope(audit: Audit, *, unit_ids: list[int], system_ids: list[int], actor: User) -> Audit:
-    """Set the org units and AI systems in scope; refused if a team member would lose impartiality."""
+def set_scope(audit: Audit, *, unit_ids: list[int], system_ids: list[int], actor: User, exception: str = "") -> Audit:
+    """Set the org units and AI systems in scope.
+
+    Refused if a team member would lose impartiality, unless a justified `exception` is given: it is then
+    recorded for each member concerned (the lead auditor included; nobody records one for themselves).
+    """
     access.ensure(actor, audit, Need.MANAGE)
     ensure_unlocked(audit, "scope")
     units = list(db.session.scalars(sa.select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))) if unit_ids else []
     systems = list(db.session.scalars(sa.select(AISystem).where(AISystem.id.in_(system_ids)))) if system_ids else []
     if len(units) != len(set(unit_ids)) or len(systems) != len(set(system_ids)):
         raise ValidationFailed("Unknown org unit or AI system.", {"scope": ["Choose existing units and systems."]})
-    problems = []
+    problems: list[str] = []
+    concerned: list[AuditTeamMember] = []
     for member in audit.team:
         if member.role not in impartiality.BOUND_ROLES:
             continue
@@ -222,14 +229,36 @@ def set_scope(audit: Audit, *, unit_ids: list[int], system_ids: list[int], actor
         if member.impartiality_exception:  # the exception covers the conflicts it was accepted for, not new ones
             before = set(impartiality.conflicts(member.user, audit.scope_units, audit.scope_systems))
             after = [reason for reason in after if reason not in before]
-        problems += after
+        if after:
+            problems += after
+            concerned.append(member)
     if problems:
-        raise ValidationFailed(
-            "This scope would make team members audit their own work.",
-            {"scope": [*problems, "Change the team first, or record a justified exception for the member."]},
-        )
+        text = clean(exception, field="exception", max_length=2000, multiline=True)
+        if len(text) < 20:
+            raise ValidationFailed(
+                "This scope would make team members audit their own work.",
+                {
+                    "scope": [*problems, "Change the team first, or record a justified exception for the member."],
+                    "exception": [
+                        "To keep this scope, say why the assignment is justified and how objectivity is protected "
+                        "(at least 20 characters). Nobody records an exception for themselves."
+                    ],
+                },
+            )
+        team.ensure_may_excuse(actor, [m.user for m in concerned])
+        for member in concerned:
+            member.impartiality_exception = text
+            member.exception_recorded_by_id, member.exception_recorded_at = actor.id, utcnow()
     audit.scope_units, audit.scope_systems = units, systems
-    activity.record(actor, "audit.scope_changed", audit, units=sorted(unit_ids), systems=sorted(system_ids))
+    activity.record(
+        actor,
+        "audit.scope_changed",
+        audit,
+        units=sorted(unit_ids),
+        systems=sorted(system_ids),
+        exception_for=[m.user_id for m in concerned],
+        conflicts=problems,
+    )
     return audit
 
 

@@ -1,4 +1,5 @@
-"""Programme coverage: which clauses, controls, AI systems and units the planned audits reach.
+"""Programme coverage: which clauses, controls, AI systems and units the planned audits reach, and which
+clauses and controls they actually audited (planned against achieved).
 
 Pure functions over plain data; the loaders read that data for one programme with a few narrow queries (ids,
 references and names, never whole checklist items), so the cost follows the number of rows and audits, not
@@ -77,12 +78,22 @@ class CoverageRow:
     key: str
     label: str
     depth: int
-    covered_by: tuple[int, ...]  # audit ids
+    covered_by: tuple[int, ...]  # audit ids: planned (in scope)
     suggestion: Suggestion | None = None
+    #: Audits that concluded the item (achieved), and those that closed it "not audited", with the reason.
+    achieved_by: tuple[int, ...] = ()
+    not_audited: tuple[tuple[int, str], ...] = ()
 
     @property
     def covered(self) -> bool:
         return bool(self.covered_by)
+
+    @property
+    def achieved(self) -> bool:
+        return bool(self.achieved_by)
+
+    def not_audited_reason(self, audit_id: int) -> str | None:
+        return next((reason for aid, reason in self.not_audited if aid == audit_id), None)
 
 
 @dataclass(frozen=True)
@@ -90,9 +101,12 @@ class Coverage:
     audits: tuple[AuditColumn, ...]
     rows: tuple[CoverageRow, ...]
     uncovered: int = field(init=False)
+    #: Rows some audit actually concluded; items closed as "not audited" do not count.
+    achieved: int = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "uncovered", sum(1 for r in self.rows if not r.covered))
+        object.__setattr__(self, "achieved", sum(1 for r in self.rows if r.achieved))
 
 
 @dataclass(frozen=True)
@@ -145,18 +159,37 @@ def suggest(ref: str, ctx: RiskContext) -> Suggestion:
     return Suggestion(level, tuple(reasons) or ("no risk signal found",))
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one audit's fieldwork concluded on one item: a result (achieved) or "not audited" with its reason."""
+
+    audit_id: int
+    ref: str
+    result: ResponseResult
+    reason: str = ""
+
+
 def clause_matrix(
     items: Iterable[tuple[str, str, int]],
     audits: Iterable[tuple[AuditColumn, set[str]]],
     ctx: RiskContext | None = None,
+    outcomes: Iterable[Outcome] = (),
 ) -> Coverage:
     """Rows of (ref, title, depth) against audits with the refs they cover (each row lists its audits in column
-    order)."""
+    order), and what each audit concluded (`outcomes`: not-assessed results are not outcomes)."""
     audits = list(audits)
+    order = {col.id: index for index, (col, _) in enumerate(audits)}
     covering: dict[str, list[int]] = {}
     for col, refs in audits:
         for ref in refs:
             covering.setdefault(ref, []).append(col.id)
+    achieved: dict[str, list[int]] = {}
+    skipped: dict[str, list[tuple[int, str]]] = {}
+    for o in sorted(outcomes, key=lambda o: order.get(o.audit_id, len(order))):
+        if o.result is ResponseResult.NOT_AUDITED:
+            skipped.setdefault(o.ref, []).append((o.audit_id, o.reason))
+        elif o.result is not ResponseResult.NOT_ASSESSED:
+            achieved.setdefault(o.ref, []).append(o.audit_id)
     rows = tuple(
         CoverageRow(
             ref,
@@ -164,6 +197,8 @@ def clause_matrix(
             depth,
             tuple(covering.get(ref, ())),
             suggest(ref, ctx) if ctx is not None else None,
+            tuple(achieved.get(ref, ())),
+            tuple(skipped.get(ref, ())),
         )
         for ref, title, depth in items
     )
@@ -198,6 +233,23 @@ def _covered_refs(programme: AuditProgramme, checklist_id: int) -> dict[int, set
     for audit_id, ref in rows:
         refs.setdefault(audit_id, set()).add(ref)
     return refs
+
+
+def _outcomes(programme: AuditProgramme, checklist_id: int) -> list[Outcome]:
+    """What the planned audits' fieldwork concluded on auditable items of the same checklist, in one query."""
+    rows = db.session.execute(
+        sa.select(ChecklistResponse.audit_id, ChecklistItem.ref, ChecklistResponse.result, ChecklistResponse.reason)
+        .join(ChecklistItem, ChecklistItem.id == ChecklistResponse.checklist_item_id)
+        .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
+        .join(Audit, Audit.id == ChecklistResponse.audit_id)
+        .where(
+            *_planned(programme),
+            ChecklistVersion.checklist_id == checklist_id,
+            ChecklistItem.auditable.is_(True),
+            ChecklistResponse.result != ResponseResult.NOT_ASSESSED,
+        )
+    )
+    return [Outcome(audit_id, ref, result, reason or "") for audit_id, ref, result, reason in rows]
 
 
 def _checklist_id(programme: AuditProgramme) -> int:
@@ -296,7 +348,12 @@ def programme_coverage(
     checklist_id = _checklist_id(programme)
     refs = _covered_refs(programme, checklist_id)
     ctx = _risk_context(programme, checklist_id, None) if with_suggestions else None
-    return clause_matrix(((i.ref, i.title, i.depth) for i in items), ((c, refs.get(c.id, set())) for c in cols), ctx)
+    return clause_matrix(
+        ((i.ref, i.title, i.depth) for i in items),
+        ((c, refs.get(c.id, set())) for c in cols),
+        ctx,
+        _outcomes(programme, checklist_id),
+    )
 
 
 def _links(

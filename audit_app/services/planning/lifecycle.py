@@ -8,14 +8,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from audit_app.errors import Conflict, InvalidTransition
-from audit_app.models import Audit, AuditStatus, AuditTransition, MeetingKind, User
+from audit_app.extensions import db
+from audit_app.models import Adequacy, Audit, AuditRisk, AuditStatus, AuditTransition, DocumentReview, MeetingKind, User
 from audit_app.services import access, activity
 from audit_app.services.access import Party
 from audit_app.services.fieldwork.responses import materialise_responses
+from audit_app.services.planning import agenda, conclusions
+from audit_app.services.planning.locks import (
+    LOCK_REASONS,
+    LOCKED,
+    SECTION_LABELS,
+    Locked,
+    ensure_unlocked,
+    lock_message,
+    locked_sections,
+)
 from audit_app.workflow import Option, Transition, Wording, Workflow, move
 
-__all__ = ["InvalidTransition", "Locked"]
+__all__ = [
+    "LOCKED",
+    "LOCK_REASONS",
+    "SECTION_LABELS",
+    "GateNotMet",
+    "InvalidTransition",
+    "Locked",
+    "WarningsNotConfirmed",
+    "ensure_unlocked",
+    "lock_message",
+    "locked_sections",
+]
 
 S = AuditStatus
 #: Who may move an audit through its life cycle.
@@ -23,61 +47,32 @@ MOVERS = (Party.ADMIN, Party.AUDIT_LEAD)
 #: Every state an audit can still be cancelled from.
 OPEN = (S.PLANNED, S.PREPARATION, S.FIELDWORK, S.REPORTING, S.FOLLOW_UP)
 
-#: Parts of an audit that can no longer change in each state.
-LOCKED: dict[AuditStatus, frozenset[str]] = {
-    S.PLANNED: frozenset(),
-    S.PREPARATION: frozenset(),
-    S.FIELDWORK: frozenset({"scope", "criteria"}),
-    S.REPORTING: frozenset({"scope", "criteria", "details", "team", "agenda"}),
-    S.FOLLOW_UP: frozenset({"scope", "criteria", "details", "team", "agenda", "meetings"}),
-    S.CLOSED: frozenset({"scope", "criteria", "details", "team", "agenda", "meetings"}),
-    S.CANCELLED: frozenset({"scope", "criteria", "details", "team", "agenda", "meetings"}),
-}
 
-SECTION_LABELS = {
-    "scope": "Scope",
-    "criteria": "Criteria",
-    "details": "Audit details and dates",
-    "team": "The audit team",
-    "agenda": "The agenda",
-    "meetings": "Opening and closing meeting records",
-}
+class GateNotMet(InvalidTransition):
+    """A gate blocks the move; `missing` lists each thing to do first (the API adds it to the error body)."""
 
-LOCK_REASONS = {
-    S.FIELDWORK: "scope and criteria are frozen once fieldwork starts",
-    S.REPORTING: "only the closing meeting can still be recorded while the report is written",
-    S.FOLLOW_UP: "the audit is in follow-up",
-    S.CLOSED: "the audit is closed",
-    S.CANCELLED: "the audit is cancelled",
-}
+    def __init__(self, message: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+    @property
+    def details(self) -> dict[str, object]:
+        return {"missing": self.missing}
 
 
-class Locked(Conflict):
-    """That part of the audit is frozen in its current state."""
+class WarningsNotConfirmed(Conflict):
+    """Fieldwork starts with open warnings only once the lead auditor has confirmed them."""
 
-
-def ensure_unlocked(audit: Audit, section: str) -> None:
-    """Refuse changes to a part of the audit that its state freezes."""
-    if section in LOCKED[audit.status]:
-        raise Locked(
-            f"{SECTION_LABELS[section]} can no longer change: the audit is {audit.status.in_words} "
-            f"and {LOCK_REASONS.get(audit.status, 'this state freezes it')}."
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(
+            "Confirm the open warnings before fieldwork starts: " + " ".join(warnings) + " "
+            "Scope, criteria and the checklist version freeze once it starts."
         )
+        self.warnings = warnings
 
-
-def lock_message(audit: Audit, section: str) -> str | None:
-    """Why a section is frozen now, or None (pages show it above a read-only form)."""
-    try:
-        ensure_unlocked(audit, section)
-    except Locked as exc:
-        return str(exc)
-    return None
-
-
-def locked_sections(audit: Audit) -> list[str]:
-    """The labels of the frozen sections, in the order the overview lists them."""
-    order = list(SECTION_LABELS)
-    return [SECTION_LABELS[s] for s in sorted(LOCKED[audit.status], key=order.index)]
+    @property
+    def details(self) -> dict[str, object]:
+        return {"warnings": self.warnings}
 
 
 # --- gates and effects ------------------------------------------------------------------------------------------
@@ -104,6 +99,56 @@ def _meetings_recorded(audit: Audit) -> list[str]:
         for kind in (MeetingKind.OPENING, MeetingKind.CLOSING)
         if kind not in recorded
     ]
+
+
+#: What freezes when fieldwork starts, in words for the confirmation page.
+FREEZES_AT_FIELDWORK = (
+    "The org units and AI systems in scope",
+    "The pinned checklist versions (criteria) and the clauses and controls in scope",
+    "The working checklist: one response per clause and control in scope, from the pinned versions",
+)
+
+
+def fieldwork_warnings(audit: Audit) -> list[str]:
+    """What the lead auditor should look at before fieldwork starts; none of it blocks the move, but each is
+    shown on the confirmation page and must be confirmed (and the confirmation is kept in the trail)."""
+    warnings: list[str] = []
+    planned = {item.id for session in audit.sessions for item in session.items}
+    uncovered = [i.ref for i in audit.scope_items if i.auditable and i.id not in planned]
+    if uncovered:
+        warnings.append(
+            f"{len(uncovered)} clause(s) or control(s) in scope are on no agenda session: {', '.join(uncovered)}."
+        )
+    excepted = [m.user.name for m in audit.team if m.impartiality_exception.strip()]
+    if excepted:
+        warnings.append("Auditing under a recorded impartiality exception: " + ", ".join(excepted) + ".")
+    excepted_sessions = [s.title for s in audit.sessions if s.impartiality_exception.strip()]
+    if excepted_sessions:
+        warnings.append("Sessions held under a recorded impartiality exception: " + ", ".join(excepted_sessions) + ".")
+    warnings += [f"Not impartial: {conflict.message}" for conflict in agenda.impartiality_conflicts(audit)]
+    if not audit.scope_systems:
+        warnings.append("No AI system is in scope: the audit will not examine any AI system directly.")
+    risks = db.session.scalar(
+        sa.select(sa.func.count(AuditRisk.id)).where(AuditRisk.audit_id == audit.id, AuditRisk.removed_at.is_(None))
+    )
+    if not risks:
+        warnings.append("No risk to achieving the audit objectives has been assessed.")
+    reviews = db.session.execute(
+        sa.select(DocumentReview.document, DocumentReview.adequacy).where(
+            DocumentReview.audit_id == audit.id, DocumentReview.removed_at.is_(None)
+        )
+    ).all()
+    if not reviews:
+        warnings.append("No documented information has been reviewed in preparation.")
+    weak = [f"{name} ({adequacy.label.lower()})" for name, adequacy in reviews if adequacy is not Adequacy.ADEQUATE]
+    if weak:
+        warnings.append("Documents found not adequate in preparation: " + ", ".join(weak) + ".")
+    return warnings
+
+
+def _ready_for_reporting(audit: Audit) -> list[str]:
+    """Both meetings recorded, every item in scope concluded, and the team conference with its conclusions."""
+    return _meetings_recorded(audit) + conclusions.reporting_blockers(audit)
 
 
 def _open_working_checklist(audit: Audit, actor: User, reason: str) -> None:
@@ -135,7 +180,7 @@ AUDIT_LIFECYCLE: Workflow[AuditStatus] = Workflow(
         _to(S.PREPARATION, S.PLANNED),
         _to(S.FIELDWORK, S.PREPARATION, gates=[_ready_for_fieldwork], effects=[_open_working_checklist]),
         _to(S.PLANNED, S.PREPARATION, needs_reason=True),
-        _to(S.REPORTING, S.FIELDWORK, gates=[_meetings_recorded]),
+        _to(S.REPORTING, S.FIELDWORK, gates=[_ready_for_reporting]),
         _to(S.FOLLOW_UP, S.REPORTING),
         _to(S.CLOSED, S.REPORTING, S.FOLLOW_UP),
         _to(S.FIELDWORK, S.REPORTING, needs_reason=True),
@@ -167,12 +212,22 @@ class TransitionOption:
     target: AuditStatus
     needs_reason: bool
     blockers: tuple[str, ...]
+    #: Open warnings the lead auditor confirms before the move (fieldwork only).
+    warnings: tuple[str, ...] = ()
 
 
 def options(audit: Audit) -> list[TransitionOption]:
     """Every move from the audit's state, with what still blocks it (for those who may move it)."""
     moves: list[Option[AuditStatus]] = AUDIT_LIFECYCLE.options(audit, MOVERS)
-    return [TransitionOption(o.target, o.needs_reason, o.blockers) for o in moves]
+    return [
+        TransitionOption(
+            o.target,
+            o.needs_reason,
+            o.blockers,
+            tuple(fieldwork_warnings(audit)) if o.target is S.FIELDWORK and audit.status is S.PREPARATION else (),
+        )
+        for o in moves
+    ]
 
 
 def gate_blockers(audit: Audit, target: AuditStatus) -> list[str]:
@@ -181,7 +236,29 @@ def gate_blockers(audit: Audit, target: AuditStatus) -> list[str]:
     return AUDIT_LIFECYCLE.blockers(audit, transition) if transition is not None else []
 
 
-def transition(audit: Audit, target: AuditStatus, *, actor: User, reason: str = "") -> AuditTransition:
-    """Move the audit to `target` if the actor may and the gates are met; record who, when and why."""
-    AUDIT_LIFECYCLE.apply(audit, target.value, roles=access.parties(actor, audit), actor=actor, reason=reason)
+def transition(
+    audit: Audit, target: AuditStatus, *, actor: User, reason: str = "", confirm_warnings: bool = False
+) -> AuditTransition:
+    """Move the audit to `target` if the actor may and the gates are met; record who, when and why.
+
+    A gate's refusal is a GateNotMet listing each thing missing. Fieldwork with open warnings starts only with
+    `confirm_warnings` (WarningsNotConfirmed lists them otherwise); the confirmed warnings go into the trail.
+    """
+    roles = access.parties(actor, audit)
+    try:
+        chosen = AUDIT_LIFECYCLE.check(audit, target.value, roles=roles, reason=reason)
+    except InvalidTransition as exc:
+        found = AUDIT_LIFECYCLE.find(audit.status, target.value)
+        if found is not None:
+            missing = AUDIT_LIFECYCLE.blockers(audit, found)
+            if missing and str(exc) == AUDIT_LIFECYCLE.wording.blocked("audit", found, missing):
+                raise GateNotMet(str(exc), missing) from None
+        raise
+    starting = chosen.target is S.FIELDWORK and audit.status is S.PREPARATION  # not going back from reporting
+    warnings = fieldwork_warnings(audit) if starting else []
+    if warnings and not confirm_warnings:
+        raise WarningsNotConfirmed(warnings)
+    AUDIT_LIFECYCLE.apply(audit, target.value, roles=roles, actor=actor, reason=reason)
+    if warnings:
+        activity.record(actor, "audit.fieldwork_warnings_confirmed", audit, warnings=warnings)
     return audit.transitions[-1]

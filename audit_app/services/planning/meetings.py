@@ -9,7 +9,7 @@ from audit_app.errors import Conflict, ValidationFailed
 from audit_app.models import MEETING_POINTS, Audit, AuditMeeting, AuditStatus, MeetingKind, User
 from audit_app.services import access, activity
 from audit_app.services.access import Need
-from audit_app.services.planning.lifecycle import ensure_unlocked
+from audit_app.services.planning.locks import ensure_unlocked
 from audit_app.services.text import clean
 
 

@@ -2,6 +2,8 @@
 
 A programme is drafted, made active, and closed; it can go back to draft while active and be reopened once
 closed (PROGRAMME_LIFECYCLE). Lead auditors and administrators make every move; each is in the activity trail.
+A programme whose stated extent is not met (an audit not completed, a clause or control nobody audited) is
+closed only with a reason, kept with the shortfalls as a ProgrammeClosure.
 """
 
 from __future__ import annotations
@@ -13,19 +15,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from audit_app.errors import NotFound, ValidationFailed
+from audit_app.errors import InvalidTransition, NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     DUE_STEPS,
     Audit,
     AuditProgramme,
+    AuditStatus,
     ChecklistVersion,
+    ProgrammeClosure,
     ProgrammeStatus,
     User,
 )
 from audit_app.models.programme import default_due_policy, default_grades
 from audit_app.services import access, activity
 from audit_app.services.paging import Page, PageRequest, paginate, shown_with
+from audit_app.services.planning import coverage
 from audit_app.services.text import clean
 from audit_app.workflow import Transition, Wording, Workflow, move
 
@@ -48,9 +53,76 @@ def _record(
     activity.record(actor, "programme.status_changed", programme, source=source.value, target=transition.target.value)
 
 
-def _to(target: ProgrammeStatus, *sources: ProgrammeStatus) -> Transition[ProgrammeStatus]:
+def _to(target: ProgrammeStatus, *sources: ProgrammeStatus, **kwargs: Any) -> Transition[ProgrammeStatus]:
     """A move named after its target state ("move to active")."""
-    return move(sources, target.value, target, roles=MOVERS)
+    return move(sources, target.value, target, roles=MOVERS, **kwargs)
+
+
+#: Audits that count as completed for the programme's extent.
+COMPLETED = (AuditStatus.FOLLOW_UP, AuditStatus.CLOSED)
+
+
+def _refs(refs: list[str]) -> str:
+    return ", ".join(refs)
+
+
+def extent_shortfalls(programme: AuditProgramme) -> list[str]:
+    """Where the programme falls short of its stated extent (ISO 19011 5.4.3): planned audits not completed or
+    cancelled, and clauses or controls of its checklist that no audit concluded ("not audited" does not count).
+    Empty when the extent is met."""
+    shortfalls: list[str] = []
+    statuses = db.session.execute(
+        sa.select(Audit.reference, Audit.status).where(Audit.programme_id == programme.id).order_by(Audit.sequence)
+    ).all()
+    if not statuses:
+        shortfalls.append("No audit was planned in the programme.")
+    unfinished = [ref for ref, status in statuses if status not in COMPLETED and status is not AuditStatus.CANCELLED]
+    if unfinished:
+        shortfalls.append(f"{len(unfinished)} planned audit(s) not completed: {_refs(unfinished)}.")
+    cancelled = [ref for ref, status in statuses if status is AuditStatus.CANCELLED]
+    if cancelled:
+        shortfalls.append(f"{len(cancelled)} audit(s) cancelled: {_refs(cancelled)}.")
+    matrix = coverage.programme_coverage(programme, with_suggestions=False)
+    missing = [row.key for row in matrix.rows if not row.achieved]
+    if missing:
+        shortfalls.append(
+            f"{len(missing)} of {len(matrix.rows)} clauses and controls were not audited in the programme: "
+            f"{_refs(missing)}."
+        )
+    return shortfalls
+
+
+def _keep_closure(programme: AuditProgramme, actor: User, reason: str) -> None:
+    """Keep the reason for closing a programme whose extent was not met, with the shortfalls as they were."""
+    shortfalls = extent_shortfalls(programme)
+    if shortfalls:
+        db.session.add(
+            ProgrammeClosure(programme_id=programme.id, shortfalls=shortfalls, reason=reason, closed_by_id=actor.id)
+        )
+
+
+def ensure_closable(programme: AuditProgramme, reason: str) -> None:
+    """Refuse to close a programme whose stated extent is not met unless a reason is given (listing what is
+    missing)."""
+    shortfalls = extent_shortfalls(programme)
+    if shortfalls and not reason.strip():
+        message = (
+            "The programme's stated extent is not met: "
+            + " ".join(shortfalls)
+            + " Give the reason for closing it anyway."
+        )
+        raise InvalidTransition(message)
+
+
+def closures(programme: AuditProgramme) -> list[ProgrammeClosure]:
+    """Every time the programme was closed short of its extent, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeClosure)
+            .where(ProgrammeClosure.programme_id == programme.id)
+            .order_by(ProgrammeClosure.id.desc())
+        )
+    )
 
 
 #: The programme life cycle: draft → active → closed, back to draft while active, reopened once closed.
@@ -58,7 +130,7 @@ PROGRAMME_LIFECYCLE: Workflow[ProgrammeStatus] = Workflow(
     "programme",
     [
         _to(P.ACTIVE, P.DRAFT, P.CLOSED),
-        _to(P.CLOSED, P.ACTIVE),
+        _to(P.CLOSED, P.ACTIVE, effects=[_keep_closure]),
         _to(P.DRAFT, P.ACTIVE),
     ],
     states=ProgrammeStatus,
@@ -91,6 +163,8 @@ class ProgrammeData:
     due_policy: dict[str, dict[str, int | None]] | None = field(default=None)
     #: Who manages the programme; None keeps the current manager (a new programme: whoever creates it).
     manager_id: int | None = None
+    #: Why the programme is closed although its stated extent is not met (required then).
+    closing_reason: str = ""
 
 
 def manager_candidates() -> list[User]:
@@ -257,7 +331,14 @@ def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramm
         policy = validate_due_policy(data.due_policy, grades)
     status = ProgrammeStatus(data.status)
     if programme is not None and status is not programme.status:
-        PROGRAMME_LIFECYCLE.apply(programme, status.value, roles={actor.role.value}, actor=actor)
+        reason = clean(data.closing_reason, field="closing_reason", max_length=10000, multiline=True)
+        PROGRAMME_LIFECYCLE.check(programme, status.value, roles={actor.role.value})
+        if status is P.CLOSED:
+            try:
+                ensure_closable(programme, reason)
+            except InvalidTransition as exc:
+                raise ValidationFailed(str(exc), {"closing_reason": [str(exc)]}) from None
+        PROGRAMME_LIFECYCLE.apply(programme, status.value, roles={actor.role.value}, actor=actor, reason=reason)
     created = programme is None
     programme = programme or AuditProgramme(created_by_id=actor.id, status=status)
     programme.code, programme.title = code, title

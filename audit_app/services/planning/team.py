@@ -20,7 +20,7 @@ from audit_app.models import (
 from audit_app.services import access, activity
 from audit_app.services.access import Need
 from audit_app.services.planning import impartiality
-from audit_app.services.planning.lifecycle import ensure_unlocked
+from audit_app.services.planning.locks import ensure_unlocked
 from audit_app.services.text import clean
 
 #: Account roles that may sit on an audit team.
@@ -46,7 +46,7 @@ def get_member(audit: Audit, member_id: int) -> AuditTeamMember:
     return member
 
 
-def _exception_text(reason: str) -> str:
+def exception_text(reason: str) -> str:
     text = clean(reason, field="exception", max_length=2000, multiline=True)
     if text and len(text) < 20:
         raise ValidationFailed(
@@ -69,18 +69,25 @@ def add_member(audit: Audit, user_id: int, role: TeamRole, *, actor: User, excep
     user = db.session.get(User, user_id)
     if user is None or not user.active or user.role not in TEAM_ACCOUNT_ROLES:
         raise ValidationFailed("Choose an active auditor.", {"user_id": ["Auditees cannot join the audit team."]})
+    if user.role is Role.VIEWER and role is not TeamRole.OBSERVER:
+        # ISO 19011 5.5.4: management accounts are not auditors; they may watch but take no part in judging.
+        raise ValidationFailed(
+            "Management users join an audit team only as observers.",
+            {"role": [f"{user.name} has a management (read-only) account: choose Observer."]},
+        )
     if access.membership(user, audit) is not None:
         raise ValidationFailed("Already on the team.", {"user_id": [f"{user.name} is already on this audit team."]})
-    exception = _exception_text(exception)
+    exception = exception_text(exception)
     reasons = (
         impartiality.conflicts(user, audit.scope_units, audit.scope_systems) if role in impartiality.BOUND_ROLES else []
     )
     if reasons and not exception:
         raise NotImpartial(reasons)
+    if reasons:
+        ensure_may_excuse(actor, [user])
     member = _rejoin(audit, user, role)
     if reasons:
-        member.impartiality_exception = exception
-        member.exception_recorded_by_id, member.exception_recorded_at = actor.id, utcnow()
+        _excuse(member, exception, actor)
     activity.record(
         actor,
         "audit.team_added",
@@ -108,23 +115,76 @@ def remove_member(audit: Audit, member: AuditTeamMember, *, actor: User) -> None
     _retire(audit, member, "team", actor)
 
 
-def change_lead(audit: Audit, user_id: int, *, actor: User) -> None:
-    """Make another user the lead; they must be impartial too (only an administrator may excuse a lead)."""
+def change_lead(audit: Audit, user_id: int, *, actor: User, exception: str = "") -> None:
+    """Make another user the lead; they must be impartial, hold an exception already, or be given one now."""
     user = db.session.get(User, user_id)
     if user is None:
         raise ValidationFailed("Unknown user.", {"lead_auditor_id": ["Choose an existing user."]})
     reasons = impartiality.conflicts(user, audit.scope_units, audit.scope_systems)
-    if reasons:
-        raise NotImpartial(reasons)
+    existing = access.membership(user, audit)
+    exception = exception_text(exception)
+    held = existing is not None and existing.role in impartiality.BOUND_ROLES and existing.impartiality_exception
+    if reasons and not held:
+        if not exception:
+            raise NotImpartial(reasons)
+        ensure_may_excuse(actor, [user])
     for member in list(audit.team):
         if member.role is TeamRole.LEAD_AUDITOR:
             member.role = TeamRole.AUDITOR
-    existing = access.membership(user, audit)
     if existing is not None:
         existing.role = TeamRole.LEAD_AUDITOR
     else:
-        _rejoin(audit, user, TeamRole.LEAD_AUDITOR)
+        existing = _rejoin(audit, user, TeamRole.LEAD_AUDITOR)
+    if reasons and not held:
+        _excuse(existing, exception, actor)
     audit.lead_auditor_id = user.id
+    activity.record(actor, "audit.lead_changed", audit, user_id=user.id, conflicts=reasons)
+
+
+def ensure_may_excuse(actor: User, users: list[User]) -> None:
+    """Nobody records an exception for their own conflict: someone else must weigh it (an administrator for
+    the lead auditor)."""
+    if any(u.id == actor.id for u in users):
+        raise ValidationFailed.on(
+            "exception",
+            "Nobody can record an impartiality exception for themselves: an administrator must record it for you.",
+        )
+
+
+def _excuse(member: AuditTeamMember, exception: str, actor: User) -> None:
+    member.impartiality_exception = exception
+    member.exception_recorded_by_id, member.exception_recorded_at = actor.id, utcnow()
+
+
+def record_exception(audit: Audit, member: AuditTeamMember, exception: str, *, actor: User) -> AuditTeamMember:
+    """Record (or replace) a justified exception for a member who is not impartial with the current scope,
+    the lead auditor included."""
+    access.ensure(actor, audit, Need.MANAGE)
+    ensure_unlocked(audit, "team")
+    reasons = impartiality.conflicts(member.user, audit.scope_units, audit.scope_systems)
+    if not reasons:
+        raise ValidationFailed(
+            "No exception needed.",
+            {"exception": [f"{member.user.name} has no impartiality conflict with this audit's scope."]},
+        )
+    text = exception_text(exception)
+    if not text:
+        raise ValidationFailed("Explain the exception.", {"exception": ["Write the justified exception."]})
+    ensure_may_excuse(actor, [member.user])
+    _excuse(member, text, actor)
+    activity.record(actor, "audit.exception_recorded", audit, user_id=member.user_id, exception=text, conflicts=reasons)
+    return member
+
+
+def excusable(audit: Audit) -> list[tuple[AuditTeamMember, list[str]]]:
+    """Team members bound by the rule who are not impartial with the current scope, with the reasons."""
+    found = []
+    for member in audit.team:
+        if member.role in impartiality.BOUND_ROLES:
+            reasons = impartiality.conflicts(member.user, audit.scope_units, audit.scope_systems)
+            if reasons:
+                found.append((member, reasons))
+    return found
 
 
 def confirm_declaration(audit: Audit, *, actor: User) -> AuditTeamMember:
@@ -216,6 +276,24 @@ def _rejoin(audit: Audit, user: User, role: TeamRole) -> AuditTeamMember:
     db.session.flush()
     db.session.expire(audit, ["team"])
     return member
+
+
+def own_work(audit: Audit) -> list[tuple[AuditTeamMember, list[str]]]:
+    """Members bound by the rule who produced or manage something in the scope, with what: sessions covering it
+    with them as auditor are flagged (ISO/IEC 42001 9.2.2)."""
+    scope_ids = {u.id for u in audit.scope_units}
+    found = []
+    for member in audit.team:
+        if member.role not in impartiality.BOUND_ROLES:
+            continue
+        duties = impartiality.responsibilities(member.user, audit)
+        refs = [i.ref for i in audit.scope_items if any(impartiality.covers_ref(r, i.ref) for r in duties.refs)]
+        units = [
+            u.name for u in duties.units if u.id in scope_ids or any(p.id in scope_ids for p in impartiality.lineage(u))
+        ]
+        if refs or units:
+            found.append((member, refs + units))
+    return found
 
 
 def candidates(audit: Audit) -> list[tuple[User, list[str]]]:

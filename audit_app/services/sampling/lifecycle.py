@@ -3,6 +3,10 @@
 draft → selected (draw: the population is frozen and the method and size are set)
 selected → evaluated (evaluate: every item has a result and at least one could be tested)
 
+The draw needs the population's completeness check on record. After the evaluation the auditor records what the
+deviations mean and the audit's lead auditor signs the sample off (evaluation.py: recorded on the sample, not a
+further state).
+
 Only auditors on the audit team move a sample, during fieldwork (checked with access.Need.WORK first). The
 draw and the evaluation are compare-and-set moves, so two requests racing cannot both draw the same sample.
 """
@@ -32,6 +36,11 @@ def ensure_draft(sample: Sample, what: str) -> None:
 def _ready_to_draw(sample: Sample) -> list[str]:
     if not sample.population_file:
         return ["Define the population first."]
+    if not sample.completeness_check.strip():
+        return [
+            "Record the population's completeness and accuracy check (how the list was reconciled to its source) "
+            "before drawing: a sample of an incomplete list proves nothing about the population."
+        ]
     if sample.method is None or sample.sample_size is None:
         return ["Choose the method and size before drawing."]
     return []
@@ -48,7 +57,7 @@ def evaluation_blockers(sample: Sample) -> list[str]:
             .limit(10)
         )
         return ["Record a result for every item first; still pending: " + ", ".join(pending) + "."]
-    if not counts[SampleItemResult.CONFORMING] + counts[SampleItemResult.DEVIATION]:
+    if not sum(counts[r] for r in SampleItemResult if r.counts_as_deviation or r is SampleItemResult.CONFORMING):
         return ["No item could be tested, so there is nothing to evaluate."]
     return []
 

@@ -33,6 +33,8 @@ class PopulationData:
     id_column: str = ""
     label_column: str = ""
     stratum_column: str = ""
+    #: The units are the sites of a multi-site organisation, the central function excluded (IAF MD 1).
+    sites: bool = False
 
 
 def _parse(data: PopulationData) -> sel.Population:
@@ -130,7 +132,7 @@ def set_population(sample: Sample, data: PopulationData, *, actor: User) -> sel.
     }
     snapshot = snapshots().put(snapshot_bytes(population))
     storage.replaced(snapshots(), sample.population_file)  # a draft's earlier population, no longer used
-    sample.population_source = data.source
+    sample.population_source, sample.population_is_sites = data.source, data.sites
     sample.population_description, sample.completeness_check = description, completeness
     sample.population_size, sample.population_hash, sample.population_file = (
         population.size,

@@ -23,7 +23,7 @@ from audit_app.services import paging
 ITEMS_PER_PAGE = 50
 #: How many items the API's sample record carries (the rest are read a page at a time).
 ITEMS_IN_RECORD = paging.MAX_PER_PAGE
-#: How many not-testable keys the evaluation names before saying "and N more".
+#: How many void keys the evaluation names before saying "and N more".
 NAMED_LIMIT = 20
 
 
@@ -32,12 +32,17 @@ class ItemFilter(enum.StrEnum):
     PENDING = "pending"
     DEVIATION = "deviation"
     NOT_TESTABLE = "not_testable"
+    VOID = "void"
 
     @property
     def label(self) -> str:
-        return {"all": "All items", "pending": "Pending", "deviation": "Deviations", "not_testable": "Not testable"}[
-            self.value
-        ]
+        return {
+            "all": "All items",
+            "pending": "Pending",
+            "deviation": "Deviations",
+            "not_testable": "Cannot be examined",
+            "void": "Void (replaced)",
+        }[self.value]
 
     @classmethod
     def parse(cls, value: str | None) -> ItemFilter:
@@ -175,12 +180,12 @@ def page_of(item: SampleItem, show: ItemFilter = ItemFilter.ALL) -> int:
     return (before or 0) // ITEMS_PER_PAGE + 1
 
 
-def not_testable_keys(sample: Sample) -> list[str]:
-    """The first keys (in draw order) of items that could not be tested, for the evaluation's limitations."""
+def void_keys(sample: Sample) -> list[str]:
+    """The first keys (in draw order) of items void or outside the population, for the evaluation's limitations."""
     return list(
         db.session.scalars(
             sa.select(SampleItem.key)
-            .where(*_where(sample, ItemFilter.NOT_TESTABLE))
+            .where(*_where(sample, ItemFilter.VOID))
             .order_by(SampleItem.draw_order)
             .limit(NAMED_LIMIT)
         )

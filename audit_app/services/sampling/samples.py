@@ -1,8 +1,9 @@
-"""Samples of an audit: population snapshot, size, seeded draw, per-item results and evaluation.
+"""Samples of an audit: the record, its attributes and the seeded draw (ISO 19011 A.6; DOMAIN 3.6).
 
-The maths lives in sampling_math and the selection in sampling_select (both pure); this module keeps
-the record (ISO 19011 A.6; DOMAIN 3.6) and its rules: the seed is stored before drawing, a sample is
-never re-drawn, replacements come from the same seeded stream and are logged.
+The maths (maths.py, limits.py) and the selection (selection.py) are pure. Beside this module: sizing.py (method and
+size), results.py (per-item results per attribute), evaluation.py (evaluation as designed, interpretation,
+sign-off) and reperformance.py; their public names are importable from here too. The seed is stored before
+drawing, a sample is never re-drawn, replacements come from the same seeded stream and are logged.
 """
 
 from __future__ import annotations
@@ -11,32 +12,45 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast, overload
+from typing import cast, overload
 
 import sqlalchemy as sa
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import attributes
 
-from audit_app.errors import ChangedMeanwhile, Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from audit_app.errors import NotFound, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
     Audit,
-    Evidence,
     Sample,
     SampleItem,
     SampleItemResult,
     SampleMethod,
-    SampleStatus,
-    SizeBasis,
     User,
-    utcnow,
 )
 from audit_app.services import access, activity
 from audit_app.services.access import Need
-from audit_app.services.sampling import maths, sample_items
 from audit_app.services.sampling import selection as sel
-from audit_app.services.sampling.lifecycle import DRAW, EVALUATE, SAMPLE_LIFECYCLE, ensure_draft, evaluation_blockers
-from audit_app.services.sampling.populations import load_population, read_population
+from audit_app.services.sampling.evaluation import (  # noqa: F401  (part of this module's public names)
+    evaluate,
+    interpret,
+    is_statistical,
+    may_sign_off,
+    proposed_finding,
+    sign_off,
+    sign_off_blockers,
+)
+from audit_app.services.sampling.lifecycle import DRAW, SAMPLE_LIFECYCLE
+from audit_app.services.sampling.populations import load_population
+from audit_app.services.sampling.reperformance import (  # noqa: F401
+    Verdict,
+    check_reperformance,
+    keep_verdict,
+    may_recheck,
+    recheck,
+    reperform,
+    reperformance,
+)
+from audit_app.services.sampling.results import RowData, record_result, record_results  # noqa: F401
+from audit_app.services.sampling.sizing import SizeData, selection_options, set_size  # noqa: F401
 from audit_app.services.text import clean
 
 
@@ -51,8 +65,8 @@ def list_samples(audit: Audit) -> list[Sample]:
     return list(db.session.scalars(sa.select(Sample).where(Sample.audit_id == audit.id).order_by(Sample.sequence)))
 
 
-#: Results that count as tested (a not-testable item was replaced, a pending one waits).
-TESTED = (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION)
+#: Results that count as tested (an item that cannot be examined counts as a deviation; a void one was replaced).
+TESTED = (SampleItemResult.CONFORMING, SampleItemResult.DEVIATION, SampleItemResult.NOT_TESTABLE)
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,22 @@ class SampleData:
     attribute: str
     sampling_unit: str = ""
     checklist_item_ids: tuple[int, ...] = ()
+    #: The attributes each item is tested against (A1, A2, …), one test step each; none: `attribute` is A1.
+    attributes: tuple[str, ...] = ()
+
+
+#: How many attributes one sample tests at most (one column each in the results grid).
+MAX_ATTRIBUTES = 12
+
+
+def _attributes(texts: Sequence[str], attribute: str) -> list[dict[str, str]]:
+    cleaned = [clean(t, field="attributes", max_length=1000) for t in texts]
+    cleaned = [t for t in cleaned if t]
+    if len(cleaned) > MAX_ATTRIBUTES:
+        raise ValidationFailed.on("attributes", f"Test at most {MAX_ATTRIBUTES} attributes in one sample.")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValidationFailed.on("attributes", "Each attribute once: two lines are the same.")
+    return [{"code": f"A{i}", "text": text} for i, text in enumerate(cleaned or [attribute], start=1)]
 
 
 def create_sample(audit: Audit, data: SampleData, *, actor: User) -> Sample:
@@ -98,6 +128,7 @@ def create_sample(audit: Audit, data: SampleData, *, actor: User) -> Sample:
         title=title,
         attribute=attribute,
         sampling_unit=unit,
+        attributes=_attributes(data.attributes, attribute),
         created_by_id=actor.id,
         checklist_items=[scope[i] for i in dict.fromkeys(data.checklist_item_ids)],
     )
@@ -116,77 +147,6 @@ def _next_sequence(audit: Audit) -> sa.ScalarSelect[int]:
     db.session.execute(sa.select(Audit.id).where(Audit.id == audit.id).with_for_update(key_share=True))
     taken = sa.select(sa.func.coalesce(sa.func.max(Sample.sequence), 0) + 1).where(Sample.audit_id == audit.id)
     return taken.scalar_subquery()
-
-
-@dataclass(frozen=True)
-class SizeData:
-    method: SampleMethod
-    basis: SizeBasis
-    confidence: Decimal | None = None
-    tolerable_rate: Decimal | None = None
-    expected_rate: Decimal | None = None
-    use_fpc: bool = False
-    frequency: str = ""
-    risk: str = ""
-    sites_kind: str = ""
-    manual_size: int | None = None
-    rationale: str = ""
-
-
-def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
-    """Choose the method and compute the sample size with its rationale."""
-    access.ensure(actor, sample.audit, Need.WORK)
-    ensure_draft(sample, "method and size")
-    if not sample.population_size:
-        raise Conflict("Define the population before the size.")
-    N = sample.population_size
-    rationale = clean(data.rationale, field="rationale", max_length=4000, multiline=True)
-    params: dict = {}
-    sample.confidence = sample.tolerable_rate = sample.expected_rate = None
-    try:
-        if data.method is SampleMethod.WHOLE_POPULATION:
-            size, why = N, "Every unit of the population is tested."
-        elif data.method is SampleMethod.JUDGEMENTAL:
-            size, why = 0, "Judgemental: the auditor picks the units, each with a rationale."
-        elif data.basis is SizeBasis.ATTRIBUTE:
-            result = maths.attribute_sample_size(
-                data.confidence, data.tolerable_rate, data.expected_rate or 0, N if data.use_fpc else None
-            )
-            size = min(result.sample_size, N)
-            sample.confidence, sample.tolerable_rate = data.confidence, data.tolerable_rate
-            sample.expected_rate = data.expected_rate or Decimal(0)
-            params = {"tolerable_deviations": result.tolerable_deviations, "distribution": result.method}
-            why = (
-                f"Attribute sampling ({result.method}): {result.confidence:.0%} confidence, tolerable "
-                f"rate {result.tolerable_rate:.1%}, expected rate {result.expected_rate:.1%}; "
-                f"tolerates {result.tolerable_deviations} deviation(s). {result.note}"
-            ).strip()
-        elif data.basis is SizeBasis.FREQUENCY:
-            size = min(maths.frequency_sample_size(data.frequency, data.risk), N)
-            params = {"frequency": data.frequency, "risk": data.risk}
-            why = f"Control-frequency table ({data.frequency}, {data.risk} risk). {maths.FREQUENCY_TABLE_NOTE}"
-        elif data.basis is SizeBasis.SITE_RULE:
-            size = min(maths.site_sample_size(N, data.sites_kind), N)
-            params = {"sites_kind": data.sites_kind}
-            why = f"IAF MD 1 site rule for {data.sites_kind} audits over {N} sites."
-        else:
-            if data.manual_size is None or not 1 <= data.manual_size <= N:
-                raise ValidationFailed.on("manual_size", f"Give a sample size from 1 to {N}.")
-            if not rationale:
-                raise ValidationFailed.on("rationale", "Explain how the size was chosen.")
-            size, why = data.manual_size, "Size set by the auditor's judgement."
-    except maths.SamplingInputError as exc:
-        raise ValidationFailed.on(exc.parameter, str(exc)) from exc
-    sample.method, sample.size_basis, sample.use_fpc = data.method, data.basis, data.use_fpc
-    sample.sample_size, sample.size_parameters = size, params
-    sample.size_rationale = f"{why} {rationale}".strip()
-    activity.record(actor, "sample.size_set", sample, method=data.method.value, size=size)
-    return size
-
-
-def is_statistical(sample: Sample) -> bool:
-    """Statistical evaluation only for random methods sized with the attribute calculator."""
-    return bool(sample.method and sample.method.statistical and sample.size_basis is SizeBasis.ATTRIBUTE)
 
 
 class DrawnItems(Sequence[SampleItem]):
@@ -231,7 +191,13 @@ def _clean_picks(picks: dict[str, str] | None) -> dict[str, str] | None:
 
 
 def draw(
-    sample: Sample, *, actor: User, seed: int | None = None, picks: dict[str, str] | None = None
+    sample: Sample,
+    *,
+    actor: User,
+    seed: int | None = None,
+    picks: dict[str, str] | None = None,
+    interval: int | None = None,
+    start: int | None = None,
 ) -> Sequence[SampleItem]:
     """Store the seed, then draw once; the record keeps seed, algorithm and library versions.
 
@@ -243,13 +209,22 @@ def draw(
     SAMPLE_LIFECYCLE.check(sample, DRAW, roles=roles)  # refused before anything is computed
     assert sample.method is not None  # noqa: S101  (the draw's gate)
     picks = _clean_picks(picks)
+    if (interval is not None or start is not None) and sample.method is not SampleMethod.SYSTEMATIC:
+        raise ValidationFailed.on("interval", "An interval and a random start apply to systematic selection only.")
+    if start is not None and interval is None:
+        raise ValidationFailed.on("interval", "Give the interval k with the random start.")
     population = load_population(sample)
     if sample.method.statistical:
         sample.seed = sel.new_seed() if seed is None else seed
         db.session.flush()  # the seed is on record before anything is drawn
     try:
         selection = sel.select(
-            population, sample.method.value, sample.sample_size or None, seed=sample.seed, picks=picks
+            population,
+            sample.method.value,
+            sample.sample_size or None,
+            seed=sample.seed,
+            picks=picks,
+            **selection_options(sample, interval=interval, start=start),
         )
     except sel.SelectionError as exc:
         raise ValidationFailed.on(exc.parameter, str(exc)) from exc
@@ -274,9 +249,9 @@ def draw(
     ]
     _insert_items(rows)
     db.session.expire(sample, ["items"])
-    if sample.method is SampleMethod.JUDGEMENTAL:
-        sample.sample_size = len(rows)
-    _keep_verdict(sample, actor)
+    if sample.method is SampleMethod.JUDGEMENTAL or selection.params.get("interval_rule") == "whole":
+        sample.sample_size = len(rows)  # picks, or every k-th unit from the start: as many as the list gives
+    keep_verdict(sample, actor)
     activity.record(actor, "sample.drawn", sample, seed=sample.seed, n=len(rows), sha256=sample.population_hash)
     return DrawnItems(sample, len(rows))
 
@@ -319,246 +294,6 @@ def _insert_items(rows: Sequence[tuple[object, ...]]) -> None:
         return
     table = cast(sa.Table, SampleItem.__table__)
     connection.execute(sa.insert(table), [dict(zip(ITEM_COLUMNS, row, strict=True)) for row in rows])
-
-
-def _same_selection(sample: Sample, population: sel.Population) -> bool:
-    """Whether drawing from `population` with the recorded seed (or picks) gives the items on record."""
-    assert sample.method is not None  # noqa: S101  (drawn samples have a method)
-    drawn = (  # the items drawn (not their replacements) in draw order; one narrow column unless picks are needed
-        sa.select(SampleItem.population_index)
-        .where(SampleItem.sample_id == sample.id, SampleItem.replaces_id.is_(None))
-        .order_by(SampleItem.draw_order)
-    )
-    picks = None
-    if sample.method is SampleMethod.JUDGEMENTAL:
-        rows = db.session.execute(drawn.add_columns(SampleItem.key, SampleItem.rationale)).all()
-        indices = [index for index, _, _ in rows]
-        picks = {key: rationale for _, key, rationale in rows}
-    else:
-        indices = list(db.session.scalars(drawn))
-    selection = sel.select(
-        population,
-        sample.method.value,
-        sample.selection_params.get("requested_n", sample.sample_size),
-        seed=sample.seed,
-        picks=picks,
-    )
-    return list(selection.indices) == indices
-
-
-def reperform(sample: Sample) -> bool:
-    """Draw again from the snapshot with the recorded seed: True when the original selection comes back.
-
-    Raises Conflict when the snapshot no longer has the recorded hash (OSError when it is gone).
-    """
-    if sample.status is SampleStatus.DRAFT or sample.method is None:
-        return False
-    return _same_selection(sample, load_population(sample))
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The outcome of re-performing a draw: the same selection or not, the population hash it was computed from
-    (empty when the snapshot could not be read), and what went wrong."""
-
-    same: bool
-    sha256: str
-    problem: str = ""
-
-
-def check_reperformance(sample: Sample) -> Verdict:
-    """Re-read the snapshot and re-draw; never raises for a missing, unreadable or changed snapshot."""
-    try:
-        population = read_population(sample)
-    except (DomainError, OSError, ValueError) as exc:
-        return Verdict(False, "", f"The population snapshot cannot be read ({exc}).")
-    if population.sha256 != sample.population_hash:
-        return Verdict(False, population.sha256, "The population snapshot no longer matches its recorded hash.")
-    try:
-        same = _same_selection(sample, population)
-    except (DomainError, ValueError) as exc:
-        return Verdict(False, population.sha256, str(exc))
-    return Verdict(same, population.sha256)
-
-
-def _keep_verdict(sample: Sample, actor: User) -> Verdict:
-    db.session.flush()  # the items just stored are what the check reads back
-    verdict = check_reperformance(sample)
-    sample.reperformed, sample.reperformed_sha256, sample.reperform_problem = (
-        verdict.same,
-        verdict.sha256,
-        verdict.problem,
-    )
-    sample.reperformed_at, sample.reperformed_by_id = utcnow(), actor.id
-    return verdict
-
-
-def may_recheck(user: User, sample: Sample) -> bool:
-    """Auditors on the audit's team (a working role) check re-performance again, at any stage after the draw."""
-    return sample.status is not SampleStatus.DRAFT and Need.WORK.value.allows(user, sample.audit)
-
-
-def recheck(sample: Sample, *, actor: User) -> Verdict:
-    """Re-perform a drawn sample's selection on demand and keep the new verdict.
-
-    For auditors on the audit's team with a working role, at any stage of the audit after the draw (a reviewer in
-    reporting may want the check too); observers and administrators off the team read the stored verdict.
-    """
-    rule = Need.WORK.value
-    if not rule.allows(actor, sample.audit):
-        raise NotAllowed(rule.refusal)
-    if sample.status is SampleStatus.DRAFT:
-        raise Conflict("Nothing has been drawn yet, so there is nothing to re-perform.")
-    verdict = _keep_verdict(sample, actor)
-    activity.record(
-        actor, "sample.reperformed", sample, same=verdict.same, sha256=verdict.sha256, problem=verdict.problem
-    )
-    return verdict
-
-
-def reperformance(sample: Sample) -> tuple[bool | None, str]:
-    """The stored re-performance verdict as a page or report shows it: (same selection?, what went wrong).
-
-    None while the sample is a draft (nothing drawn yet) or before its first check (drawn before verdicts were
-    kept); the verdict is computed at the draw and on demand (`recheck`), never on a view.
-    """
-    if sample.status is SampleStatus.DRAFT or sample.reperformed is None:
-        return None, ""
-    if sample.reperform_problem:
-        return False, sample.reperform_problem
-    if sample.reperformed_sha256 != sample.population_hash:
-        return False, "The verdict was computed from another population than the one on record; check it again."
-    return sample.reperformed, ""
-
-
-def _hold_for_results(sample: Sample) -> None:
-    """Take the sample for recording a result: refused unless it is drawn and not evaluated, in the database now.
-
-    A compare-and-set on the sample row: results of one sample are recorded one after the other (PostgreSQL locks
-    the row, SQLite's write lock is taken here), so what is read next (replacements drawn, the next draw order, the
-    units used) includes every result committed before, and an evaluation committed meanwhile refuses this one.
-    """
-    table = cast(sa.Table, Sample.__table__)
-    now = utcnow()
-    result = db.session.execute(
-        sa.update(table).where(table.c.id == sample.id, table.c.status == SampleStatus.SELECTED).values(updated_at=now)
-    )
-    if cast("CursorResult[Any]", result).rowcount != 1:
-        raise Conflict("Results are recorded after the draw and before the evaluation.")
-    attributes.set_committed_value(sample, "updated_at", now)
-
-
-def record_result(
-    item: SampleItem, result: SampleItemResult, *, actor: User, note: str = "", evidence_id: int | None = None
-) -> SampleItem | None:
-    """Record an item's result; a not-testable item gets a replacement from the same seeded stream (logged).
-
-    Two saves of one item at once keep the first (the item's version changed: the second is refused as changed
-    meanwhile), so a not-testable item is replaced exactly once.
-    """
-    sample = item.sample
-    access.ensure(actor, sample.audit, Need.WORK)
-    if sample.status is not SampleStatus.SELECTED:
-        raise Conflict("Results are recorded after the draw and before the evaluation.")
-    _hold_for_results(sample)
-    replaced = db.session.scalar(sa.select(sa.exists().where(SampleItem.replaces_id == item.id)))
-    if replaced:
-        raise Conflict("This item was replaced; record the result on its replacement.")
-    note = clean(note, field="note", max_length=4000, multiline=True)
-    if result is SampleItemResult.NOT_TESTABLE and not note:
-        raise ValidationFailed.on("note", "Say why the item cannot be tested (e.g. the record was voided).")
-    if evidence_id is not None:
-        evidence = db.session.get(Evidence, evidence_id) if 0 < evidence_id <= access.MAX_ID else None
-        if evidence is None or evidence.audit_id != sample.audit_id:
-            raise ValidationFailed.on("evidence_id", "Choose evidence recorded in this audit.")
-    item.result, item.note, item.evidence_id = result, note, evidence_id
-    item.tested_by_id, item.tested_at = actor.id, utcnow()
-    activity.record(actor, "sample.item_result", sample, item=item.key, result=result.value)  # flushes: version check
-    if result is not SampleItemResult.NOT_TESTABLE:
-        return None
-    return _replace(sample, item, actor)
-
-
-def _replace(sample: Sample, item: SampleItem, actor: User) -> SampleItem | None:
-    if sample.method is None or not sample.method.statistical:
-        return None  # judgemental or whole population: no statistical replacement; the note explains
-    population = load_population(sample)
-    rows = db.session.execute(  # read now, under the hold: includes replacements committed a moment ago
-        sa.select(SampleItem.population_index, SampleItem.draw_order, SampleItem.replaces_id).where(
-            SampleItem.sample_id == sample.id
-        )
-    ).all()
-    drawn = sorted((order, index) for index, order, replaces in rows if replaces is None)
-    selection = sel.Selection(
-        sample.method.value, sample.seed, tuple(index for _, index in drawn), sample.selection_params, {}
-    )
-    index = sel.next_replacement(
-        population,
-        selection,
-        {index for index, _, _ in rows},
-        item.stratum if sample.method is SampleMethod.STRATIFIED else None,
-    )
-    if index is None:
-        return None
-    unit = population.units[index]
-    replacement = SampleItem(
-        sample_id=sample.id,
-        draw_order=max(order for _, order, _ in rows) + 1,
-        population_index=index,
-        key=unit.key,
-        label=unit.label,
-        stratum=unit.stratum,
-        replaces_id=item.id,
-    )
-    db.session.add(replacement)
-    db.session.expire(sample, ["items"])  # read again with the replacement when next used
-    activity.record(
-        actor, "sample.replacement_drawn", sample, replaced=item.key, replacement=unit.key, reason=item.note
-    )
-    return replacement
-
-
-def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
-    """Count deviations, compute the upper limit when statistical, conclude, and propose a finding."""
-    access.ensure(actor, sample.audit, Need.WORK)
-    SAMPLE_LIFECYCLE.apply(sample, EVALUATE, roles=access.parties(actor, sample.audit), actor=actor)
-    if evaluation_blockers(sample):  # read again under the state change: a replacement drawn meanwhile is pending
-        raise ChangedMeanwhile(SAMPLE_LIFECYCLE.wording.changed_meanwhile)
-    counts = sample_items.result_counts(sample)
-    tested = counts[SampleItemResult.CONFORMING] + counts[SampleItemResult.DEVIATION]
-    deviations = counts[SampleItemResult.DEVIATION]
-    statistical = is_statistical(sample)
-    result = maths.evaluate(
-        tested,
-        deviations,
-        confidence=sample.confidence if statistical else None,
-        tolerable_rate=sample.tolerable_rate if statistical else None,
-        statistical=statistical,
-    )
-    sample.deviations, sample.upper_limit, sample.conclusion = deviations, result.upper_limit, result.conclusion
-    sample.proposed_finding = proposed_finding(sample, deviations, tested) if deviations else ""
-    sample.evaluated_at = utcnow()
-    activity.record(
-        actor, "sample.evaluated", sample, deviations=deviations, tested=tested, upper_limit=result.upper_limit
-    )
-    return result
-
-
-def proposed_finding(sample: Sample, deviations: int, tested: int) -> str:
-    """A finding statement with the ratio, e.g. "3 of 25 sampled model releases did not meet: …"."""
-    unit = sample.sampling_unit or "items"
-    refs = ", ".join(i.ref for i in sample.checklist_items)
-    keys = ", ".join(
-        db.session.scalars(
-            sa.select(SampleItem.key)
-            .where(SampleItem.sample_id == sample.id, SampleItem.result == SampleItemResult.DEVIATION)
-            .order_by(SampleItem.draw_order)
-        )
-    )
-    return (
-        f"{deviations} of {tested} sampled {unit} did not meet the tested attribute: {sample.attribute.rstrip('.')} "
-        f"(criteria: {refs}; sample {sample.reference}; deviating items: {keys})."
-    )
 
 
 # --- Figures as a page or report prints them --------------------------------------------------------------------

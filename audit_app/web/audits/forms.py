@@ -147,6 +147,9 @@ class ScopeForm(FlaskForm):
 
     unit_ids = SelectMultipleField("Org units", coerce=int, choices=[])
     system_ids = SelectMultipleField("AI systems", coerce=int, choices=[])
+    exception = TextAreaField(
+        "Justified impartiality exception (only if needed)", validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
     submit = SubmitField("Save scope")
 
     def set_choices(self, units: list[Any], systems: list[Any]) -> None:

@@ -7,17 +7,19 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import PLANNERS, require_role
-from audit_app.models import Audit, Role
+from audit_app.models import Audit, AuditStatus, Role
 from audit_app.services import access, org, paging
 from audit_app.services.access import Need
 from audit_app.services.library import checklists
 from audit_app.services.notifications.reminders import local_now
-from audit_app.services.planning import agenda, audits, lifecycle, overview, programmes
+from audit_app.services.planning import agenda, audits, conclusions, lifecycle, overview, programmes
 from audit_app.services.planning import schedule as cal
+from audit_app.web.audits import working
 from audit_app.web.audits.forms import AuditFilterForm, AuditForm, CriteriaForm, NewAuditForm, ScopeForm, TransitionForm
 from audit_app.web.forms import form_action, refusal_of, render_form, show_all_errors
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
+working.register(bp)  # preparation, fieldwork confirmation and conclusions pages
 
 Page = str | Response | tuple[str, int]
 
@@ -101,6 +103,7 @@ def detail(audit_id: int) -> str:
         manage=manage,
         conflicts=len(agenda.conflicts_for(audit)) if staff else None,
         options=lifecycle.options(audit) if manage else [],
+        achieved=conclusions.achievement(audit) if staff else None,
     )
 
 
@@ -133,7 +136,11 @@ def scope(audit_id: int) -> Page:
     if form_action(
         form,
         lambda: audits.set_scope(
-            audit, unit_ids=form.unit_ids.data or [], system_ids=form.system_ids.data or [], actor=current_user
+            audit,
+            unit_ids=form.unit_ids.data or [],
+            system_ids=form.system_ids.data or [],
+            actor=current_user,
+            exception=form.exception.data or "",
         ),
         show=show_all_errors,
     ):
@@ -200,6 +207,9 @@ def transition(audit_id: int) -> Response:
     audit = access.load_audit(current_user, audit_id, Need.MANAGE)
     form = TransitionForm()
     target = form.target_status()
+    if target is AuditStatus.FIELDWORK and audit.status is AuditStatus.PREPARATION:
+        # Fieldwork starts from its confirmation page: what freezes and every open warning.
+        return redirect(url_for("audits.confirm_fieldwork", audit_id=audit_id))
     # The overview shows a refused move (wrong state, gate, missing reason) as a message above the buttons.
     refusal = refusal_of(lambda: lifecycle.transition(audit, target, actor=current_user, reason=form.reason.data or ""))
     if refusal:

@@ -8,6 +8,7 @@ field or file it concerns (400).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -21,10 +22,11 @@ from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import Audit, ChecklistResponse, Evidence
+from audit_app.models.fieldwork import DERIVATION_ORDER
 from audit_app.services import access
 from audit_app.services.access import Need
-from audit_app.services.fieldwork import evidence, responses
-from audit_app.web.fieldwork.forms import EvidenceForm, FileForm, ResponseForm
+from audit_app.services.fieldwork import evidence, responses, verdicts, working
+from audit_app.web.fieldwork.forms import BY_SUBJECT_LABEL, EvidenceForm, FileForm, ResponseForm
 from audit_app.web.forms import form_action, form_status, show_errors
 
 bp = Blueprint("fieldwork", __name__, url_prefix="/audits")
@@ -60,7 +62,13 @@ def _fieldwork_links() -> dict[str, Any]:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"filesize": _filesize, "views": VIEWS, "evidence_hints": EVIDENCE_HINTS}
+    return {
+        "filesize": _filesize,
+        "views": VIEWS,
+        "evidence_hints": EVIDENCE_HINTS,
+        "by_subject_label": BY_SUBJECT_LABEL,
+        "derivation": [r.label.lower() for r in DERIVATION_ORDER],
+    }
 
 
 # --- The working checklist --------------------------------------------------------------------------------------
@@ -73,9 +81,9 @@ def checklist(audit_id: int) -> Page:
     view = request.args.get("view", "all")
     if view not in VIEWS:
         abort(400, description=f"There is no view called {view!r}. Choose one of: {', '.join(VIEWS.values())}.")
-    working = responses.working_checklist(audit, current_user, view)
+    checklist = working.working_checklist(audit, current_user, view)
     return render_template(
-        "fieldwork/checklist.html", audit=audit, checklist=working, sections=working.sections(), view=view
+        "fieldwork/checklist.html", audit=audit, checklist=checklist, sections=checklist.sections(), view=view
     )
 
 
@@ -92,17 +100,26 @@ def _item_page(
     conflict: responses.EditConflict | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The item with its result form, evidence and files; a refused submission comes back in its own form."""
+    """The item with its form (result, results per subject, a new evidence entry), evidence and files; a refused
+    submission comes back with everything the user typed."""
     refusal = access.refusal(current_user, audit, Need.WORK)
     response = responses.load_for_page(response)
-    previous, following = responses.neighbours(audit, response)
+    subjects = verdicts.subjects_of(audit)
+    previous, following = working.neighbours(audit, response)
+    form = response_form or ResponseForm.for_response(response, subjects)
+    if evidence_form is None:
+        evidence_form = EvidenceForm(formdata=None)
+        evidence_form.use_subjects(subjects)
+    named = {s.key: s for s in subjects}
     page = render_template(
         "fieldwork/item.html",
         audit=audit,
         response=response,
         item=response.item,
-        form=response_form or ResponseForm.for_response(response),
-        evidence_form=evidence_form or EvidenceForm(formdata=None),
+        form=form,
+        evidence_form=evidence_form,
+        subjects=subjects,
+        parts=[(named[p.key], p) for p in response.recorded_parts if p.key in named],
         file_errors=file_errors or {},
         can_work=refusal is None,
         refusal=refusal,
@@ -138,25 +155,66 @@ def _save(response: ChecklistResponse, data: responses.ResponseData) -> response
     return None
 
 
+@dataclass
+class Saved:
+    conflict: responses.EditConflict | None
+    entry: Evidence | None
+
+
 @bp.post("/<int:audit_id>/checklist/<int:response_id>/save")
 @require_role(*WORKERS)
 def save_response(audit_id: int, response_id: int) -> Page:
+    """Save the item's form: the result (and results per subject), with the new evidence entry if one was begun.
+
+    The entry is recorded first, so a nonconformity and the evidence that supports it can be saved in one go; a
+    refusal of either keeps everything typed in both (a chosen file has to be chosen again).
+    """
     audit = access.load_audit(current_user, audit_id, Need.WORK)
     response = responses.get_response(audit, response_id)
-    form = ResponseForm()
-    if not (done := form_action(form, lambda: _save(response, form.to_data()))):
-        return _item_page(audit, response, response_form=form, status=form_status(form))
-    if (conflict := done.value) is not None:  # saved meanwhile: the item page shows theirs and keeps the user's text
+    subjects = verdicts.subjects_of(audit)
+    form, evidence_form = ResponseForm(), EvidenceForm()
+    form.use_subjects(subjects)
+    evidence_form.use_subjects(subjects)
+    adding = evidence_form.is_filled() or "add_evidence" in request.form
+    valid = form.validate_on_submit()
+    valid = (evidence_form.validate() if adding else True) and valid
+
+    def act() -> Saved:
+        entry = None
+        if adding:
+            files = [_read(upload) for upload in evidence_form.uploads()]
+            entry = evidence.add_evidence(response, evidence_form.to_data(), actor=current_user, files=files)
+        return Saved(_save(response, form.to_data()), entry)
+
+    def show(_: FlaskForm, exc: ValidationFailed) -> None:
+        if not form.show(exc):
+            _show_entry_errors(evidence_form, exc)
+
+    done = form_action(form, act, validate=False, show=show) if valid else None
+    if done is None:
+        if adding and evidence_form.uploads():
+            evidence_form.files.errors = [*evidence_form.files.errors, "Nothing was saved: choose the files again."]
+        status = max(form_status(form), 400)  # 409 when the audit's state refused it
+        return _item_page(audit, response, response_form=form, evidence_form=evidence_form, status=status)
+    if (conflict := done.value.conflict) is not None:  # saved meanwhile: show theirs and keep the user's text
         form.version.data = str(conflict.current.version)  # a deliberate re-save replaces their version
-        return _item_page(audit, response, response_form=form, conflict=conflict, status=409)
-    flash(f"{response.item.ref} saved: {response.result.label}.", "success")
+        if adding:
+            evidence_form.form_errors.append(
+                "The evidence entry was not added either: it is kept below (choose any files again); save again."
+            )
+        return _item_page(
+            audit, response, response_form=form, evidence_form=evidence_form, conflict=conflict, status=409
+        )
+    added = f" with a new evidence entry ({len(done.value.entry.files)} file(s))" if done.value.entry else ""
+    flash(f"{response.item.ref} saved: {response.result.label}{added}.", "success")
     if form.save_next.data:
-        _, following = responses.neighbours(audit, response)
+        _, following = working.neighbours(audit, response)
         if following is not None:
             return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=following.response_id))
         flash("That was the last item of the checklist.", "success")
         return redirect(url_for("fieldwork.checklist", audit_id=audit.id))
-    return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id))
+    anchor = f"#evidence-{done.value.entry.id}" if done.value.entry else ""
+    return redirect(url_for("fieldwork.item", audit_id=audit.id, response_id=response.id) + anchor)
 
 
 # --- Evidence ---------------------------------------------------------------------------------------------------
@@ -182,6 +240,7 @@ def add_evidence(audit_id: int, response_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORK)
     response = responses.get_response(audit, response_id)
     form = EvidenceForm()
+    form.use_subjects(verdicts.subjects_of(audit))
 
     def add() -> Evidence:
         files = [_read(upload) for upload in form.uploads()]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, UnitKind
 from audit_app.services import org
@@ -40,10 +43,27 @@ class UnitForm(FlaskForm):
         )
 
 
+class RoleChoiceField(SelectMultipleField):
+    """The organisation's roles towards a system, as a list of labelled checkboxes (rendered in a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", lambda: [(r.value, r.label) for r in AIRole])
+        super().__init__(*args, **kwargs)
+
+
 class SystemForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     purpose = TextAreaField("Intended purpose", validators=[DataRequired(), Length(max=4000)], render_kw={"rows": 4})
-    role = SelectField("Our role towards the system", choices=lambda: [(r.value, r.label) for r in AIRole])
+    roles = RoleChoiceField("Our roles towards the system")
+    supplier = StringField("Supplier", validators=[Length(max=200)])
+    version = StringField("Version in use", validators=[Length(max=60)])
+    in_production_on = DateField(
+        "In production since", validators=[Optional()], format="%Y-%m-%d", render_kw={"autocomplete": "off"}
+    )
+    impact_assessment_ref = StringField("Impact assessment reference", validators=[Length(max=200)])
     risk_level = SelectField("Risk level", choices=lambda: [(r.value, r.label) for r in RiskLevel])
     owner_unit_id = SelectField("Owner unit", choices=[])
     lifecycle_stage = SelectField("Life-cycle stage", choices=lambda: [(s.value, s.label) for s in LifecycleStage])
@@ -60,10 +80,14 @@ class SystemForm(FlaskForm):
         return org.SystemData(
             name=self.name.data or "",
             purpose=self.purpose.data or "",
-            role=AIRole(self.role.data),
+            roles=[AIRole(value) for value in self.roles.data or []],
             risk_level=RiskLevel(self.risk_level.data),
             owner_unit_id=int(self.owner_unit_id.data or 0),
             lifecycle_stage=LifecycleStage(self.lifecycle_stage.data),
             in_scope=bool(self.in_scope.data),
             scope_note=self.scope_note.data or "",
+            supplier=self.supplier.data or None,
+            version=self.version.data or None,
+            in_production_on=self.in_production_on.data,
+            impact_assessment_ref=self.impact_assessment_ref.data or None,
         )

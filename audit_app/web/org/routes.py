@@ -76,7 +76,7 @@ def edit_system(system_id: int | None = None) -> Response | tuple[str, int]:
     form = SystemForm(obj=system)
     form.set_units()
     if system is not None and not form.is_submitted():
-        for name in ("role", "risk_level", "lifecycle_stage"):
+        for name in ("risk_level", "lifecycle_stage"):
             getattr(form, name).data = getattr(system, name).value
         form.owner_unit_id.data = str(system.owner_unit_id)
     if done := form_action(form, lambda: org.save_system(form.to_data(), actor=current_user, system=system)):

@@ -81,6 +81,8 @@ class MemberForm(FlaskForm):
         choices = [("", "Choose a person")]
         for user, reasons in team.candidates(audit):
             label = f"{user.name} ({user.role.label})"
+            if user.role is Role.VIEWER:
+                label += " (management: may join only as an observer)"
             if reasons:
                 label += " (not impartial: " + " ".join(reasons) + ")"
             choices.append((str(user.id), label))
@@ -91,6 +93,22 @@ class MemberForm(FlaskForm):
 
     def chosen_role(self) -> TeamRole:
         return TeamRole(self.role.data)
+
+
+class ExceptionForm(FlaskForm):
+    """A justified exception for a team member who is not impartial with the current scope (the lead included)."""
+
+    member_id = SelectField("Team member", choices=[], validators=[InputRequired(message="Choose a team member.")])
+    exception = TextAreaField("Justified exception", validators=[Length(max=2000)], render_kw={"rows": 3})
+    submit = SubmitField("Record the exception")
+
+    def set_choices(self, audit: Audit) -> None:
+        self.member_id.choices = [("", "Choose a team member")] + [
+            (str(m.id), f"{m.user.name} ({m.role.label}): " + " ".join(reasons)) for m, reasons in team.excusable(audit)
+        ]
+
+    def chosen_member_id(self) -> int:
+        return int(self.member_id.data)
 
 
 class AuditeeForm(FlaskForm):
@@ -139,6 +157,10 @@ class SessionForm(FlaskForm):
     item_ids = CheckboxListField("Clauses and controls covered")
     auditor_ids = CheckboxListField("Auditors")
     auditee_ids = CheckboxListField("Auditees")
+    unit_ids = CheckboxListField("Auditee units covered")
+    exception = TextAreaField(
+        "Justified impartiality exception (only if needed)", validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
     submit = SubmitField("Save session")
 
     def set_choices(self, audit: Audit) -> None:
@@ -147,12 +169,16 @@ class SessionForm(FlaskForm):
         self.auditee_ids.choices = [
             (a.id, f"{a.name}{' (' + a.position + ')' if a.position else ''}") for a in audit.auditees
         ]
+        self.unit_ids.choices = [
+            (u.id, f"{u.name} ({u.kind.label.lower()})") for u in agenda.unit_choices(audit).values()
+        ]
 
     def fill_from(self, session: AuditSession) -> None:
         self.activity.data = session.activity.value
         self.item_ids.data = [i.id for i in session.items]
         self.auditor_ids.data = [u.id for u in session.auditors]
         self.auditee_ids.data = [a.id for a in session.auditees]
+        self.unit_ids.data = [u.id for u in session.units]
 
     def to_data(self) -> agenda.SessionData:
         return agenda.SessionData(
@@ -167,6 +193,8 @@ class SessionForm(FlaskForm):
             item_ids=tuple(self.item_ids.data or ()),
             auditor_ids=tuple(self.auditor_ids.data or ()),
             auditee_ids=tuple(self.auditee_ids.data or ()),
+            unit_ids=tuple(self.unit_ids.data or ()),
+            exception=self.exception.data or "",
         )
 
 

@@ -18,10 +18,10 @@ from audit_app.models import INDEPENDENCE_DECLARATION, Audit, MeetingKind, Role
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.planning import agenda as agenda_service
-from audit_app.services.planning import lifecycle, meetings
+from audit_app.services.planning import competence, lifecycle, meetings
 from audit_app.services.planning import team as team_service
 from audit_app.web.forms import form_action, form_status, refused, render_form
-from audit_app.web.planning.forms import AuditeeForm, MeetingForm, MemberForm, SessionForm
+from audit_app.web.planning.forms import AuditeeForm, ExceptionForm, MeetingForm, MemberForm, SessionForm
 
 bp = Blueprint("planning", __name__, url_prefix="/audits")
 
@@ -31,6 +31,7 @@ CONFLICT_LABELS = {
     "double_booked": "Double-booked",
     "outside_dates": "Outside the audit dates",
     "uncovered": "Not covered by any session",
+    "not_impartial": "Not impartial",
 }
 
 
@@ -53,8 +54,12 @@ def _team_page(
     *,
     member_form: MemberForm | None = None,
     auditee_form: AuditeeForm | None = None,
+    exception_form: ExceptionForm | None = None,
     not_impartial: list[str] | None = None,
 ) -> str:
+    if exception_form is None:
+        exception_form = ExceptionForm(formdata=None, prefix="exc")
+        exception_form.set_choices(audit)
     if member_form is None:
         member_form = MemberForm(formdata=None)
         member_form.set_candidates(audit)
@@ -66,6 +71,9 @@ def _team_page(
         audit=audit,
         member_form=member_form,
         auditee_form=auditee_form,
+        exception_form=exception_form,
+        coverage=competence.team_coverage(audit),
+        own_work=team_service.own_work(audit),
         not_impartial=not_impartial,
         can_manage=access.may(current_user, audit, Need.MANAGE),
         locked=lifecycle.lock_message(audit, "team"),
@@ -97,6 +105,26 @@ def team(audit_id: int) -> Page:
             flash(f"{member.user.name} added to the team as {member.role.label.lower()}.", "success")
             return redirect(url_for("planning.team", audit_id=audit.id))
     return _team_page(audit, member_form=form), form_status(form)
+
+
+@bp.post("/<int:audit_id>/team/exception")
+@require_role(*PLANNERS)
+def record_exception(audit_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.MANAGE)
+    form = ExceptionForm(prefix="exc")
+    form.set_choices(audit)
+    if done := form_action(
+        form,
+        lambda: team_service.record_exception(
+            audit,
+            team_service.get_member(audit, form.chosen_member_id()),
+            form.exception.data or "",
+            actor=current_user,
+        ),
+    ):
+        flash(f"Impartiality exception recorded for {done.value.user.name}.", "success")
+        return redirect(url_for("planning.team", audit_id=audit.id))
+    return _team_page(audit, exception_form=form), form_status(form)
 
 
 @bp.post("/<int:audit_id>/team/<int:member_id>/remove")

@@ -95,6 +95,13 @@ class ProgrammeForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in ProgrammeStatus])
     checklist_version_id = SelectField("Reference checklist", choices=[])
     manager_id = SelectField("Programme manager", choices=[])
+    closing_reason = TextAreaField(
+        "Reason for closing although the stated extent is not met",
+        validators=TEXT_LIMIT,
+        render_kw={"rows": 3},
+        description="Required when you close a programme whose audits are not all completed or whose clauses and "
+        "controls were not all audited.",
+    )
     objectives = _text("Objectives", "objectives")
     risks = _text("Risks to the programme", "risks")
     opportunities = _text("Opportunities", "opportunities")
@@ -184,6 +191,7 @@ class ProgrammeForm(FlaskForm):
             methods=self.methods.data or "",
             status=ProgrammeStatus(self.status.data),
             manager_id=int(self.manager_id.data) if (self.manager_id.data or "").isdigit() else None,
+            closing_reason=self.closing_reason.data or "",
             grade_scheme=rows[0] if rows else None,
             due_policy=rows[1] if rows else None,  # type: ignore[arg-type]  # the service checks the values
         )

@@ -92,6 +92,7 @@ def detail(programme_id: int) -> str:
         step_labels=STEP_LABELS,
         can_manage=can_manage_programme(current_user, programme),
         plan_audit_url=plan_audit_url(programme),
+        closures=programmes.closures(programme),
     )
 
 

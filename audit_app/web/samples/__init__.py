@@ -1,7 +1,8 @@
 """Audit sampling pages: the samples blueprint and every view's address.
 
-routes.py sets a sample up (list, new, detail, population, method and size), results.py works it (draw, item
-results, evaluation, export), calculator.py is the standalone calculator; pages.py holds what they share.
+routes.py sets a sample up (list, new, detail, population, method and size), results.py works it (draw, the results
+grid, evaluation, interpretation, sign-off, export), calculator.py is the standalone calculator; pages.py
+holds what they share.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ bp.add_url_rule(f"{SAMPLE}/population", "population", routes.population, methods
 bp.add_url_rule(f"{SAMPLE}/size", "size", routes.size, methods=FORM)
 bp.add_url_rule(f"{SAMPLE}/draw", "draw", results.draw, methods=POST)
 bp.add_url_rule(f"{SAMPLE}/reperformance", "reperform", results.reperform, methods=POST)
-bp.add_url_rule(f"{SAMPLE}/items/<int:item_id>", "record_item", results.record_item, methods=POST)
+bp.add_url_rule(f"{SAMPLE}/results", "record_results", results.record_results, methods=POST)
 bp.add_url_rule(f"{SAMPLE}/evaluate", "evaluate", results.evaluate, methods=POST)
+bp.add_url_rule(f"{SAMPLE}/interpretation", "interpret", results.interpret, methods=POST)
+bp.add_url_rule(f"{SAMPLE}/sign-off", "sign_off", results.sign_off, methods=POST)
 bp.add_url_rule(f"{SAMPLE}/export.csv", "export", results.export, methods=GET)
 bp.add_url_rule("/sampling/calculator", "calculator", calculator.calculator, methods=GET)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,14 +26,13 @@ from audit_app.models import (
     Audit,
     ChecklistItem,
     ChecklistResponse,
+    DeviationNature,
     Evidence,
     PopulationSource,
     Sample,
-    SampleItemResult,
     SampleMethod,
     SizeBasis,
 )
-from audit_app.services.access import MAX_ID
 from audit_app.services.sampling import maths
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.populations import PopulationData
@@ -134,6 +132,11 @@ class SampleForm(FlaskForm):
         render_kw={"rows": 4},
     )
     sampling_unit = StringField("Sampling unit", validators=[Length(max=120)])
+    attributes = TextAreaField(
+        "Attributes tested on each item, one per line (A1, A2, …; optional)",
+        validators=[Length(max=12000)],
+        render_kw={"rows": 4},
+    )
     checklist_item_ids = CheckboxListField("Clauses and controls tested")
     submit = SubmitField("Create the sample")
 
@@ -146,6 +149,7 @@ class SampleForm(FlaskForm):
             attribute=self.attribute.data or "",
             sampling_unit=self.sampling_unit.data or "",
             checklist_item_ids=tuple(self.checklist_item_ids.data or ()),
+            attributes=tuple(line.strip() for line in sel.LINE_BREAK.split(self.attributes.data or "") if line.strip()),
         )
 
 
@@ -168,6 +172,7 @@ class PopulationForm(FlaskForm):
     id_column = StringField("Id column", validators=[Length(max=200)], default="id")
     label_column = StringField("Label column (optional)", validators=[Length(max=200)])
     stratum_column = StringField("Stratum column (optional)", validators=[Length(max=200)])
+    sites = BooleanField("The units are the organisation's sites (central function excluded)")
     submit = SubmitField("Freeze the population")
 
     def validate_csv(self, field: FileField) -> None:
@@ -188,6 +193,7 @@ class PopulationForm(FlaskForm):
             id_column=self.id_column.data or "",
             label_column=self.label_column.data or "",
             stratum_column=self.stratum_column.data or "",
+            sites=bool(self.sites.data),
         )
 
 
@@ -224,6 +230,20 @@ class SizeForm(FlaskForm):
         "Kind of audit", choices=[SelectChoice("", "Choose a kind"), *site_kind_choices()], validate_choice=False
     )
     manual_size = StringField("Sample size", render_kw={"inputmode": "numeric"})
+    central_function = StringField("Central function (audited every time, not sampled)", validators=[Length(max=200)])
+    allocation = RadioField(
+        "Allocation over the strata",
+        choices=[
+            SelectChoice("proportional", "Proportional to the stratum sizes"),
+            SelectChoice("equal", "Equal per stratum"),
+            SelectChoice("fixed", "Fixed per stratum (below)"),
+        ],
+        default="proportional",
+        validate_choice=False,
+    )
+    fixed_sizes = TextAreaField(
+        "Fixed sizes: one stratum per line, “stratum: n”", validators=[Length(max=4000)], render_kw={"rows": 3}
+    )
     rationale = TextAreaField("Rationale", validators=[Length(max=4000)], render_kw={"rows": 3})
     submit = SubmitField("Set the method and size")
 
@@ -245,6 +265,9 @@ class SizeForm(FlaskForm):
                 "frequency": params.get("frequency", ""),
                 "risk": params.get("risk", ""),
                 "kind": params.get("sites_kind", ""),
+                "central_function": params.get("central_function", ""),
+                "allocation": params.get("allocation", "proportional"),
+                "fixed_sizes": "\n".join(f"{h}: {n}" for h, n in (params.get("fixed") or {}).items()),
             },
         )
 
@@ -273,21 +296,44 @@ class SizeForm(FlaskForm):
         if value is None and self._needs(SizeBasis.MANUAL):
             raise ValidationError("Enter the sample size.")
 
+    def validate_fixed_sizes(self, field: TextAreaField) -> None:
+        if self.method.data == SampleMethod.STRATIFIED.value and self.allocation.data == "fixed":
+            self.fixed_map()
+
+    def fixed_map(self) -> dict[str, int]:
+        """'stratum: n' per line (the last ': ' splits, so a stratum may hold a colon)."""
+        sizes: dict[str, int] = {}
+        for line in sel.LINE_BREAK.split(self.fixed_sizes.data or ""):
+            if not line.strip():
+                continue
+            stratum, _, number = line.rpartition(":")
+            if not number.strip().isdigit() or len(number.strip()) > 9:
+                raise ValidationError(f"Write each line as “stratum: n” with a whole number: {line.strip()!r}.")
+            sizes[stratum.strip()] = int(number)
+        return sizes
+
     def to_data(self) -> SizeData:
         method = SampleMethod(self.method.data)
         basis = SizeBasis(self.basis.data) if self.basis.data in set(SizeBasis) else SizeBasis.MANUAL
         attribute = method.statistical and basis is SizeBasis.ATTRIBUTE
         percents = {name: parse_percent(getattr(self, name).data) if attribute else None for name in ATTRIBUTE_PERCENTS}
+        stratified = method is SampleMethod.STRATIFIED
+        allocation = self.allocation.data or "proportional"
         return SizeData(
             method=method,
             basis=basis,
+            confidence=percents["confidence"],
+            tolerable_rate=percents["tolerable_rate"],
+            expected_rate=percents["expected_rate"],
+            allocation=allocation if stratified else "proportional",
+            fixed_sizes=self.fixed_map() if stratified and allocation == "fixed" else None,
+            central_function=self.central_function.data or "",
             use_fpc=bool(self.use_fpc.data) and attribute,
             frequency=self.frequency.data or "",
             risk=self.risk.data or "",
             sites_kind=self.kind.data or "",
             manual_size=parse_whole(self.manual_size.data),
             rationale=self.rationale.data or "",
-            **percents,
         )
 
 
@@ -298,6 +344,16 @@ class DrawForm(FlaskForm):
         render_kw={"inputmode": "numeric"},
     )
     picks = TextAreaField("Units picked, with the reason for each", render_kw={"rows": 6})
+    interval = StringField(
+        "Interval k (optional, a whole number)",
+        validators=[Optional(), Regexp(r"^\s*\d{1,9}\s*$", message="Use a whole number, or leave it blank.")],
+        render_kw={"inputmode": "numeric"},
+    )
+    start = StringField(
+        "Random start r (optional, from 1 to k)",
+        validators=[Optional(), Regexp(r"^\s*\d{1,9}\s*$", message="Use a whole number, or leave it blank.")],
+        render_kw={"inputmode": "numeric"},
+    )
     submit = SubmitField("Draw the sample")
 
     def validate_seed(self, field: StringField) -> None:
@@ -323,6 +379,12 @@ class DrawForm(FlaskForm):
                 out.append((key.strip(), why.strip()))
         return out
 
+    def interval_value(self) -> int | None:
+        return int(self.interval.data) if (self.interval.data or "").strip() else None
+
+    def start_value(self) -> int | None:
+        return int(self.start.data) if (self.start.data or "").strip() else None
+
     def seed_value(self) -> int | None:
         return int(self.seed.data) if (self.seed.data or "").strip() else None
 
@@ -330,31 +392,23 @@ class DrawForm(FlaskForm):
         return dict(self._lines()) or None
 
 
-#: An evidence reference as the page offers it ("E12 · 4.1 · Record review: …") or typed ("E12", "12").
-EVIDENCE_REFERENCE = re.compile(r"\s*E?(\d{1,10})(?:\s|·|$)", re.IGNORECASE)
+class InterpretationForm(FlaskForm):
+    """What the deviations of an evaluated sample mean, recorded before a finding is proposed."""
 
-
-class ItemForm(FlaskForm):
-    """One sampled item's result; rendered by hand per row, parsed with this form."""
-
-    result = RadioField(
-        "Result",
-        choices=[SelectChoice(r.value, r.label) for r in SampleItemResult if r is not SampleItemResult.PENDING],
-        validators=[InputRequired(message="Choose a result.")],
+    cause = TextAreaField(
+        "Cause of the deviations",
+        validators=[InputRequired(message="Say what caused the deviations."), Length(max=4000)],
+        render_kw={"rows": 3},
     )
-    note = TextAreaField("Note", validators=[Length(max=4000)])
-    #: Chosen from the page's one list of the audit's evidence (a datalist): the entry's reference, E and its number.
-    evidence_id = StringField("Evidence (optional)", validators=[Length(max=1000)], default="")
+    nature = RadioField(
+        "Isolated or systemic",
+        choices=[SelectChoice(n.value, n.label) for n in DeviationNature],
+        validators=[InputRequired(message="Say whether the deviations are isolated or systemic.")],
+    )
+    submit = SubmitField("Record what the deviations mean")
 
-    def validate_evidence_id(self, field: StringField) -> None:
-        if (field.data or "").strip() and self.evidence_value() is None:
-            raise ValidationError("Choose evidence from the list (its reference starts with E and a number).")
-
-    def evidence_value(self) -> int | None:
-        match = EVIDENCE_REFERENCE.match(self.evidence_id.data or "")
-        if match is None or not 0 < int(match.group(1)) <= MAX_ID:
-            return None
-        return int(match.group(1))
+    def nature_value(self) -> DeviationNature:
+        return DeviationNature(self.nature.data)
 
 
 def evidence_choices(audit: Audit, sample: Sample | None = None) -> list[tuple[str, str]]:

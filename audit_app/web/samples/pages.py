@@ -15,9 +15,11 @@ from audit_app.models import Audit, Sample, SampleItemResult, SampleStatus, Size
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.sampling import maths, sample_items, samples
+from audit_app.services.sampling.results import stored_results
 from audit_app.services.sampling.sample_items import ItemFilter
-from audit_app.web.forms import Done, refused
-from audit_app.web.samples.forms import SITE_KIND_LABELS, DrawForm, ItemForm, evidence_choices
+from audit_app.web.forms import Done, refused, show_errors
+from audit_app.web.samples.forms import SITE_KIND_LABELS, DrawForm, InterpretationForm, evidence_choices
+from audit_app.web.samples.grid import CELL_CHOICES, Grid, GridForm
 
 T = TypeVar("T")
 
@@ -43,7 +45,9 @@ def detail_url(sample: Sample, anchor: str | None = None, **args: Any) -> str:
     return url_for("samples.detail", audit_id=sample.audit_id, sample_id=sample.id, _anchor=anchor, **args)
 
 
-def page_action(form: FlaskForm, action: Callable[[], T]) -> Done[T] | None:
+def page_action(
+    form: FlaskForm, action: Callable[[], T], *, show: Callable[[FlaskForm, ValidationFailed], None] = show_errors
+) -> Done[T] | None:
     """Run a form of the sample page: input refusals stay on the page (400), anything else goes to the pipeline.
 
     Unlike form_action, a refusal of the sample's stage (409) is not put on the form: once the sample has moved on,
@@ -54,7 +58,7 @@ def page_action(form: FlaskForm, action: Callable[[], T]) -> Done[T] | None:
     try:
         return Done(action())
     except ValidationFailed as exc:
-        refused(form, exc)
+        refused(form, exc, show=show)
         return None
 
 
@@ -63,10 +67,14 @@ def detail_page(
     sample: Sample,
     *,
     draw_form: DrawForm | None = None,
-    failed_item: tuple[int, ItemForm] | None = None,
+    grid: Grid | None = None,
+    grid_form: GridForm | None = None,
+    grid_errors: dict[str, list[str]] | None = None,
+    interpretation_form: InterpretationForm | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    """The sample record; a refused draw or item result comes back in its form (the item's on its row)."""
+    """The sample record; a refused draw, grid or interpretation comes back in its form, with what was typed (the
+    grid: every row as typed, and each refused row's reasons on the row)."""
     refusal = access.refusal(current_user, audit, Need.WORK)
     show = ItemFilter.parse(request.args.get("show"))
     listing = sample_items.items_page(sample, page=request.args.get("page", 1, type=int), show=show)
@@ -82,8 +90,8 @@ def detail_page(
         filters=list(ItemFilter),
         counts=counts,
         drawn=sum(counts.values()),
-        tested=counts[SampleItemResult.CONFORMING] + counts[SampleItemResult.DEVIATION],
-        not_testable=sample_items.not_testable_keys(sample) if counts[SampleItemResult.NOT_TESTABLE] else [],
+        tested=sum(counts[r] for r in samples.TESTED),
+        void_keys=sample_items.void_keys(sample) if counts[SampleItemResult.VOID] else [],
         statistical=samples.is_statistical(sample),
         reperformed=same,
         reperform_trouble=trouble,
@@ -91,7 +99,15 @@ def detail_page(
         can_work=refusal is None,
         refusal=refusal,
         draw_form=draw_form or DrawForm(formdata=None),
-        failed_item=failed_item,
+        grid_rows=grid.rows if grid else {},
+        grid_errors=grid_errors or {},
+        grid_form=grid_form or GridForm(formdata=None),
+        cell_choices=CELL_CHOICES,
+        stored_results=stored_results,
+        attributes=sample.attribute_list,
+        interpretation_form=interpretation_form or InterpretationForm(formdata=None),
+        can_sign_off=samples.may_sign_off(current_user, sample),
+        sign_off_blockers=samples.sign_off_blockers(sample),
         evidence=evidence,
         evidence_labels=dict(evidence),
         site_kinds=SITE_KIND_LABELS,

@@ -1,25 +1,26 @@
-"""Working a sample: the draw, per-item results, the evaluation and the export of the items.
+"""Working a sample: the draw, the results grid, the evaluation, its interpretation and sign-off, the export.
 
-The draw and the item results are forms of the sample page: input the services refuse comes back on that page
-(the draw form, or the item's own row), while a refusal of the sample's stage goes to the pipeline's refused page
-(409). The views are registered in the package's __init__.
+The draw, the grid and the interpretation are forms of the sample page: input the services refuse comes back on
+that page (the grid with every typed value and each refused row marked), while a refusal of the sample's stage goes
+to the pipeline's refused page (409). The views are registered in the package's __init__.
 """
 
 from __future__ import annotations
 
 from flask import Response, flash, redirect, request
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from audit_app.authz import STAFF, WORKERS, require_role
-from audit_app.extensions import db
-from audit_app.models import Sample, SampleItem, SampleItemResult
+from audit_app.errors import ValidationFailed
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.sampling import sample_items, samples
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.forms import form_status
-from audit_app.web.samples.forms import DrawForm, ItemForm
+from audit_app.web.samples.forms import DrawForm, InterpretationForm
+from audit_app.web.samples.grid import GridForm, read_grid
 from audit_app.web.samples.pages import Page, detail_page, detail_url, page_action
 
 EXPORT_HEADER = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
@@ -32,7 +33,15 @@ def draw(audit_id: int, sample_id: int) -> Page:
     form = DrawForm()
     if not (
         done := page_action(
-            form, lambda: samples.draw(sample, actor=current_user, seed=form.seed_value(), picks=form.pick_map())
+            form,
+            lambda: samples.draw(
+                sample,
+                actor=current_user,
+                seed=form.seed_value(),
+                picks=form.pick_map(),
+                interval=form.interval_value(),
+                start=form.start_value(),
+            ),
         )
     ):
         return detail_page(audit, sample, draw_form=form, status=form_status(form))
@@ -53,36 +62,56 @@ def reperform(audit_id: int, sample_id: int) -> Page:
     return redirect(detail_url(sample, "selection"))
 
 
-def _at(sample: Sample, item: SampleItem, show: ItemFilter, page: int | None = None) -> str:
-    """The sample page at `item`: on the list page given, or else on the page the item is on."""
-    page = page or sample_items.page_of(item, show)
-    args: dict[str, object] = {"page": page} if page > 1 else {}
-    if show is not ItemFilter.ALL:
-        args["show"] = show.value
-    return detail_url(sample, f"item-{item.id}", **args)
+@require_role(*WORKERS)
+def record_results(audit_id: int, sample_id: int) -> Page:
+    """Save the results grid: every changed row at once, or nothing (the page keeps what was typed)."""
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    sample = samples.get_sample(audit, sample_id)
+    form = GridForm()
+    grid = read_grid(sample, request.form)
+    errors: dict[str, list[str]] = {}
+
+    def show(form: FlaskForm, exc: ValidationFailed) -> None:  # the refused rows, each on its own row
+        errors.update(exc.errors)
+        form.form_errors.append(str(exc))
+
+    done = page_action(form, lambda: samples.record_results(sample, grid.data, actor=current_user), show=show)
+    if done is None:
+        return detail_page(audit, sample, grid=grid, grid_form=form, grid_errors=errors, status=form_status(form))
+    saved = done.value
+    flash(f"Saved {len(saved.items)} item(s)." if saved.items else "Nothing had changed.", "success")
+    for replacement in saved.replacements:
+        flash(f"Replacement drawn from the same seeded stream: {replacement.key}", "success")
+    args: dict[str, object] = {}
+    if (page := request.args.get("page", type=int)) and page > 1:
+        args["page"] = page
+    if (listed := ItemFilter.parse(request.args.get("show"))) is not ItemFilter.ALL:
+        args["show"] = listed.value
+    return redirect(detail_url(sample, "items", **args))
 
 
 @require_role(*WORKERS)
-def record_item(audit_id: int, sample_id: int, item_id: int) -> Page:
+def interpret(audit_id: int, sample_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.WORK)
     sample = samples.get_sample(audit, sample_id)
-    item = sample_items.get_item(sample, item_id)
-    form = ItemForm()
+    form = InterpretationForm()
+    nature = form.nature_value
 
-    def record() -> SampleItem | None:
-        result = SampleItemResult(form.result.data)
-        note, evidence_id = form.note.data or "", form.evidence_value()
-        return samples.record_result(item, result, actor=current_user, note=note, evidence_id=evidence_id)
+    if not page_action(
+        form, lambda: samples.interpret(sample, cause=form.cause.data or "", nature=nature(), actor=current_user)
+    ):
+        return detail_page(audit, sample, interpretation_form=form, status=form_status(form))
+    flash("What the deviations mean is recorded; the proposed finding follows.", "success")
+    return redirect(detail_url(sample, "evaluation"))
 
-    if not (done := page_action(form, record)):
-        return detail_page(audit, sample, failed_item=(item.id, form), status=form_status(form))
-    flash(f"{item.key}: {item.result.label.lower()}.", "success")
-    show = ItemFilter.parse(request.args.get("show"))
-    db.session.flush()  # the page an item is on counts the rows just written
-    if (replacement := done.value) is not None:
-        flash(f"Replacement drawn from the same seeded stream: {replacement.key}", "success")
-        return redirect(_at(sample, replacement, show))
-    return redirect(_at(sample, item, show, request.args.get("page", type=int)))
+
+@require_role(*WORKERS)
+def sign_off(audit_id: int, sample_id: int) -> Page:
+    audit = access.load_audit(current_user, audit_id, Need.WORK)
+    sample = samples.get_sample(audit, sample_id)
+    samples.sign_off(sample, actor=current_user)
+    flash("The sample is signed off.", "success")
+    return redirect(detail_url(sample, "evaluation"))
 
 
 @require_role(*WORKERS)
