@@ -98,7 +98,7 @@ def build(app: Flask) -> tuple[int, int, list[int]]:
         actor=admin,
     )
     audit.status = AuditStatus.PREPARATION  # the planning gates are not what is measured here
-    lifecycle.transition(audit, AuditStatus.FIELDWORK, actor=lead)
+    lifecycle.transition(audit, AuditStatus.FIELDWORK, actor=lead, confirm_warnings=True)
     db.session.commit()
     responses = list(db.session.scalars(sa.select(ChecklistResponse.id).where(ChecklistResponse.audit_id == audit.id)))
     return audit.id, auditor.id, responses

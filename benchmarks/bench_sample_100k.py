@@ -94,7 +94,13 @@ def whole_population(audit_id: int, auditor_id: int) -> int:
     sample = samples.create_sample(audit, data, actor=auditor)
     db.session.commit()
     csv = population_csv()
-    frozen = populations.PopulationData(PopulationSource.CSV, csv_bytes=csv, id_column="id", label_column="label")
+    frozen = populations.PopulationData(
+        PopulationSource.CSV,
+        csv_bytes=csv,
+        id_column="id",
+        label_column="label",
+        completeness_check="Count reconciled to the change system.",
+    )
     timed(
         f"freeze the population ({len(csv) / 1e6:.1f} MB CSV, parse + snapshot)",
         lambda: populations.set_population(sample, frozen, actor=auditor),

@@ -38,7 +38,11 @@ def whole_population(audit_id: int, auditor_id: int, size: int) -> int:
     populations.set_population(
         sample,
         populations.PopulationData(
-            PopulationSource.CSV, csv_bytes="\n".join(rows).encode(), id_column="id", label_column="label"
+            PopulationSource.CSV,
+            csv_bytes="\n".join(rows).encode(),
+            id_column="id",
+            label_column="label",
+            completeness_check="Count reconciled to the change system.",
         ),
         actor=auditor,
     )

@@ -105,21 +105,12 @@ def _fieldwork(audit: Audit, lead: User, auditors: list[User], items: list[Check
         actor=lead,
     )
     lifecycle.transition(audit, AuditStatus.PREPARATION, actor=lead)
-    lifecycle.transition(audit, AuditStatus.FIELDWORK, actor=lead)
+    lifecycle.transition(audit, AuditStatus.FIELDWORK, actor=lead, confirm_warnings=True)
 
 
 def _results_and_evidence(audit: Audit, auditor: User, rng: random.Random, entries: int) -> None:
     rows = list(audit_responses(audit))
-    for response in rows:
-        result = rng.choice(RESULTS)
-        responses.save_response(
-            response,
-            responses.ResponseData(
-                result, notes=f"Checked {response.item.ref} with the process owner.", expected_version=response.version
-            ),
-            actor=auditor,
-        )
-    for n in range(entries):
+    for n in range(entries):  # evidence first: a nonconformity or observation is recorded with its evidence
         response = rows[n % len(rows)]
         evidence.add_evidence(
             response,
@@ -132,6 +123,15 @@ def _results_and_evidence(audit: Audit, auditor: User, rng: random.Random, entri
             ),
             actor=auditor,
             files=[(f"record-{n:05d}.txt", f"Record {n} of {audit.reference}\n".encode())],
+        )
+    for index, response in enumerate(rows):
+        result = rng.choice(RESULTS) if index < entries else ResponseResult.CONFORMING
+        responses.save_response(
+            response,
+            responses.ResponseData(
+                result, notes=f"Checked {response.item.ref} with the process owner.", expected_version=response.version
+            ),
+            actor=auditor,
         )
 
 
@@ -148,7 +148,12 @@ def _sample(audit: Audit, auditor: User, size: int) -> int:
     rows = ["id,label", *(f"REC-{size}-{n:06d},Record {n}" for n in range(size))]
     populations.set_population(
         sample,
-        populations.PopulationData(PopulationSource.CSV, csv_bytes="\n".join(rows).encode(), id_column="id"),
+        populations.PopulationData(
+            PopulationSource.CSV,
+            csv_bytes="\n".join(rows).encode(),
+            id_column="id",
+            completeness_check="Count reconciled to the records system.",
+        ),
         actor=auditor,
     )
     samples.set_size(sample, samples.SizeData(SampleMethod.WHOLE_POPULATION, SizeBasis.MANUAL), actor=auditor)

@@ -162,7 +162,9 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
     assert export.headers["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
-    assert rows[0] == ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
+    assert rows[0][:9] == ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
+    assert rows[0][9].startswith("A1") and len(rows[0]) == 10  # one column per attribute tested
+    assert rows[-1][9] == rows[-1][4]  # the one attribute's result is the item's
     assert rows[-1][1] == replacement_key
     assert rows[-1][6] == first["key"]
     assert rows[-1][7] == "Ava Auditor"
@@ -328,3 +330,34 @@ def test_fixed_allocation_and_a_whole_interval_through_the_pages(client, app, sa
     assert "Interval k = 5; random start r = 2 (given by the auditor)" in text(
         client.get(f"{base(sample_world)}/{systematic}")
     )
+
+
+def test_the_export_has_a_column_per_attribute(client, app, sample_world, login):
+    login(sample_world.auditor_id)
+    response = client.post(
+        f"{base(sample_world)}/new",
+        data={
+            "title": "Model changes are approved and tested",
+            "attribute": "Each change is approved and tested before release",
+            "attributes": "Approved before release\nRegression tests passed",
+            "checklist_item_ids": [str(sample_world.item_ids["8.4"])],
+        },
+    )
+    assert response.status_code == 302
+    sample_id = int(response.headers["Location"].split("/samples/")[1].split("/")[0])
+    typed(client, sample_world, sample_id, "A\nB")
+    set_size(client, sample_world, sample_id, method="whole_population")
+    draw(client, sample_world, sample_id)
+    first, second = items_of(app, sample_id)
+    cells = {f"r-{first['id']}-A1": "conforming", f"r-{first['id']}-A2": "deviation", f"note-{first['id']}": "No run"}
+    cells |= {f"r-{second['id']}-A1": "conforming", f"r-{second['id']}-A2": "conforming"}
+    saved = client.post(
+        f"{base(sample_world)}/{sample_id}/results", data={"item": [str(first["id"]), str(second["id"])], **cells}
+    )
+    assert saved.status_code == 302, text(saved)
+    export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
+    rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
+    assert rows[0][9:] == ["A1 Approved before release", "A2 Regression tests passed"]
+    assert rows[1][9:] == ["Conforming", "Deviation"]
+    assert rows[1][4] == "Deviation"  # the item's result: any deviating attribute
+    assert rows[2][9:] == ["Conforming", "Conforming"]

@@ -147,7 +147,7 @@ def api_page(sample: Sample, request: paging.PageRequest) -> paging.Page[SampleI
 
 def export_rows(sample: Sample) -> Iterator[Any]:
     """Every item for the export, in draw order, as narrow rows: (draw order, key, label, stratum, result, note,
-    key of the item it replaces, tester's name, tested at)."""
+    key of the item it replaces, tester's name, tested at, results per attribute by code)."""
     replaced = aliased(SampleItem)
     return iter(
         db.session.execute(
@@ -161,6 +161,7 @@ def export_rows(sample: Sample) -> Iterator[Any]:
                 replaced.key,
                 User.name,
                 SampleItem.tested_at,
+                SampleItem.attribute_results,
             )
             .outerjoin(replaced, SampleItem.replaces_id == replaced.id)
             .outerjoin(User, SampleItem.tested_by_id == User.id)

@@ -13,6 +13,7 @@ from flask_wtf import FlaskForm
 
 from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import ValidationFailed
+from audit_app.models import SampleItemResult
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.sampling import sample_items, samples
@@ -127,6 +128,7 @@ def evaluate(audit_id: int, sample_id: int) -> Page:
 def export(audit_id: int, sample_id: int) -> Response:
     audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
     sample = samples.get_sample(audit, sample_id)
+    codes = [a["code"] for a in sample.attribute_list]
     rows = [
         [
             str(order),
@@ -138,11 +140,20 @@ def export(audit_id: int, sample_id: int) -> Response:
             replaced or "",
             tester or "",
             tested_at.isoformat() if tested_at else "",
+            *(_attribute_label((by_code or {}).get(code)) for code in codes),
         ]
-        for order, key, label, stratum, result, note, replaced, tester, tested_at in sample_items.export_rows(sample)
+        for order, key, label, stratum, result, note, replaced, tester, tested_at, by_code in sample_items.export_rows(
+            sample
+        )
     ]
+    header = [*EXPORT_HEADER, *(f"{a['code']} {a['text']}".strip() for a in sample.attribute_list)]
     return Response(
-        sel.export_csv(EXPORT_HEADER, rows),
+        sel.export_csv(header, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{sample.reference}-items.csv"'},
     )
+
+
+def _attribute_label(value: str | None) -> str:
+    """An attribute's result in words, blank while it is not tested."""
+    return SampleItemResult(value).label if value else ""
