@@ -162,8 +162,10 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     export = client.get(f"{base(sample_world)}/{sample_id}/export.csv")
     assert export.headers["Content-Disposition"].startswith("attachment;")
     rows = list(csv.reader(io.StringIO(export.data.decode("utf-8-sig"))))
-    assert rows[0][:9] == ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
-    assert rows[0][9].startswith("A1") and len(rows[0]) == 10  # one column per attribute tested
+    header = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
+    assert rows[0][:9] == header
+    assert rows[0][9].startswith("A1")  # one column per attribute tested
+    assert len(rows[0]) == 10
     assert rows[-1][9] == rows[-1][4]  # the one attribute's result is the item's
     assert rows[-1][1] == replacement_key
     assert rows[-1][6] == first["key"]
