@@ -135,6 +135,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "planning.record_exception": PLAN,
     "auditors.index": PLAN,
     "auditors.detail": WORK,
+    "auditors.mine": WORK,
     "auditors.edit": PLAN,
     "auditors.evaluate": PLAN,
     "api_planning.record_exception": PLAN,

@@ -46,6 +46,16 @@ class AuditCreateSchema(AuditDetailsSchema):
 
 
 class AuditUpdateSchema(AuditDetailsSchema, ChangeSchema):
+    lead_exception = fields.Str(
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Justified impartiality exception for a new lead_auditor_id who is not impartial with the "
+            "audit's scope (at least 20 characters); recorded on their team membership with the caller's name. "
+            "Needed only then (without it the change is refused with 409 and the reasons); nobody records one "
+            "for themselves."
+        },
+    )
+
     class Meta:
         partial = True
 

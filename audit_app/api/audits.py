@@ -93,12 +93,20 @@ def get_audit(audit_id: int) -> Audit:
 @blp.arguments(AuditUpdateSchema(partial=True))
 @blp.response(200, AuditSchema)
 def update_audit(data: dict[str, Any], audit_id: int) -> Audit | Response:
-    """Change the audit's details and dates; fields left out keep their value."""
+    """Change the audit's details and dates; fields left out keep their value.
+
+    A new lead auditor who is not impartial with the scope is refused with 409 and the reasons, unless
+    `lead_exception` justifies the assignment (nobody records an exception for themselves).
+    """
     audit = access.load_audit(get_actor(), audit_id, Need.MANAGE)
     merged = audits.AuditDetails(
         **{f.name: data.get(f.name, getattr(audit, f.name)) for f in dataclass_fields(audits.AuditDetails)}
     )
-    audits.update_details(audit, merged, actor=get_actor())  # NotImpartial answers 409 with its reasons
+    try:  # NotImpartial answers 409 with its reasons
+        audits.update_details(audit, merged, actor=get_actor(), lead_exception=data.get("lead_exception", ""))
+    except ValidationFailed as exc:  # the service names the exception "exception"; this body lead_exception
+        errors = {("lead_exception" if key == "exception" else key): v for key, v in exc.errors.items()}
+        raise ValidationFailed(str(exc), errors) from exc
     return saved(audit)
 
 

@@ -35,8 +35,8 @@ def get_organisation() -> Organisation:
 @blp.arguments(OrganisationSchema)
 @blp.response(200, OrganisationSchema)
 def put_organisation(data: dict[str, Any]) -> Organisation:
-    """Replace the organisation name and scope statement."""
-    return saved(org.update_profile(data["name"], data["scope_statement"], actor=get_actor()))
+    """Replace the organisation name, scope statement and (when sent) sectors."""
+    return saved(org.update_profile(data["name"], data["scope_statement"], actor=get_actor(), sectors=data["sectors"]))
 
 
 @blp.route("/org-units")

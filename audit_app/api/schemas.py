@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_dump, post_load, validate, validates_schema
 
 from audit_app.api.schema_parts import ChangeSchema, Id, OrgUnitRefSchema, enum_field
 from audit_app.models import AIRole, LifecycleStage, RiskLevel, Role, UnitKind
@@ -47,7 +47,24 @@ class UserUpdateSchema(ChangeSchema):
 class OrganisationSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     scope_statement = fields.Str(load_default="", validate=validate.Length(max=20000))
+    sectors = fields.Str(
+        load_default=None,
+        allow_none=False,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "The sectors the organisation works in, one per line (as in an auditor profile); a team's "
+            "sector knowledge is judged against them. Left out: kept as they are; empty: no sector named."
+        },
+    )
+    sector_list = fields.List(fields.Str(), dump_only=True, metadata={"description": "The sectors named, one each."})
     updated_at = fields.DateTime(dump_only=True)
+
+    @post_dump
+    def _no_sector_is_empty(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """None named reads as "" (the documented string), never null."""
+        if "sectors" in data:
+            data["sectors"] = data["sectors"] or ""
+        return data
 
 
 class OrgUnitSchema(Schema):

@@ -140,6 +140,8 @@ def load_demo(credentials_file: Path) -> list[DemoLogin]:
     profile = org.get_profile()
     if profile.scope_statement == "":
         profile.name, profile.scope_statement = ORG_NAME, SCOPE
+    if profile.sectors is None:  # the demo auditors know consumer lending (demo/people.py)
+        profile.sectors = "Consumer lending"
     units = {u.name: u for u in db.session.scalars(sa.select(OrgUnit))}
     for name, kind, description, parent in UNITS:
         if name not in units:

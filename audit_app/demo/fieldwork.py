@@ -14,10 +14,9 @@ from audit_app.models import (
     EvidenceMethod,
     EvidenceMode,
     ResponseResult,
-    SubjectKind,
     User,
 )
-from audit_app.services.fieldwork import evidence, responses
+from audit_app.services.fieldwork import evidence, responses, verdicts
 
 RESULTS = {
     "5.2": (
@@ -29,15 +28,33 @@ RESULTS = {
         "Competence evidence is missing for some AI role holders; see sample S01.",
     ),
     "7.5.3": (ResponseResult.OFI, "Consider automatic retention rules for model documentation in the DMS."),
+    "A.4.3": (
+        ResponseResult.NONCONFORMITY,
+        "Data resources are documented for CreditScore, not for the Ask Nora chatbot; see the results per AI system.",
+    ),
 }
-#: Evidence entries: item -> (method, source, the in-scope unit it concerns or None for the item as a whole).
-EVIDENCE = {
-    "4.3": (EvidenceMethod.DOCUMENT_REVIEW, "AIMS scope statement v2.0 (approved by the Executive Committee)", None),
-    "5.2": (EvidenceMethod.INTERVIEW, "Contact-centre team leader, Leeds", None),
-    "7.2": (EvidenceMethod.RECORD_REVIEW, "Learning-management export of AI training records", "Risk and Compliance"),
+#: Evidence entries: item -> [(method, source, the in-scope AI system or unit it concerns, or None for the item as a
+#: whole)].
+EVIDENCE: dict[str, list[tuple[EvidenceMethod, str, str | None]]] = {
+    "4.3": [(EvidenceMethod.DOCUMENT_REVIEW, "AIMS scope statement v2.0 (approved by the Executive Committee)", None)],
+    "5.2": [(EvidenceMethod.INTERVIEW, "Contact-centre team leader, Leeds", None)],
+    "7.2": [(EvidenceMethod.RECORD_REVIEW, "Learning-management export of AI training records", "Risk and Compliance")],
+    "A.4.3": [
+        (
+            EvidenceMethod.DOCUMENT_REVIEW,
+            "CreditScore data cards v4.2 (training, validation and live-input data) in the data catalogue",
+            "CreditScore",
+        ),
+        (
+            EvidenceMethod.INTERVIEW,
+            "Ask Nora product owner, Customer Operations; retrieval index configuration shown on screen",
+            "Ask Nora chatbot",
+        ),
+    ],
 }
-#: Results per in-scope unit (ISO 19011 6.4.8: where the finding was found): item -> {unit: (result, statement)}.
-PER_UNIT = {
+#: Results per in-scope AI system or unit (ISO 19011 6.4.8: where the finding was found):
+#: item -> {AI system or unit: (result, statement)}.
+PER_SUBJECT = {
     "7.2": {
         "Risk and Compliance": (
             ResponseResult.NONCONFORMITY,
@@ -46,6 +63,19 @@ PER_UNIT = {
         "Executive Committee": (
             ResponseResult.CONFORMING,
             "Board AI briefing attendance confirmed by interview with the company secretary; records seen.",
+        ),
+    },
+    "A.4.3": {
+        "CreditScore": (
+            ResponseResult.CONFORMING,
+            "CreditScore: the data cards of version 4.2 record origin, dates, personal-data categories, known bias "
+            "and retention of the training, validation and live-input data; the sampled training set matches the "
+            "recorded training run.",
+        ),
+        "Ask Nora chatbot": (
+            ResponseResult.NONCONFORMITY,
+            "Ask Nora chatbot: no data resource record exists for the help-article corpus the chatbot retrieves "
+            "from; its origin, owner, currency and any personal data in it are not documented (A.4.3).",
         ),
     },
 }
@@ -57,13 +87,12 @@ def run(audit: Audit, auditor: User, started: date) -> None:
     """Fill the working checklist of an audit in fieldwork (called by the demo loader).
 
     Every nonconformity and observation has its statement and evidence; a conforming item without an evidence entry
-    says how conformity was established; 7.2 is concluded per unit.
+    says how conformity was established; 7.2 is concluded per unit and A.4.3 per AI system.
     """
-    units = {u.name: u.id for u in audit.scope_units}
+    subjects = {s.name: s.key for s in verdicts.subjects_of(audit)}
     for response in sorted(audit_responses(audit), key=lambda r: r.item.position):
         ref = response.item.ref
-        if ref in EVIDENCE:  # recorded first: a finding needs its evidence
-            method, source, unit = EVIDENCE[ref]
+        for method, source, concerns in EVIDENCE.get(ref, []):  # recorded first: a finding needs its evidence
             evidence.add_evidence(
                 response,
                 evidence.EvidenceData(
@@ -72,15 +101,15 @@ def run(audit: Audit, auditor: User, started: date) -> None:
                     source,
                     started - timedelta(days=20),
                     "Seen during the audit; reference noted in the working papers.",
-                    subject=(SubjectKind.ORG_UNIT, units[unit]) if unit else None,
+                    subject=subjects[concerns] if concerns else None,
                 ),
                 actor=auditor,
-                files=[(f"{ref}-notes.txt", f"Auditor's notes for {ref}: evidence seen on site.\n".encode())],
+                files=[(f"{ref}-notes.txt", f"Auditor's notes for {ref}: {source}, seen on site.\n".encode())],
             )
         result, notes = RESULTS.get(ref, (ResponseResult.CONFORMING, CONFORMING_NOTE))
         parts = tuple(
-            responses.PartData(SubjectKind.ORG_UNIT, units[name], part_result, statement)
-            for name, (part_result, statement) in PER_UNIT.get(ref, {}).items()
+            responses.PartData(*subjects[name], part_result, statement)
+            for name, (part_result, statement) in PER_SUBJECT.get(ref, {}).items()
         )
         data = responses.ResponseData(
             None if parts else result, notes, expected_version=response.version, parts=parts or None

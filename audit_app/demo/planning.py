@@ -182,9 +182,10 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         today + timedelta(days=CLOSED_AUDIT[0]),
         CLOSED_AUDIT[1],
         ["Executive Committee", "Risk and Compliance"],
-        [],
-        ("4", "5", "7"),
-        "Confirm that context, leadership, policy and support arrangements are in place and working.",
+        ["CreditScore", "Ask Nora chatbot"],
+        ("4", "5", "7", "A.4"),
+        "Confirm that context, leadership, policy and support arrangements are in place and working, including the "
+        "resources documented for the AI systems in production (CreditScore, Ask Nora).",
     )
     begin = first.start_date
     session(first, begin, time(9, 0), 30, SessionActivity.OPENING_MEETING, "Opening meeting", ())
@@ -208,12 +209,22 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         tuple(i.ref for i in first.scope_items if i.ref.startswith("7")),
         units=("Risk and Compliance",),
     )
+    session(
+        first,
+        begin + timedelta(days=1),
+        time(11, 45),
+        75,
+        SessionActivity.DOCUMENT_REVIEW,
+        "Resources for AI systems: CreditScore and Ask Nora",
+        tuple(i.ref for i in first.scope_items if i.ref.startswith("A.4")),
+        units=("Risk and Compliance",),
+    )
     session(first, begin + timedelta(days=1), time(15, 0), 45, SessionActivity.CLOSING_MEETING, "Closing meeting", ())
     lifecycle.transition(first, AuditStatus.PREPARATION, actor=lead)
     prepare_closed_audit(first, lead, begin)
     team.confirm_declaration(first, actor=lead)
     team.confirm_declaration(first, actor=auditor)
-    # Warnings confirmed: no AI system in scope (this audit looks at leadership, policy and support).
+    # Warning confirmed: the draft competence matrix was found only partly adequate (followed up under 7.2).
     lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead, confirm_warnings=True)
     db.session.flush()
     fieldwork.run(first, auditor, begin)
@@ -345,6 +356,11 @@ def conclude_closed_audit(audit: Audit, lead: User) -> None:
             "Resources and documented information are in place, but competence of AI role holders is not "
             "evidenced for all (nonconformity on 7.2).",
         ),
+        "A.4": (
+            Fulfilment.PARTLY_FULFILLED,
+            "Resources are documented for CreditScore, but the data resources of the Ask Nora chatbot (its "
+            "retrieval corpus) are not (nonconformity on A.4.3 for Ask Nora; conforming for CreditScore).",
+        ),
     }
     done = conclusions.achievement(audit)
     conclusions.save_conference(
@@ -353,10 +369,12 @@ def conclude_closed_audit(audit: Audit, lead: User) -> None:
             held_at=datetime.combine(audit.end_date, time(13, 0)),
             participants="Lena Lead, lead auditor\nOmar Auditor, auditor",
             fulfilment=Fulfilment.PARTLY_FULFILLED,
-            conclusion="The AIMS fulfils the criteria of clauses 4 and 5 and largely those of clause 7; one "
-            "nonconformity (7.2, competence evidence) must be corrected before the stage 1 audit.",
-            recommendations="Complete the competence matrix for AI roles and re-sample training records.",
-            follow_up="Verify the correction of 7.2 in the next internal audit.",
+            conclusion="The AIMS fulfils the criteria of clause 4 and largely those of clause 5; clause 7 and the "
+            "resources for AI systems (A.4) are partly fulfilled. Two nonconformities (7.2, competence evidence; "
+            "A.4.3, data resources of the Ask Nora chatbot) must be corrected before the stage 1 audit.",
+            recommendations="Complete the competence matrix for AI roles and re-sample training records; document "
+            "the Ask Nora retrieval corpus as a data resource.",
+            follow_up="Verify the correction of 7.2 and A.4.3 in the next internal audit.",
             areas=tuple(
                 conclusions.AreaData(a.key, *statements.get(a.key, (Fulfilment.FULFILLED, "Criteria fulfilled.")))
                 for a in done.areas

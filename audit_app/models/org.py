@@ -19,7 +19,23 @@ class Organisation(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     #: The AIMS scope statement (ISO/IEC 42001 4.3): boundaries, AI systems, sites, exclusions.
     scope_statement: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The sector(s) the organisation works in, one per line like an auditor profile's (e.g. "consumer lending");
+    #: None or empty when not named. The team's sector knowledge is judged against them (ISO 19011 7.2.3.3).
+    sectors: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def sector_list(self) -> list[str]:
+        return sector_lines(self.sectors)
+
+
+def sector_lines(text: str | None) -> list[str]:
+    """The sectors named in `text`, one per line, blanks and repeats (ignoring case) left out."""
+    seen: dict[str, str] = {}
+    for line in (text or "").splitlines():
+        if line.strip():
+            seen.setdefault(line.strip().casefold(), line.strip())
+    return list(seen.values())
 
 
 class UnitKind(enum.StrEnum):

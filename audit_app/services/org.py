@@ -31,11 +31,14 @@ def get_profile() -> Organisation:
     return org
 
 
-def update_profile(name: str, scope_statement: str, *, actor: User) -> Organisation:
+def update_profile(name: str, scope_statement: str, *, actor: User, sectors: str | None = None) -> Organisation:
+    """Change the profile; `sectors` (one per line, as in an auditor profile) is kept when None."""
     org = get_profile()
     org.name = clean(name, field="name", max_length=200, required=True)
     org.scope_statement = clean(scope_statement, field="scope_statement", max_length=20000, multiline=True)
-    activity.record(actor, "organisation.updated", org)
+    if sectors is not None:
+        org.sectors = clean(sectors, field="sectors", max_length=2000, multiline=True) or None
+    activity.record(actor, "organisation.updated", org, sectors=org.sector_list)
     return org
 
 

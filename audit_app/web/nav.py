@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, STAFF
+from audit_app.authz import ADMIN_ONLY, ALL_ROLES, PLANNERS, STAFF, WORKERS
 from audit_app.models import Role
 
 
@@ -22,6 +22,8 @@ NAV = (
     NavItem("My audits", "audits.mine", ALL_ROLES),
     NavItem("Calendar", "audits.calendar", ALL_ROLES),
     NavItem("Auditors", "auditors.index", PLANNERS),
+    #: Everyone who audits reads their own competence profile, audits performed and evaluations.
+    NavItem("My auditor profile", "auditors.mine", WORKERS),
     NavItem("Clause library", "library.index", ALL_ROLES),
     NavItem("Organisation", "org.profile", ALL_ROLES),
     NavItem("AI systems", "org.systems", ALL_ROLES),

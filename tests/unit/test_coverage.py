@@ -278,3 +278,23 @@ def test_a_reason_names_a_few_systems_and_counts_the_rest():
     assert suggest("8.2", RiskContext(high_risk_systems=names[:3])).reasons == (
         "3 high-risk AI system(s) in scope: System 0, System 1, System 2",
     )
+
+
+def test_the_matrix_separates_achieved_from_not_audited_in_column_order():
+    first, second = (coverage.AuditColumn(n, f"IA-{n}", f"Audit {n}", AuditStatus.CLOSED) for n in (1, 2))
+    done = [
+        coverage.Outcome(2, "7.2", ResponseResult.CONFORMING),
+        coverage.Outcome(1, "7.2", ResponseResult.NONCONFORMITY),
+        coverage.Outcome(1, "8.4", ResponseResult.NOT_AUDITED, "Supplier unavailable"),
+        coverage.Outcome(2, "8.4", ResponseResult.NOT_ASSESSED),  # not an outcome: counts as neither
+    ]
+    matrix = coverage.clause_matrix(
+        [("7.2", "Competence", 2), ("8.4", "Impact assessment", 2)],
+        [(first, {"7.2", "8.4"}), (second, {"7.2", "8.4"})],
+        outcomes=done,
+    )
+    rows = {row.key: row for row in matrix.rows}
+    assert rows["7.2"].achieved_by == (1, 2)  # in column order, whatever order the outcomes came in
+    assert (rows["8.4"].achieved, rows["8.4"].not_audited) == (False, ((1, "Supplier unavailable"),))
+    assert rows["8.4"].not_audited_reason(1) == "Supplier unavailable"
+    assert (matrix.achieved, matrix.uncovered) == (1, 0)

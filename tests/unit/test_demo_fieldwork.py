@@ -1,4 +1,5 @@
-"""The demo's completed audit meets the verdict rules: a lead auditor finds every conclusion backed."""
+"""The demo's completed audit meets the verdict rules: a lead auditor finds every conclusion backed, per unit and
+per AI system where it was found."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from audit_app.models import Audit, AuditStatus, ChecklistResponse, ResponseResu
 from audit_app.services.fieldwork import responses, verdicts
 
 
-def test_the_completed_demo_audit_backs_every_result_and_concludes_7_2_per_unit(app_ctx, library, tmp_path):
+def test_the_completed_demo_audit_backs_every_result_and_concludes_7_2_per_unit_and_a_4_3_per_ai_system(
+    app_ctx, library, tmp_path
+):
     demo.load_demo(tmp_path / "demo_credentials.txt")
     planning.load_demo_programme(date(2027, 9, 15))
     db.session.flush()
@@ -41,3 +44,20 @@ def test_the_completed_demo_audit_backs_every_result_and_concludes_7_2_per_unit(
     }
     (entry,) = competence.evidence
     assert units[entry.org_unit_id] == "Risk and Compliance"
+
+    # A.4.3 (data resources) is concluded per AI system, each result with its statement and evidence naming the system.
+    systems = {s.id: s.name for s in closed.scope_systems}
+    assert set(systems.values()) == {"CreditScore", "Ask Nora chatbot"}
+    (data,) = [r for r in rows if r.item.ref == "A.4.3"]
+    assert data.result is ResponseResult.NONCONFORMITY  # derived: nonconforming for one system
+    assert {(p.subject_kind, systems[p.subject_id], p.result) for p in data.recorded_parts} == {
+        (SubjectKind.AI_SYSTEM, "CreditScore", ResponseResult.CONFORMING),
+        (SubjectKind.AI_SYSTEM, "Ask Nora chatbot", ResponseResult.NONCONFORMITY),
+    }
+    for part in data.recorded_parts:
+        assert part.statement.startswith(systems[part.subject_id] + ":")
+    assert sorted((e.subject[0], systems[e.ai_system_id]) for e in data.evidence) == [
+        (SubjectKind.AI_SYSTEM, "Ask Nora chatbot"),
+        (SubjectKind.AI_SYSTEM, "CreditScore"),
+    ]
+    assert all(e.org_unit_id is None for e in data.evidence)

@@ -71,8 +71,8 @@ def test_the_demo_programme_loads_with_its_three_audits(app_ctx, library, tmp_pa
     assert results
     assert ResponseResult.NOT_ASSESSED not in results
     assert ResponseResult.NONCONFORMITY in results
-    assert count(Evidence) == 3
-    assert count(EvidenceFile) == 3
+    assert count(Evidence) == 5  # 4.3, 5.2, 7.2 and A.4.3 once per AI system (CreditScore, Ask Nora)
+    assert count(EvidenceFile) == 5
     sample = db.session.scalar(sa.select(Sample).where(Sample.audit_id == closed.id))
     assert sample.status is SampleStatus.EVALUATED
     assert sample.deviations

@@ -20,11 +20,13 @@ from audit_app.models import (
     ChecklistItem,
     CompetenceArea,
     EvaluationRating,
+    Organisation,
     OrgUnit,
     Role,
     TeamRole,
     User,
 )
+from audit_app.models.org import sector_lines
 from audit_app.services import activity
 from audit_app.services.access import MAX_ID, PLANNERS
 from audit_app.services.paging import Page, PageRequest, paginate
@@ -272,11 +274,33 @@ def team_coverage(audit: Audit) -> list[CompetenceNeed]:
                 COUNTED,
             )
         )
-    needs.append(
-        CompetenceNeed(
-            "Someone who knows the organisation's sector",
-            "Findings must be judged in the context of the sector's practices and rules (ISO 19011 7.2.3.3).",
+    needs.append(sector_need(members))
+    return needs
+
+
+SECTOR_WHY = "Findings must be judged in the context of the sector's practices and rules (ISO 19011 7.2.3.3)."
+
+
+def _sector_key(name: str) -> str:
+    """How sectors are compared: ignoring case and runs of spaces ("Consumer  Lending" is "consumer lending")."""
+    return " ".join(name.casefold().split())
+
+
+def sector_need(members: list[tuple[AuditTeamMember, AuditorProfile | None]]) -> CompetenceNeed:
+    """Met by counted members whose sectors include one the organisation names (each shown with the sectors
+    matched); when the organisation names none, by anyone who names a sector."""
+    wanted = sector_lines(db.session.scalar(sa.select(Organisation.sectors).order_by(Organisation.id).limit(1)))
+    label = "Someone who knows the organisation's sector"
+    if not wanted:
+        return CompetenceNeed(
+            label,
+            SECTOR_WHY + " The organisation profile names no sector, so knowledge of any sector counts.",
             tuple(f"{m.user.name} ({', '.join(p.sector_list)})" for m, p in members if p and p.sector_list),
         )
-    )
-    return needs
+    keys = {_sector_key(sector) for sector in wanted}
+    met_by = []
+    for member, profile in members:
+        matched = [s for s in profile.sector_list if _sector_key(s) in keys] if profile else []
+        if matched:
+            met_by.append(f"{member.user.name} ({', '.join(matched)})")
+    return CompetenceNeed(label, SECTOR_WHY + " The organisation works in: " + ", ".join(wanted) + ".", tuple(met_by))

@@ -44,6 +44,13 @@ def _detail(user: User, evaluation_form: EvaluationForm | None = None) -> tuple[
     )
 
 
+@bp.route("/me")
+@require_role(*WORKERS)
+def mine() -> Page:
+    """The signed-in person's own auditor profile (the navigation links here)."""
+    return _detail(competence.get_auditor(current_user.id))
+
+
 @bp.route("/<int:auditor_id>")
 @require_role(*WORKERS)
 def detail(auditor_id: int) -> Page:

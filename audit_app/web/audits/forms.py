@@ -11,12 +11,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import AuditMethod, AuditStatus, AuditType, User
+from audit_app.models import Audit, AuditMethod, AuditStatus, AuditType, User
 from audit_app.services import org
 from audit_app.services.access import PLANNERS
 from audit_app.services.library import checklists
-from audit_app.services.planning import programmes
+from audit_app.services.planning import audits, programmes
 from audit_app.services.planning.audits import AuditDetails, AuditFilters
+from audit_app.services.planning.team import NotImpartial
 from audit_app.web.forms import optional_id
 from audit_app.web.planning.forms import ValidId
 
@@ -124,6 +125,33 @@ class AuditForm(FlaskForm):
             other_criteria=self.other_criteria.data or "",
             confidentiality_note=self.confidentiality_note.data or "",
         )
+
+
+class AuditDetailsForm(AuditForm):
+    """Change an audit's details; a new lead auditor who is not impartial needs a justified exception."""
+
+    lead_exception = TextAreaField(
+        "Impartiality exception for the new lead auditor", validators=[Length(max=2000)], render_kw={"rows": 3}
+    )
+
+    def save(self, audit: Audit, *, actor: User) -> Audit:
+        """Save the details; after a refusal, `lead_conflicts` says why the new lead is not impartial."""
+        self.lead_conflicts: list[str] = []
+        try:
+            return audits.update_details(
+                audit, self.to_command(), actor=actor, lead_exception=self.lead_exception.data or ""
+            )
+        except NotImpartial as exc:  # kept to list the reasons beside the exception field
+            self.lead_conflicts = exc.reasons
+            raise
+        except ValidationFailed as exc:  # the service names the exception "exception"; this form lead_exception
+            errors = {("lead_exception" if key == "exception" else key): v for key, v in exc.errors.items()}
+            raise ValidationFailed(str(exc), errors) from exc
+
+    @property
+    def offers_exception(self) -> bool:
+        """Show the exception field: the new lead was refused as not impartial, or an exception was typed."""
+        return bool(getattr(self, "lead_conflicts", None) or self.lead_exception.data or self.lead_exception.errors)
 
 
 class NewAuditForm(AuditForm):

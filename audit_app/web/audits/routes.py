@@ -15,7 +15,14 @@ from audit_app.services.notifications.reminders import local_now
 from audit_app.services.planning import agenda, audits, conclusions, lifecycle, overview, programmes
 from audit_app.services.planning import schedule as cal
 from audit_app.web.audits import working
-from audit_app.web.audits.forms import AuditFilterForm, AuditForm, CriteriaForm, NewAuditForm, ScopeForm, TransitionForm
+from audit_app.web.audits.forms import (
+    AuditDetailsForm,
+    AuditFilterForm,
+    CriteriaForm,
+    NewAuditForm,
+    ScopeForm,
+    TransitionForm,
+)
 from audit_app.web.forms import form_action, refusal_of, render_form, show_all_errors
 
 bp = Blueprint("audits", __name__, url_prefix="/audits")
@@ -111,12 +118,10 @@ def detail(audit_id: int) -> str:
 @require_role(*PLANNERS)
 def edit(audit_id: int) -> Page:
     audit = access.load_audit(current_user, audit_id, Need.MANAGE)
-    form = AuditForm(obj=audit)
+    form = AuditDetailsForm(obj=audit)
     form.set_choices()
-    # Locked, or a new lead who is not impartial, comes back as 409.
-    if form_action(
-        form, lambda: audits.update_details(audit, form.to_command(), actor=current_user), show=show_all_errors
-    ):
+    # Locked, or a new lead who is not impartial (without an exception), comes back as 409.
+    if form_action(form, lambda: form.save(audit, actor=current_user), show=show_all_errors):
         flash(f"Audit {audit.reference} saved.", "success")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     return render_form("audits/form.html", form, audit=audit, locked=lifecycle.lock_message(audit, "details"))

@@ -17,6 +17,7 @@ class ProfileForm(FlaskForm):
     scope_statement = TextAreaField(
         "AIMS scope statement (clause 4.3)", validators=[Length(max=20000)], render_kw={"rows": 8}
     )
+    sectors = TextAreaField("Sectors (one per line)", validators=[Length(max=2000)], render_kw={"rows": 3})
     submit = SubmitField("Save profile")
 
 

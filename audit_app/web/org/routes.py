@@ -25,7 +25,10 @@ def profile() -> str:
 def edit_profile() -> Response | tuple[str, int]:
     form = ProfileForm(obj=org.get_profile())
     if form_action(
-        form, lambda: org.update_profile(form.name.data or "", form.scope_statement.data or "", actor=current_user)
+        form,
+        lambda: org.update_profile(
+            form.name.data or "", form.scope_statement.data or "", actor=current_user, sectors=form.sectors.data or ""
+        ),
     ):
         flash("Organisation profile saved.", "success")
         return redirect(url_for("org.profile"))
