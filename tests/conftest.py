@@ -36,6 +36,7 @@ pytest_plugins = [
     "tests.fixtures.planning_pages",
     "tests.fixtures.sample_pages",
     "tests.fixtures.api_fieldwork",
+    "tests.fixtures.api_samples",
 ]
 
 #: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).

@@ -130,6 +130,14 @@ class SizeInputSchema(Schema):
         validate=validate.Length(max=200),
         metadata={"description": "basis=site_rule: the central function, audited every time and not sampled."},
     )
+    random_share = fields.Int(
+        load_default=100,
+        strict=True,
+        metadata={
+            "description": "basis=site_rule: the percentage of the sites drawn at random, 25 to 100 (IAF MD 1); "
+            "below 100 the method is simple_random and the other sites are chosen on risk as `picks` at the draw."
+        },
+    )
 
 
 class DrawInputSchema(Schema):
@@ -145,7 +153,7 @@ class DrawInputSchema(Schema):
         values=Text(validate=validate.Length(max=4000)),
         load_default=None,
         allow_none=True,
-        metadata={"description": "Judgemental: unit id → why it was picked."},
+        metadata={"description": "Judgemental, or an IAF MD 1 mixed site selection: unit id → why it was picked."},
     )
     interval = fields.Int(
         load_default=None,
@@ -353,6 +361,14 @@ class SampleRecordSchema(SampleSummarySchema):
         },
     )
     items_total = fields.Int(dump_only=True, metadata={"description": "How many items the sample holds."})
+    random_sites = fields.List(
+        fields.Str(),
+        dump_only=True,
+        metadata={
+            "description": "IAF MD 1 mixed selection before the draw: the sites its recorded seed draws at random; "
+            "choose the others on risk (`picks`)."
+        },
+    )
     created_by = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
     created_at = fields.DateTime(dump_only=True)
 

@@ -33,7 +33,7 @@ from audit_app.api.sample_schemas import (
 )
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import ValidationFailed
-from audit_app.models import PopulationSource, Sample, SampleItem
+from audit_app.models import PopulationSource, Sample, SampleItem, SampleStatus
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.sampling import populations, sample_items, samples
@@ -60,6 +60,8 @@ class SampleRecord:
     #: The first items in draw order (the rest: GET …/items, a page at a time) and how many there are.
     items: list[SampleItem]
     items_total: int
+    #: IAF MD 1 mixed selection before the draw: the site ids its seed draws at random (the picks must avoid them).
+    random_sites: list[str]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.sample, name)
@@ -79,7 +81,8 @@ def _record(sample: Sample) -> SampleRecord:
         }
     first = sample_items.first_items(sample, sample_items.ITEMS_IN_RECORD)
     total = len(first) if len(first) < sample_items.ITEMS_IN_RECORD else sample_items.count_items(sample)
-    return SampleRecord(sample, samples.is_statistical(sample), same, check, first, total)
+    randoms = [unit.key for unit in samples.random_sites(sample)] if sample.status is SampleStatus.DRAFT else []
+    return SampleRecord(sample, samples.is_statistical(sample), same, check, first, total, randoms)
 
 
 # --- Samples ----------------------------------------------------------------------------------------------------
@@ -175,7 +178,9 @@ def set_size(audit_id: int, sample_id: int) -> SampleRecord:
 @blp.response(201, SampleRecordSchema)
 def draw(audit_id: int, sample_id: int) -> SampleRecord:
     """Draw once. The seed (given, or generated) is stored before drawing; a sample is never re-drawn (409).
-    Judgemental samples send `picks` with a rationale per unit."""
+    Judgemental samples send `picks` with a rationale per unit; an IAF MD 1 site sample with a random share below
+    100 % sends the sites chosen on risk as `picks` (its random part is fixed by the seed recorded with the size and
+    listed in `random_sites`)."""
     sample = _sample(audit_id, sample_id, Need.WORK)
     empty = {"seed": None, "picks": None, "interval": None, "start": None}
     data = parse_body(DrawInputSchema()) if request.get_data() else empty

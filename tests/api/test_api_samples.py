@@ -11,9 +11,8 @@ import pytest
 from scipy.stats import beta, hypergeom
 
 from audit_app.extensions import db
-from audit_app.models import Audit, AuditStatus, Role, Sample, TeamRole
-from audit_app.services import accounts
-from tests.fixtures.planning import Planning
+from audit_app.models import Audit, AuditStatus, Sample
+from tests.fixtures.api_samples import new_sample
 
 KEYS = [f"REL-{i:04d}" for i in range(1, 501)]
 SEED = 20260302
@@ -25,53 +24,6 @@ CHECKED = {"completeness_check": "Count reconciled to the source."}
 def csv_text(keys: list[str]) -> str:
     rows = [f"{key},Model release {key[-4:]},{'Alpha' if int(key[-4:]) % 3 else 'Beta'}" for key in keys]
     return "release_id,name,team\n" + "\n".join(rows) + "\n"
-
-
-@pytest.fixture
-def world(app, library):
-    """An audit in fieldwork; tokens for its auditor, an observer, a viewer, an outsider and an auditee."""
-    with app.app_context():
-        plan = Planning(library)
-        audit = plan.audit()
-        people = {
-            "auditor": plan.member(audit, plan.user(Role.AUDITOR)).user,
-            "observer": plan.member(audit, plan.user(Role.AUDITOR), TeamRole.OBSERVER).user,
-            "viewer": plan.member(audit, plan.user(Role.VIEWER), TeamRole.OBSERVER).user,
-            "outsider": plan.user(Role.AUDITOR),
-            "auditee": plan.user(Role.AUDITEE),
-            "admin_outside_team": plan.user(Role.ADMIN),
-            "lead": audit.lead_auditor,
-        }
-        plan.auditee(audit, people["auditee"])
-        plan.ready(audit, AuditStatus.FIELDWORK)
-        headers = {
-            name: {"Authorization": f"Bearer {accounts.create_token(user, 't', actor=None)[1]}"}
-            for name, user in people.items()
-        }
-        db.session.commit()
-        return {"audit_id": audit.id, "item_ids": [i.id for i in audit.scope_items], "headers": headers}
-
-
-@pytest.fixture
-def base(world) -> str:
-    return f"/api/v1/audits/{world['audit_id']}/samples"
-
-
-@pytest.fixture
-def auditor(world) -> dict:
-    return world["headers"]["auditor"]
-
-
-def new_sample(client, base, world, headers, title="Model release sign-off") -> dict:
-    body = {
-        "title": title,
-        "attribute": "Each release has a validation sign-off before deployment.",
-        "sampling_unit": "model releases",
-        "checklist_item_ids": world["item_ids"][:1],
-    }
-    response = client.post(base, json=body, headers=headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def sized_and_drawn(client, base, world, headers, keys: list[str], seed: int = SEED) -> dict:

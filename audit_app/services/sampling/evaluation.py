@@ -135,7 +135,9 @@ def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
         conclusion=conclusion,
     )
     sample.deviations, sample.upper_limit, sample.conclusion = deviations, result.upper_limit, conclusion
+    sites = {"sites": site_split(sample)} if sample.size_basis is SizeBasis.SITE_RULE else {}
     sample.evaluation = {
+        **sites,
         "design": design(sample),
         "effective": effective,
         "attributes": [a.record() for a in per_attribute],
@@ -146,6 +148,26 @@ def evaluate(sample: Sample, *, actor: User) -> maths.Evaluation:
         actor, "sample.evaluated", sample, deviations=deviations, tested=tested, upper_limit=result.upper_limit
     )
     return result
+
+
+def site_split(sample: Sample) -> dict[str, object]:
+    """An IAF MD 1 site sample's sites drawn at random and chosen on risk (the picks carry their reason), and the
+    sites of each part with a deviation: a nonconformity at one site asks whether the others are affected."""
+    params = sample.size_parameters or {}
+    rows = db.session.execute(
+        sa.select(SampleItem.key, SampleItem.rationale, SampleItem.result).where(
+            SampleItem.sample_id == sample.id, SampleItem.result.not_in([R.VOID, R.PENDING])
+        )
+    ).all()
+    deviating = [(key, bool(why)) for key, why, result in rows if result.counts_as_deviation]
+    return {
+        "central_function": params.get("central_function", ""),
+        "random_share": params.get("random_share", 100),
+        "random": sum(not why for _, why, _ in rows),
+        "on_risk": sum(bool(why) for _, why, _ in rows),
+        "deviating_random": sorted(key for key, picked in deviating if not picked),
+        "deviating_on_risk": sorted(key for key, picked in deviating if picked),
+    }
 
 
 def _ensure_open_evaluation(sample: Sample) -> None:

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from audit_app.services.sampling.maths import SamplingInputError, upper_deviation_limit
+from audit_app.services.sampling.binomial_limits import upper_deviation_limit
+from audit_app.services.sampling.parameters import SamplingInputError
 
 #: The designs an attribute is evaluated by.
 HYPERGEOMETRIC, BINOMIAL, WHOLE_POPULATION, JUDGEMENTAL = (

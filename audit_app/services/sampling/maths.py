@@ -1,97 +1,42 @@
-"""Audit-sampling arithmetic (DOMAIN.md section 3): pure functions, standard library only.
+"""Audit-sampling sizes (DOMAIN.md section 3): pure functions, standard library only.
 
 - `attribute_sample_size`: the smallest n whose binomial probability of at most ceil(n*e) deviations is
   <= 1 - confidence; with a population N, the exact finite-population size from the hypergeometric
   distribution (D = ceil(p*N) deviations in the population), never Cochran's approximation.
-- `upper_deviation_limit`: the exact one-sided Clopper-Pearson upper limit, beta.ppf(c, k+1, n-k).
-- `evaluate`: the conclusion of a tested sample against the tolerable rate (judgemental samples get none).
 - `FREQUENCY_TABLE` / `frequency_sample_size`: the practitioner convention by control frequency (judgemental).
 - `site_sample_size`: the IAF MD 1 multi-site rule.
 
-Rates arrive as floats or strings and are read as exact decimals (`Fraction(str(x))`), so ceil(n*e) is
-exact when n*e is a whole number. The searches run in floating point with O(1) updates per n; any
-comparison that lands within a hair of 1 - confidence is settled with exact integer arithmetic.
+The parameters are read exactly by parameters.py; the upper limit and evaluation of a tested sample are in
+binomial_limits.py (`upper_deviation_limit`, `evaluate`, `Evaluation`, importable from here too). The searches run in
+floating point with O(1) updates per n; any comparison that lands within a hair of 1 - confidence is settled with
+exact integer arithmetic.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
-from numbers import Integral
 
-from audit_app.errors import ValidationFailed
+from audit_app.services.sampling.binomial_limits import (  # noqa: F401  (public names other modules read from here)
+    Evaluation,
+    evaluate,
+    upper_deviation_limit,
+)
+from audit_app.services.sampling.parameters import (
+    SamplingInputError,
+    exact_rate,
+    whole_number,
+)
 
 MAX_SAMPLE_SIZE = 100_000  # the searches stop here rather than run away
 _TIE_RELATIVE = 1e-7  # float results this close to 1 - confidence are re-checked exactly
-_MAX_EXPONENT = 50  # larger decimal exponents are refused: exact fractions of them would be enormous
-_DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,2})?|[0-9]{1,30}/[0-9]{1,30}")
-_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,30}")
-
-
-class SamplingInputError(ValidationFailed, ValueError):
-    """A sampling parameter is missing, malformed or out of range; `.parameter` names it."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}", {parameter: [f"{parameter}: {message}"]})
-        self.parameter = parameter
-        self.message = message
-
-
-# ---------------------------------------------------------------------------------------------- input
-
-
-def _fraction(value: object, name: str) -> Fraction:
-    """An exact decimal from an int, float, str, Decimal or Fraction (bools, NaN and infinities refused)."""
-    if isinstance(value, bool) or value is None:
-        raise SamplingInputError(name, f"must be a number, not {value!r}")
-    try:
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise ValueError
-            return Fraction(repr(value))  # the shortest decimal that reads back as this float: 0.1 -> 1/10
-        if isinstance(value, Decimal) and value.is_finite() and abs(int(value.as_tuple().exponent)) > _MAX_EXPONENT:
-            raise ValueError  # Fraction(Decimal("1e-9999999")) would build a ten-million-digit integer
-        if isinstance(value, (int, Fraction, Decimal)):
-            return Fraction(value)
-        if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value.strip()):
-            return Fraction(value.strip())
-    except (ValueError, ArithmeticError):
-        pass
-    raise SamplingInputError(name, f"must be a decimal number such as 0.95, not {value!r}")
-
-
-def _rate(value: object, name: str, *, allow_zero: bool = False) -> Fraction:
-    fraction = _fraction(value, name)
-    low_ok = fraction >= 0 if allow_zero else fraction > 0
-    if not (low_ok and fraction < 1):
-        interval = "0 (inclusive) and 1" if allow_zero else "0 and 1, exclusive"
-        raise SamplingInputError(name, f"must lie between {interval} (e.g. 0.05 for 5%), not {value!r}")
-    return fraction
-
-
-def _integer(value: object, name: str, *, minimum: int) -> int:
-    """A whole number (int, integral float or digit string) of at least `minimum`."""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number: object = int(value)
-    elif isinstance(value, str) and _INTEGER_TEXT.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
-        number = value
-    if not isinstance(number, Integral) or isinstance(number, bool):
-        raise SamplingInputError(name, f"must be a whole number, not {value!r}")
-    number = int(number)
-    if number < minimum:
-        raise SamplingInputError(name, f"must be at least {minimum}, not {number}")
-    return number
 
 
 def tolerated_deviations(sample_size: int, expected_rate: object) -> int:
     """ceil(n * e) computed exactly: 100 items at 7% tolerate 7 deviations, not 8."""
-    n = _integer(sample_size, "sample_size", minimum=0)
-    e = _rate(expected_rate, "expected_rate", allow_zero=True)
+    n = whole_number(sample_size, "sample_size", minimum=0)
+    e = exact_rate(expected_rate, "expected_rate", allow_zero=True)
     return -((-n * e.numerator) // e.denominator)
 
 
@@ -177,12 +122,12 @@ def attribute_sample_size(
     Large population: the smallest n with BinomCDF(ceil(n*e); n, p) <= 1 - c. With `population` N: the
     smallest n with HypergeomCDF(ceil(n*e); N, ceil(p*N), n) <= 1 - c; when no n < N will do, n = N.
     """
-    c = _rate(confidence, "confidence")
-    p = _rate(tolerable_rate, "tolerable_rate")
-    e = _rate(expected_rate, "expected_rate", allow_zero=True)
+    c = exact_rate(confidence, "confidence")
+    p = exact_rate(tolerable_rate, "tolerable_rate")
+    e = exact_rate(expected_rate, "expected_rate", allow_zero=True)
     if e >= p:
         raise SamplingInputError("expected_rate", "must be below the tolerable rate")
-    big_n = None if population is None else _integer(population, "population", minimum=1)
+    big_n = None if population is None else whole_number(population, "population", minimum=1)
     alpha = 1 - c
     rates = {"confidence": float(c), "tolerable_rate": float(p), "expected_rate": float(e)}
     if big_n is None:
@@ -215,128 +160,6 @@ def attribute_sample_size(
         population=big_n,
         **rates,
     )
-
-
-# -------------------------------------------------------------------------------------- upper limit
-
-
-def _binomial_cdf(k: int, n: int, p: float, log_comb_nk: float) -> float:
-    """P(X <= k) for X ~ Bin(n, p), 0 <= k < n, summing whichever tail has decreasing terms."""
-    if p <= 0.0:
-        return 1.0
-    if p >= 1.0:
-        return 0.0
-    q = 1.0 - p
-    log_pmf_k = log_comb_nk + k * math.log(p) + (n - k) * math.log1p(-p)
-    if k < (n + 1) * p:  # terms fall going down from k
-        term = math.exp(log_pmf_k)
-        total, i, ratio = term, k, q / p
-        while i > 0 and term > total * 1e-18:
-            term *= i / (n - i + 1) * ratio
-            total += term
-            i -= 1
-        return min(total, 1.0)
-    term = math.exp(log_pmf_k) * (n - k) / (k + 1) * p / q  # f(k+1): terms fall going up
-    total, i, ratio = term, k + 1, p / q
-    while i < n and term > total * 1e-18:
-        term *= (n - i) / (i + 1) * ratio
-        total += term
-        i += 1
-    return max(1.0 - total, 0.0)
-
-
-def upper_deviation_limit(confidence: object, sample_size: object, deviations: object) -> float:
-    """The exact one-sided Clopper-Pearson upper limit: the p with BinomCDF(k; n, p) = 1 - c.
-
-    Equals beta.ppf(c, k+1, n-k); 1 - (1-c)^(1/n) for k = 0; 1.0 for k = n. Unrounded.
-    """
-    c = _rate(confidence, "confidence")
-    n = _integer(sample_size, "sample_size", minimum=1)
-    k = _integer(deviations, "deviations", minimum=0)
-    if k > n:
-        raise SamplingInputError("deviations", f"cannot exceed the sample size ({n}), not {k}")
-    alpha = float(1 - c)
-    if k == n:
-        return 1.0
-    if k == 0:
-        return -math.expm1(math.log(alpha) / n)
-    log_comb = math.log(math.comb(n, k))
-    low, high = 0.0, 1.0  # the CDF falls from 1 at p = 0 to 0 at p = 1
-    for _ in range(200):
-        middle = (low + high) / 2
-        if middle in (low, high):
-            break
-        if _binomial_cdf(k, n, middle, log_comb) > alpha:
-            low = middle
-        else:
-            high = middle
-    return (low + high) / 2
-
-
-# --------------------------------------------------------------------------------------- evaluation
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    sample_size: int
-    deviations: int
-    deviation_rate: float
-    upper_limit: float | None  # None for a judgemental sample
-    tolerable_rate: float | None
-    confidence: float | None  # None for a judgemental sample: it carries no statistical confidence
-    statistical: bool
-    effective: bool | None  # None when no statistical conclusion can be drawn
-    conclusion: str
-
-
-def _percent(value: Fraction) -> str:
-    """95% -> '95%', 0.975 -> '97.5%'."""
-    return f"{float(value * 100):.10g}%"
-
-
-def _rate_percent(value: Fraction) -> str:
-    """0.05 -> '5.0%', 0.0125 -> '1.25%'."""
-    places = 1 if (value * 1000).denominator == 1 else 2
-    return f"{float(value * 100):.{places}f}%"
-
-
-def evaluate(
-    sample_size: object,
-    deviations: object,
-    *,
-    confidence: object = None,
-    tolerable_rate: object = None,
-    statistical: bool = True,
-) -> Evaluation:
-    """Evaluate a tested sample: the deviation rate and, for a statistical sample, the upper limit and conclusion."""
-    n = _integer(sample_size, "sample_size", minimum=1)
-    k = _integer(deviations, "deviations", minimum=0)
-    if k > n:
-        raise SamplingInputError("deviations", f"cannot exceed the sample size ({n}), not {k}")
-    observed = f"{k} of {n} items deviated ({_rate_percent(Fraction(k, n))})."
-    if not statistical:
-        p_j = None if tolerable_rate is None else float(_rate(tolerable_rate, "tolerable_rate"))
-        conclusion = (
-            f"{observed} A judgemental sample gives no statistical confidence; "
-            "the result cannot be projected to the population."
-        )
-        return Evaluation(n, k, k / n, None, p_j, None, False, None, conclusion)
-    if confidence is None:
-        raise SamplingInputError("confidence", "is required to evaluate a statistical sample")
-    if tolerable_rate is None:
-        raise SamplingInputError("tolerable_rate", "is required to evaluate a statistical sample")
-    c = _rate(confidence, "confidence")
-    p = _rate(tolerable_rate, "tolerable_rate")
-    upper = upper_deviation_limit(c, n, k)
-    effective = Fraction(upper) <= p
-    shown = math.ceil(upper * 1000 - 1e-9) / 10  # rounded up to 0.1%, as in the AICPA evaluation tables
-    verdict = "within" if effective else "above"
-    outcome = "the control can be relied on" if effective else "the control cannot be relied on"
-    conclusion = (
-        f"{observed} With {_percent(c)} confidence the deviation rate is at most {shown:.1f}%, "
-        f"{verdict} the tolerable {_rate_percent(p)}: {outcome}."
-    )
-    return Evaluation(n, k, k / n, upper, float(p), float(c), True, effective, conclusion)
 
 
 # --------------------------------------------------------------------------- control-frequency table
@@ -397,7 +220,7 @@ def site_sample_size(sites: object, kind: str) -> int:
     initial ceil(sqrt(n)), surveillance ceil(0.6 sqrt(n)), recertification ceil(0.8 sqrt(n)); computed
     with integers: the smallest m with m^2 >= f^2 * n.
     """
-    n = _integer(sites, "sites", minimum=0)
+    n = whole_number(sites, "sites", minimum=0)
     if kind not in SITE_KINDS:
         raise SamplingInputError("kind", f"must be one of {', '.join(SITE_KINDS)}, not {kind!r}")
     square = SITE_KINDS[kind] * n

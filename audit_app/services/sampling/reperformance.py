@@ -13,7 +13,7 @@ from audit_app.services import activity
 from audit_app.services.access import Need
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.populations import load_population, read_population
-from audit_app.services.sampling.sizing import selection_options
+from audit_app.services.sampling.sizing import select_for, site_picks_needed
 
 
 def _same_selection(sample: Sample, population: sel.Population) -> bool:
@@ -25,23 +25,24 @@ def _same_selection(sample: Sample, population: sel.Population) -> bool:
         .order_by(SampleItem.draw_order)
     )
     picks = None
-    if sample.method is SampleMethod.JUDGEMENTAL:
+    mixed = site_picks_needed(sample)
+    if sample.method is SampleMethod.JUDGEMENTAL or mixed:
         rows = db.session.execute(drawn.add_columns(SampleItem.key, SampleItem.rationale)).all()
         indices = [index for index, _, _ in rows]
-        picks = {key: rationale for _, key, rationale in rows}
+        chosen = rows[len(rows) - mixed :] if mixed else rows  # a mixed selection lists its picks after the draw
+        picks = {key: rationale for _, key, rationale in chosen}
     else:
         indices = list(db.session.scalars(drawn))
     params = sample.selection_params
     whole = params.get("interval_rule") == "whole"
-    selection = sel.select(
+    selection = select_for(
+        sample,
         population,
-        sample.method.value,
-        params.get("requested_n", sample.sample_size),
         seed=sample.seed,
         picks=picks,
-        **selection_options(
-            sample, interval=params.get("interval") if whole else None, start=params.get("start") if whole else None
-        ),
+        interval=params.get("interval") if whole else None,
+        start=params.get("start") if whole else None,
+        requested=params.get("requested_n", sample.sample_size),
     )
     return list(selection.indices) == indices
 

@@ -50,7 +50,14 @@ from audit_app.services.sampling.reperformance import (  # noqa: F401
     reperformance,
 )
 from audit_app.services.sampling.results import RowData, record_result, record_results  # noqa: F401
-from audit_app.services.sampling.sizing import SizeData, selection_options, set_size  # noqa: F401
+from audit_app.services.sampling.sizing import (  # noqa: F401
+    SizeData,
+    random_sites,
+    select_for,
+    selection_options,
+    set_size,
+    site_picks_needed,
+)
 from audit_app.services.text import clean
 
 
@@ -214,18 +221,18 @@ def draw(
     if start is not None and interval is None:
         raise ValidationFailed.on("interval", "Give the interval k with the random start.")
     population = load_population(sample)
-    if sample.method.statistical:
+    if site_picks_needed(sample) and sample.seed is not None:
+        if seed is not None and seed != sample.seed:
+            raise ValidationFailed.on(
+                "seed",
+                f"The random part of this site sample was fixed with seed {sample.seed} when the size was set; draw "
+                "with that seed (set the size again for a new one).",
+            )
+    elif sample.method.statistical:
         sample.seed = sel.new_seed() if seed is None else seed
         db.session.flush()  # the seed is on record before anything is drawn
     try:
-        selection = sel.select(
-            population,
-            sample.method.value,
-            sample.sample_size or None,
-            seed=sample.seed,
-            picks=picks,
-            **selection_options(sample, interval=interval, start=start),
-        )
+        selection = select_for(sample, population, seed=sample.seed, picks=picks, interval=interval, start=start)
     except sel.SelectionError as exc:
         raise ValidationFailed.on(exc.parameter, str(exc)) from exc
     SAMPLE_LIFECYCLE.apply(sample, DRAW, roles=roles, actor=actor)  # one winner if two draws race

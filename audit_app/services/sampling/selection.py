@@ -260,6 +260,69 @@ def _judgemental(population: Population, picks: dict[str, str] | None, base: dic
     return Selection("judgemental", None, indices, {**base, "n": len(indices)}, rationale)
 
 
+def select_sites_random_part(size: int, random_n: int, seed: int) -> tuple[int, ...]:
+    """The positions a mixed site selection draws at random: the front of the seeded stream."""
+    return tuple(islice(stream(size, seed), random_n))
+
+
+def select_sites(
+    population: Population,
+    n: int,
+    random_n: int,
+    *,
+    seed: int | None,
+    picks: dict[str, str] | None,
+    central: str = "",
+) -> Selection:
+    """IAF MD 1 mixed selection of sites: the first `random_n` units of the seeded stream (exactly a simple random
+    draw of `random_n`), then the auditor's `picks` on risk, each with its reason, making up the size `n`.
+
+    A pick is refused when it is not in the population, is the central function (audited every time, never a
+    sampled site), was drawn at random already, or has no reason; the picks must number n - random_n.
+    """
+    size = population.size
+    if seed is None or not _whole(seed, 0, MAX_SEED - 1):
+        raise SelectionError("seed", f"A seed from 0 to {MAX_SEED - 1} is required for the random part.")
+    if not _whole(n, 1, size) or not _whole(random_n, 1, n):
+        raise SelectionError("sample_size", f"The random part must be from 1 to the sample size, at most N = {size}.")
+    random_part = select_sites_random_part(size, random_n, seed)
+    drawn = set(random_part)
+    picks = picks or {}
+    where = {unit.key: i for i, unit in enumerate(population.units)}
+    problems = []
+    if central and central in picks:
+        problems.append(f"'{central}' is the central function: it is audited every time and is not a sampled site")
+    unknown = [key for key in picks if key not in where and key != central]
+    if unknown:
+        problems.append(f"not sites of the population: {', '.join(unknown)}")
+    twice = [key for key in picks if key in where and where[key] in drawn]
+    if twice:
+        problems.append(f"already drawn at random: {', '.join(twice)}")
+    blank = [key for key, why in picks.items() if not (why or "").strip()]
+    if blank:
+        problems.append(f"every pick needs its reason; missing for: {', '.join(blank)}")
+    needed = n - random_n
+    if len(picks) != needed:
+        problems.append(
+            f"{plural(random_n, 'site')} drawn at random, so pick {plural(needed, 'site')} on risk to make up the "
+            f"size {n} ({len(picks)} given)"
+        )
+    if problems:
+        raise SelectionError("picks", "Sites chosen on risk: " + "; ".join(problems) + ".")
+    indices = random_part + tuple(where[key] for key in picks)
+    params = {
+        "N": size,
+        "ordering": population.ordering,
+        "population_sha256": population.sha256,
+        "n": len(indices),
+        "random_n": random_n,
+        "judgemental_n": needed,
+        "rule": f"the first {random_n} units of the seeded stream at random, then {needed} chosen on risk",
+    }
+    rationale = {where[key]: why.strip() for key, why in picks.items()}
+    return Selection("simple_random", seed, indices, params, rationale)
+
+
 def next_replacement(
     population: Population, selection: Selection, used: set[int], stratum: str | None = None
 ) -> int | None:

@@ -17,6 +17,9 @@ from audit_app.services.sampling.lifecycle import ensure_draft
 from audit_app.services.sampling.populations import load_population
 from audit_app.services.text import clean
 
+#: IAF MD 1: at least this share (percent) of the sampled sites is chosen at random.
+MIN_RANDOM_SHARE = 25
+
 
 @dataclass(frozen=True)
 class SizeData:
@@ -36,6 +39,8 @@ class SizeData:
     fixed_sizes: dict[str, int] | None = None
     #: IAF MD 1 site rule: the central function (audited every time, not part of the sampled sites).
     central_function: str = ""
+    #: IAF MD 1 site rule: the percentage of the sites drawn at random (25 to 100); the rest are chosen on risk.
+    random_share: int = 100
 
 
 def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
@@ -90,8 +95,11 @@ def set_size(sample: Sample, data: SizeData, *, actor: User) -> int:
             why += f" Strata allocated {allocation['allocation']}ly, at least one per stratum."
     sample.method, sample.size_basis, sample.use_fpc = data.method, data.basis, data.use_fpc
     sample.sample_size, sample.size_parameters = size, params
+    # A mixed site selection fixes its random part now, so the auditor chooses the risk-based sites knowing it; a
+    # new seed comes only with a new size, which the activity trail records with the seed.
+    sample.seed = sel.new_seed() if params.get("judgemental_sites") else None
     sample.size_rationale = f"{why} {rationale}".strip()
-    activity.record(actor, "sample.size_set", sample, method=data.method.value, size=size)
+    activity.record(actor, "sample.size_set", sample, method=data.method.value, size=size, seed=sample.seed)
     return size
 
 
@@ -108,6 +116,18 @@ def _site_rule(sample: Sample, data: SizeData) -> tuple[int, dict, str]:
         raise ValidationFailed.on(
             "central_function", "Name the central function: it is audited at every audit and is not sampled."
         )
+    share = data.random_share
+    if not isinstance(share, int) or isinstance(share, bool) or not MIN_RANDOM_SHARE <= share <= 100:
+        raise ValidationFailed.on(
+            "random_share",
+            f"IAF MD 1 asks that at least {MIN_RANDOM_SHARE}% of the sites are chosen at random: give a share from "
+            f"{MIN_RANDOM_SHARE} to 100%.",
+        )
+    if share < 100 and data.method is not SampleMethod.SIMPLE_RANDOM:
+        raise ValidationFailed.on(
+            "random_share",
+            "A mixed selection draws its random part by simple random selection: choose simple random, or 100%.",
+        )
     N = sample.population_size or 0
     if any(unit.key == central for unit in load_population(sample).units):
         raise ValidationFailed.on(
@@ -116,12 +136,66 @@ def _site_rule(sample: Sample, data: SizeData) -> tuple[int, dict, str]:
             "sampled sites; freeze the population without it.",
         )
     size = min(maths.site_sample_size(N, data.sites_kind), N)
-    params = {"sites_kind": data.sites_kind, "central_function": central, "random_share": 100, "random_sites": size}
+    random_sites = -(-size * share // 100)  # rounded up: the random part never falls below the share
+    params = {
+        "sites_kind": data.sites_kind,
+        "central_function": central,
+        "random_share": share,
+        "random_sites": random_sites,
+        "judgemental_sites": size - random_sites,
+    }
     why = (
         f"IAF MD 1 site rule for {data.sites_kind} audits over {N} sites, central function '{central}' audited "
-        f"besides. All {size} sites are drawn at random (share 100%; MD 1 asks for at least 25%)."
+        f"besides. {random_sites} of the {size} sites are drawn at random (share {share}%; MD 1 asks for at least "
+        f"{MIN_RANDOM_SHARE}%)"
     )
+    if size > random_sites:
+        why += f"; the other {size - random_sites} are chosen by the auditor on risk, each with its reason."
+    else:
+        why += "."
     return size, params, why
+
+
+def site_picks_needed(sample: Sample) -> int:
+    """How many sites the auditor chooses on risk at the draw (IAF MD 1 mixed selection; 0 for any other sample)."""
+    if sample.size_basis is not SizeBasis.SITE_RULE:
+        return 0
+    return int((sample.size_parameters or {}).get("judgemental_sites", 0))
+
+
+def random_sites(sample: Sample) -> list[sel.Unit]:
+    """The sites a mixed IAF MD 1 selection draws at random, known from its seed before the auditor picks the rest."""
+    if not site_picks_needed(sample) or sample.seed is None:
+        return []
+    population = load_population(sample)
+    count = int(sample.size_parameters["random_sites"])
+    return [population.units[i] for i in sel.select_sites_random_part(population.size, count, sample.seed)]
+
+
+def select_for(
+    sample: Sample,
+    population: sel.Population,
+    *,
+    seed: int | None,
+    picks: dict[str, str] | None,
+    interval: int | None = None,
+    start: int | None = None,
+    requested: int | None = None,
+) -> sel.Selection:
+    """The selection a sample's design gives from `population`: at the draw, and again to re-perform it."""
+    assert sample.method is not None  # noqa: S101  (only a sample with a method is drawn)
+    if site_picks_needed(sample):
+        random_n = int(sample.size_parameters["random_sites"])
+        central = str(sample.size_parameters.get("central_function", ""))
+        return sel.select_sites(population, sample.sample_size or 0, random_n, seed=seed, picks=picks, central=central)
+    return sel.select(
+        population,
+        sample.method.value,
+        requested if requested is not None else (sample.sample_size or None),
+        seed=seed,
+        picks=picks,
+        **selection_options(sample, interval=interval, start=start),
+    )
 
 
 def _allocation(sample: Sample, data: SizeData, size: int) -> tuple[int, dict]:

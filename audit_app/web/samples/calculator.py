@@ -10,7 +10,7 @@ from flask import render_template, request
 from audit_app.authz import STAFF, require_role
 from audit_app.services.sampling import maths
 from audit_app.web.samples.calculator_forms import AttributeCalcForm, CalculatorForm, SitesCalcForm, UpperLimitCalcForm
-from audit_app.web.samples.forms import SITE_KIND_LABELS
+from audit_app.web.samples.inputs import SITE_KIND_LABELS
 from audit_app.web.samples.pages import Page
 
 

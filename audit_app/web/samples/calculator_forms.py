@@ -8,7 +8,7 @@ from typing import Any
 from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from audit_app.web.samples.forms import check_percent, parse_percent, parse_whole, site_kind_choices
+from audit_app.web.samples.inputs import check_percent, parse_percent, parse_whole, site_kind_choices
 
 # --- Calculator page (GET forms, no CSRF: they change nothing) ---------------------------------------------------
 

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from decimal import Decimal
 
-import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -21,13 +17,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from audit_app.extensions import db
 from audit_app.models import (
     Audit,
-    ChecklistItem,
-    ChecklistResponse,
-    DeviationNature,
-    Evidence,
     PopulationSource,
     Sample,
     SampleMethod,
@@ -38,6 +29,7 @@ from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.populations import PopulationData
 from audit_app.services.sampling.samples import SampleData, SizeData
 from audit_app.web.planning.forms import CheckboxListField
+from audit_app.web.samples.inputs import check_percent, parse_percent, parse_whole, site_kind_choices
 
 METHOD_HINTS = {
     SampleMethod.SIMPLE_RANDOM: "Every unit has the same chance; drawn with a recorded seed.",
@@ -52,73 +44,7 @@ SOURCE_HINTS = {
     PopulationSource.AI_SYSTEMS: "The in-scope AI systems of the inventory (stratum: risk level).",
     PopulationSource.ORG_UNITS: "The active org units (stratum: kind of unit).",
 }
-SITE_KIND_LABELS = {
-    "initial": "Initial certification",
-    "surveillance": "Surveillance",
-    "recertification": "Recertification",
-}
-
-
-def site_kind_choices() -> list[SelectChoice]:
-    return [SelectChoice(k, label) for k, label in SITE_KIND_LABELS.items()]
-
-
 ATTRIBUTE_PERCENTS = ("confidence", "tolerable_rate", "expected_rate")
-
-
-def parse_percent(text: str | None) -> Decimal | None:
-    """'95', '95 %' or '2.5' (percent) as a Decimal fraction; None when blank; ValueError when not a number."""
-    value = (text or "").strip().removesuffix("%").strip().replace(",", ".")
-    if not value:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError("Enter a number of percent, such as 95 or 2.5.") from None
-    if not number.is_finite():
-        raise ValueError("Enter a number of percent, such as 95 or 2.5.")
-    return number / 100
-
-
-def check_percent(field: Any, *, required: bool, allow_zero: bool = False) -> Decimal | None:
-    """Shape of a percentage field: a number from 0 (when allowed) to below 100 with at most 3 decimals."""
-    try:
-        value = parse_percent(field.data)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
-    if value is None:
-        if required:
-            raise ValidationError("Enter a percentage.")
-        return None
-    low_ok = value >= 0 if allow_zero else value > 0
-    if not (low_ok and value < 1):
-        raise ValidationError(f"Enter a percentage {'from 0' if allow_zero else 'above 0'} and below 100.")
-    if value.as_tuple().exponent < -5:  # type: ignore[operator]
-        raise ValidationError("Use at most three decimals.")
-    return value
-
-
-def parse_whole(text: str | None) -> int | None:
-    value = (text or "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 12:
-        raise ValueError("Enter a whole number.")
-    return int(value)
-
-
-def csv_columns(data: bytes) -> list[str]:
-    """The header cells of an uploaded file, for display after a failed attempt ([] if no header can be read)."""
-    try:
-        text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
-    except UnicodeDecodeError:
-        return []
-    first = sel.LINE_BREAK.split(text, maxsplit=1)[0] if text.strip() else ""
-    try:
-        best = max((next(csv.reader(io.StringIO(first), delimiter=d), []) for d in sel.DELIMITERS), key=len)
-    except csv.Error:
-        return []
-    return [cell.strip() for cell in best if cell.strip()]
 
 
 class SampleForm(FlaskForm):
@@ -231,6 +157,9 @@ class SizeForm(FlaskForm):
     )
     manual_size = StringField("Sample size", render_kw={"inputmode": "numeric"})
     central_function = StringField("Central function (audited every time, not sampled)", validators=[Length(max=200)])
+    random_share = StringField(
+        "Share of the sites drawn at random (%)", default="100", render_kw={"inputmode": "numeric"}
+    )
     allocation = RadioField(
         "Allocation over the strata",
         choices=[
@@ -266,6 +195,7 @@ class SizeForm(FlaskForm):
                 "risk": params.get("risk", ""),
                 "kind": params.get("sites_kind", ""),
                 "central_function": params.get("central_function", ""),
+                "random_share": str(params.get("random_share", 100)),
                 "allocation": params.get("allocation", "proportional"),
                 "fixed_sizes": "\n".join(f"{h}: {n}" for h, n in (params.get("fixed") or {}).items()),
             },
@@ -295,6 +225,21 @@ class SizeForm(FlaskForm):
             raise ValidationError(str(exc)) from None
         if value is None and self._needs(SizeBasis.MANUAL):
             raise ValidationError("Enter the sample size.")
+
+    def validate_random_share(self, field: StringField) -> None:
+        if not self._needs(SizeBasis.SITE_RULE):
+            return
+        try:
+            value = parse_whole((field.data or "").strip().removesuffix("%"))
+        except ValueError:
+            raise ValidationError("Enter a whole percentage from 25 to 100.") from None
+        if value is None:
+            raise ValidationError("Enter the share of the sites drawn at random (25 to 100).")
+
+    def random_share_value(self) -> int:
+        """The share typed (whole percent); 100 when blank or not for the site rule. The service checks the range."""
+        text = (self.random_share.data or "").strip().removesuffix("%")
+        return int(text) if text.strip().isdigit() and len(text.strip()) <= 9 else 100
 
     def validate_fixed_sizes(self, field: TextAreaField) -> None:
         if self.method.data == SampleMethod.STRATIFIED.value and self.allocation.data == "fixed":
@@ -328,6 +273,7 @@ class SizeForm(FlaskForm):
             allocation=allocation if stratified else "proportional",
             fixed_sizes=self.fixed_map() if stratified and allocation == "fixed" else None,
             central_function=self.central_function.data or "",
+            random_share=self.random_share_value() if basis is SizeBasis.SITE_RULE else 100,
             use_fpc=bool(self.use_fpc.data) and attribute,
             frequency=self.frequency.data or "",
             risk=self.risk.data or "",
@@ -390,42 +336,3 @@ class DrawForm(FlaskForm):
 
     def pick_map(self) -> dict[str, str] | None:
         return dict(self._lines()) or None
-
-
-class InterpretationForm(FlaskForm):
-    """What the deviations of an evaluated sample mean, recorded before a finding is proposed."""
-
-    cause = TextAreaField(
-        "Cause of the deviations",
-        validators=[InputRequired(message="Say what caused the deviations."), Length(max=4000)],
-        render_kw={"rows": 3},
-    )
-    nature = RadioField(
-        "Isolated or systemic",
-        choices=[SelectChoice(n.value, n.label) for n in DeviationNature],
-        validators=[InputRequired(message="Say whether the deviations are isolated or systemic.")],
-    )
-    submit = SubmitField("Record what the deviations mean")
-
-    def nature_value(self) -> DeviationNature:
-        return DeviationNature(self.nature.data)
-
-
-def evidence_choices(audit: Audit, sample: Sample | None = None) -> list[tuple[str, str]]:
-    """The audit's evidence entries as (id, reference and label), offered once per sample page.
-
-    The label starts with the entry's reference (E and its id), which is what the result form reads back; the
-    evidence of the sample's own clauses and controls comes first. Narrow columns: an audit can hold thousands.
-    """
-    own = [i.id for i in sample.checklist_items] if sample is not None else []
-    rows = db.session.execute(
-        sa.select(Evidence.id, ChecklistItem.ref, Evidence.method, Evidence.source, Evidence.evidence_date)
-        .join(ChecklistResponse, Evidence.response_id == ChecklistResponse.id)
-        .join(ChecklistItem, ChecklistResponse.checklist_item_id == ChecklistItem.id)
-        .where(Evidence.audit_id == audit.id)
-        .order_by(sa.case((ChecklistResponse.checklist_item_id.in_(own), 0), else_=1), Evidence.id)
-    )
-    return [
-        (str(e_id), f"E{e_id} · {ref} · {method.label}: {source} ({when:%d %b %Y})")
-        for e_id, ref, method, source, when in rows
-    ]

@@ -18,8 +18,10 @@ from audit_app.services.sampling import maths, sample_items, samples
 from audit_app.services.sampling.results import stored_results
 from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.forms import Done, refused, show_errors
-from audit_app.web.samples.forms import SITE_KIND_LABELS, DrawForm, InterpretationForm, evidence_choices
+from audit_app.web.samples.forms import DrawForm
 from audit_app.web.samples.grid import CELL_CHOICES, Grid, GridForm
+from audit_app.web.samples.inputs import SITE_KIND_LABELS
+from audit_app.web.samples.result_forms import InterpretationForm, evidence_choices
 
 T = TypeVar("T")
 
@@ -82,6 +84,7 @@ def detail_page(
     same, trouble = samples.reperformance(sample)  # the verdict stored at the draw or the last check
     recording = refusal is None and sample.status is SampleStatus.SELECTED
     evidence = evidence_choices(audit, sample) if recording else []
+    site_picks = samples.site_picks_needed(sample)  # IAF MD 1 mixed selection: sites the auditor chooses on risk
     page = render_template(
         "samples/detail.html",
         audit=audit,
@@ -111,5 +114,7 @@ def detail_page(
         evidence=evidence,
         evidence_labels=dict(evidence),
         site_kinds=SITE_KIND_LABELS,
+        site_picks=site_picks,
+        random_sites=samples.random_sites(sample) if site_picks and sample.status is SampleStatus.DRAFT else [],
     )
     return page, status

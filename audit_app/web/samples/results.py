@@ -20,9 +20,10 @@ from audit_app.services.sampling import sample_items, samples
 from audit_app.services.sampling import selection as sel
 from audit_app.services.sampling.sample_items import ItemFilter
 from audit_app.web.forms import form_status
-from audit_app.web.samples.forms import DrawForm, InterpretationForm
+from audit_app.web.samples.forms import DrawForm
 from audit_app.web.samples.grid import GridForm, read_grid
 from audit_app.web.samples.pages import Page, detail_page, detail_url, page_action
+from audit_app.web.samples.result_forms import InterpretationForm
 
 EXPORT_HEADER = ["draw order", "id", "label", "stratum", "result", "note", "replaces", "tested by", "tested at"]
 

@@ -21,7 +21,8 @@ from audit_app.services.sampling import populations, samples
 from audit_app.services.sampling.lifecycle import ensure_draft
 from audit_app.services.sampling.selection import Population
 from audit_app.web.forms import form_action, render_form, show_errors
-from audit_app.web.samples.forms import METHOD_HINTS, SOURCE_HINTS, PopulationForm, SampleForm, SizeForm, csv_columns
+from audit_app.web.samples.forms import METHOD_HINTS, SOURCE_HINTS, PopulationForm, SampleForm, SizeForm
+from audit_app.web.samples.inputs import csv_columns
 from audit_app.web.samples.pages import Page, detail_page, detail_url
 
 
