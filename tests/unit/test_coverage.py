@@ -12,6 +12,7 @@ from audit_app.extensions import db
 from audit_app.models import AuditStatus, ChecklistResponse, LifecycleStage, ResponseResult, RiskLevel, UnitKind, utcnow
 from audit_app.services.library import checklists
 from audit_app.services.planning import audits, coverage
+from audit_app.services.planning.achieved import by_item
 from audit_app.services.planning.coverage import RiskContext, suggest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -291,7 +292,7 @@ def test_the_matrix_separates_achieved_from_not_audited_in_column_order():
     matrix = coverage.clause_matrix(
         [("7.2", "Competence", 2), ("8.4", "Impact assessment", 2)],
         [(first, {"7.2", "8.4"}), (second, {"7.2", "8.4"})],
-        outcomes=done,
+        outcomes=by_item(done),
     )
     rows = {row.key: row for row in matrix.rows}
     assert rows["7.2"].achieved_by == (1, 2)  # in column order, whatever order the outcomes came in

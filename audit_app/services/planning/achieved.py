@@ -7,7 +7,7 @@ the programme manager sees why. The coverage matrix (coverage.py) shows both sid
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -39,42 +39,63 @@ def counted_audits(programme: AuditProgramme) -> tuple[sa.ColumnElement[bool], .
     return (Audit.programme_id == programme.id, Audit.status != AuditStatus.CANCELLED)
 
 
-def outcomes(programme: AuditProgramme, checklist_id: int) -> list[Outcome]:
-    """What the counted audits' fieldwork concluded on auditable items of the checklist, in one query."""
-    # The result is read as its stored text and looked up once per value: the enum type's per-row conversion
-    # was most of the cost on a large programme (12,000 results).
-    rows = db.session.execute(
-        sa.select(
-            ChecklistResponse.audit_id,
-            ChecklistItem.ref,
-            sa.type_coerce(ChecklistResponse.result, sa.String),
-            ChecklistResponse.reason,
-        )
+@dataclass(frozen=True)
+class Concluded:
+    """Per item ref, the audits that concluded it (achieved) and those that closed it "not audited", with the
+    reason; in no particular order (the matrix puts them in column order)."""
+
+    achieved: dict[str, list[int]]
+    skipped: dict[str, list[tuple[int, str]]]
+
+
+def _counted_results(programme: AuditProgramme, checklist_id: int) -> tuple[sa.ColumnElement[bool], ...]:
+    return (
+        *counted_audits(programme),
+        ChecklistVersion.checklist_id == checklist_id,
+        ChecklistItem.auditable.is_(True),
+    )
+
+
+def concluded(programme: AuditProgramme, checklist_id: int) -> Concluded:
+    """What the counted audits' fieldwork concluded on auditable items of the checklist, in two queries.
+
+    The concluding audits come aggregated per item (one row per clause or control, not one per result: about
+    12,000 results on a programme of 300 audits); the few "not audited" results come one by one with their reason.
+    """
+    joined = (
+        sa.select()
+        .select_from(ChecklistResponse)
         .join(ChecklistItem, ChecklistItem.id == ChecklistResponse.checklist_item_id)
         .join(ChecklistVersion, ChecklistVersion.id == ChecklistItem.version_id)
         .join(Audit, Audit.id == ChecklistResponse.audit_id)
-        .where(
-            *counted_audits(programme),
-            ChecklistVersion.checklist_id == checklist_id,
-            ChecklistItem.auditable.is_(True),
-            ChecklistResponse.result != ResponseResult.NOT_ASSESSED,
-        )
+        .where(*_counted_results(programme, checklist_id))
     )
-    result_of = {r.value: r for r in ResponseResult}
-    return [Outcome(audit_id, ref, result_of[result], reason or "") for audit_id, ref, result, reason in rows]
+    grouped = db.session.execute(
+        joined.add_columns(
+            ChecklistItem.ref,
+            sa.func.aggregate_strings(sa.cast(ChecklistResponse.audit_id, sa.String), ","),
+        )
+        .where(ChecklistResponse.result.not_in([ResponseResult.NOT_ASSESSED, ResponseResult.NOT_AUDITED]))
+        .group_by(ChecklistItem.ref)
+    )
+    achieved = {ref: [int(i) for i in ids.split(",")] for ref, ids in grouped if ids}
+    skipped: dict[str, list[tuple[int, str]]] = {}
+    for audit_id, ref, reason in db.session.execute(
+        joined.add_columns(ChecklistResponse.audit_id, ChecklistItem.ref, ChecklistResponse.reason).where(
+            ChecklistResponse.result == ResponseResult.NOT_AUDITED
+        )
+    ):
+        skipped.setdefault(ref, []).append((audit_id, reason or ""))
+    return Concluded(achieved, skipped)
 
 
-def by_item(
-    found: Iterable[Outcome], order: Mapping[int, int]
-) -> tuple[dict[str, list[int]], dict[str, list[tuple[int, str]]]]:
-    """Per item ref, the audits that concluded it (achieved), and those that closed it "not audited" with the
-    reason; each list in audit `order` (audit id -> column), audits outside it last. Not-assessed results count
-    as neither."""
+def by_item(found: Iterable[Outcome]) -> Concluded:
+    """The same from single outcomes (not-assessed results count as neither)."""
     achieved: dict[str, list[int]] = {}
     skipped: dict[str, list[tuple[int, str]]] = {}
-    for o in sorted(found, key=lambda o: order.get(o.audit_id, len(order))):
+    for o in found:
         if o.result is ResponseResult.NOT_AUDITED:
             skipped.setdefault(o.ref, []).append((o.audit_id, o.reason))
         elif o.result is not ResponseResult.NOT_ASSESSED:
             achieved.setdefault(o.ref, []).append(o.audit_id)
-    return achieved, skipped
+    return Concluded(achieved, skipped)

@@ -30,8 +30,7 @@ from audit_app.models import (
     OrgUnit,
 )
 from audit_app.models.audit import audit_scope_item, audit_scope_system, audit_scope_unit
-from audit_app.services.planning.achieved import Outcome, by_item, counted_audits
-from audit_app.services.planning.achieved import outcomes as concluded_on
+from audit_app.services.planning.achieved import Concluded, Outcome, concluded, counted_audits
 from audit_app.services.planning.priorities import (
     RiskContext,
     Suggestion,
@@ -115,17 +114,20 @@ def clause_matrix(
     items: Iterable[tuple[str, str, int]],
     audits: Iterable[tuple[AuditColumn, set[str]]],
     ctx: RiskContext | None = None,
-    outcomes: Iterable[Outcome] = (),
+    outcomes: Concluded | None = None,
 ) -> Coverage:
     """Rows of (ref, title, depth) against audits with the refs they cover (each row lists its audits in column
-    order), and what each audit concluded (`outcomes`: not-assessed results are not outcomes)."""
+    order), and what each audit concluded (`outcomes`, from `achieved.concluded` or `achieved.by_item`)."""
     audits = list(audits)
     order = {col.id: index for index, (col, _) in enumerate(audits)}
     covering: dict[str, list[int]] = {}
     for col, refs in audits:
         for ref in refs:
             covering.setdefault(ref, []).append(col.id)
-    achieved, skipped = by_item(outcomes, order)
+    found = outcomes or Concluded({}, {})
+    last = len(order)
+    achieved = {ref: sorted(ids, key=lambda i: order.get(i, last)) for ref, ids in found.achieved.items()}
+    skipped = {ref: sorted(pairs, key=lambda p: order.get(p[0], last)) for ref, pairs in found.skipped.items()}
     rows = tuple(
         CoverageRow(
             ref,
@@ -186,7 +188,7 @@ def programme_coverage(
         ((i.ref, i.title, i.depth) for i in items),
         ((c, refs.get(c.id, set())) for c in cols),
         ctx,
-        concluded_on(programme, checklist_id),
+        concluded(programme, checklist_id),
     )
 
 
