@@ -228,3 +228,36 @@ def test_locked_audit_refuses_agenda_and_team_changes(client, app, login, web_pl
     page = agenda_page(client, web_plan)
     assert "Add session" not in page
     assert "Locked:" in page
+
+
+def _statements(client, query_count, url: str) -> int:
+    with client:
+        assert client.get(url).status_code == 200
+        return query_count()
+
+
+def test_agenda_and_team_pages_issue_the_same_statements_whatever_the_number_of_sessions(
+    client, app, login, web_plan, query_count
+):
+    """Each session brings its units, clauses, auditors and auditees: loaded together, not session by session."""
+    login(web_plan.lead_id)
+    add_member(app, web_plan, web_plan.impartial_id)
+    urls = [f"/audits/{web_plan.audit_id}/agenda", f"/audits/{web_plan.audit_id}/team"]
+
+    def add_sessions(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            form = session_form(
+                web_plan,
+                title=f"Session {n}",
+                start_time=f"{8 + n % 9:02d}:00",
+                item_ids=[str(i) for i in web_plan.item_ids],
+                auditor_ids=[str(web_plan.lead_id), str(web_plan.impartial_id)],
+                unit_ids=[str(web_plan.credit_unit_id)],
+            )
+            assert client.post(f"/audits/{web_plan.audit_id}/agenda/new", data=form).status_code == 302
+
+    add_sessions(2, 0)
+    few = {url: _statements(client, query_count, url) for url in urls}
+    add_sessions(6, 2)
+    many = {url: _statements(client, query_count, url) for url in urls}
+    assert many == few

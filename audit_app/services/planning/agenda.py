@@ -116,6 +116,23 @@ def threats_in(
     return found
 
 
+def load_sessions(audit: Audit) -> Audit:
+    """The audit with its sessions and each session's units, clauses, auditors and auditees loaded together (a
+    fixed number of statements whatever the number of sessions), for the agenda page and its conflict checks."""
+    db.session.execute(
+        sa.select(Audit)
+        .where(Audit.id == audit.id)
+        .options(
+            selectinload(Audit.sessions).selectinload(AuditSession.units),
+            selectinload(Audit.sessions).selectinload(AuditSession.items),
+            selectinload(Audit.sessions).selectinload(AuditSession.auditors),
+            selectinload(Audit.sessions).selectinload(AuditSession.auditees),
+        )
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return audit
+
+
 def get_session(audit: Audit, session_id: int) -> AuditSession:
     session = next((s for s in audit.sessions if s.id == session_id), None)
     if session is None:

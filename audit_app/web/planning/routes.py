@@ -174,7 +174,7 @@ def remove_auditee(audit_id: int, auditee_id: int) -> Response:
 @bp.route("/<int:audit_id>/agenda")
 @require_role()
 def agenda(audit_id: int) -> str:
-    audit = access.load_audit(current_user, audit_id)
+    audit = agenda_service.load_sessions(access.load_audit(current_user, audit_id))
     staff = current_user.role is not Role.AUDITEE
     own = access.membership(current_user, audit)
     return render_template(
