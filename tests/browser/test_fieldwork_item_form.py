@@ -12,13 +12,7 @@ import re
 
 import pytest
 
-from audit_app import demo
-from audit_app.extensions import db
-from audit_app.models import AuditStatus, Role
-from audit_app.services import accounts
-from audit_app.services.library import checklists
 from tests.fixtures.browser import follow
-from tests.fixtures.planning import Planning
 
 pytestmark = pytest.mark.browser
 
@@ -26,22 +20,10 @@ NOTE = "Impact assessments are not repeated after significant model changes."
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture
-def item_page(app, tmp_path):
-    """An audit in fieldwork with the demo auditor on its team; returns (audit id, login)."""
-    with app.app_context():
-        version_id = checklists.load_built_in()[0].version.id
-        logins = {login.role: login for login in demo.load_demo(tmp_path / "demo_credentials.txt")}
-        plan = Planning(version_id)
-        audit = plan.audit(title="Impact assessment controls")
-        plan.member(audit, accounts.find_by_email(logins[Role.AUDITOR].email))
-        plan.ready(audit, AuditStatus.FIELDWORK)
-        db.session.commit()
-        return audit.id, logins[Role.AUDITOR]
-
-
-def test_the_item_page_keeps_a_chosen_result_when_evidence_is_added(item_page, live_server, page, assert_accessible):
-    audit_id, login = item_page
+def test_the_item_page_keeps_a_chosen_result_when_evidence_is_added(
+    fieldwork_audit, live_server, page, assert_accessible
+):
+    audit_id, login = fieldwork_audit
     page.goto(f"{live_server}/auth/login")
     page.get_by_label("E-mail").fill(login.email)
     page.get_by_label("Password").fill(login.password)

@@ -6,33 +6,12 @@ import re
 
 import pytest
 
-from audit_app import demo
-from audit_app.extensions import db
-from audit_app.models import AuditStatus, Role
-from audit_app.services import accounts
-from audit_app.services.library import checklists
 from tests.fixtures.browser import follow
-from tests.fixtures.planning import Planning
 
 pytestmark = pytest.mark.browser
 
 NOTE = "Impact assessments are not repeated after significant model changes."
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-@pytest.fixture
-def fieldwork_audit(app, tmp_path):
-    """An audit in fieldwork with the demo auditor on its team; returns (audit id, login)."""
-    with app.app_context():
-        version_id = checklists.load_built_in()[0].version.id
-        logins = {login.role: login for login in demo.load_demo(tmp_path / "demo_credentials.txt")}
-        plan = Planning(version_id)
-        audit = plan.audit(title="Impact assessment controls")
-        auditor = accounts.find_by_email(logins[Role.AUDITOR].email)
-        plan.member(audit, auditor)
-        plan.ready(audit, AuditStatus.FIELDWORK)
-        db.session.commit()
-        return audit.id, logins[Role.AUDITOR]
 
 
 def test_auditor_records_evidence_draws_a_sample_and_sees_the_proposed_finding(

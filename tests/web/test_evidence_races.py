@@ -7,8 +7,6 @@ including a failure after the files were written (the storage removes files whos
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,34 +22,12 @@ from audit_app.services import activity
 from audit_app.services.fieldwork import evidence as evidence_service
 from tests.fixtures.api_fieldwork import Fieldwork
 from tests.fixtures.fieldwork_pages import World
+from tests.fixtures.parallel import in_parallel
 
 THREADS = 10
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48
 ENTRY = {"method": "record_review", "mode": "on_site", "source": "Change register", "evidence_date": "2026-02-27"}
-
-
-def in_parallel(count: int, request: Callable[[int], Any]) -> list[Any]:
-    """Run `request(i)` in `count` threads started together; return the results in order (re-raise any error)."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = request(i)
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert not any(t.is_alive() for t in threads), "a request hung"
-    return results
 
 
 def on_disk(app: Flask) -> set[str]:

@@ -23,7 +23,8 @@ from audit_app.models import (
 )
 from audit_app.services import accounts
 from audit_app.services.sampling import populations, samples
-from tests.fixtures.sample_pages import World, base, grid_row, in_parallel, signed_in, snapshot_files
+from tests.fixtures.parallel import in_parallel
+from tests.fixtures.sample_pages import World, base, grid_row, signed_in, snapshot_files
 
 THREADS = 10
 UNITS = [f"TX-{i:03d}" for i in range(1, 61)]
