@@ -37,6 +37,7 @@ pytest_plugins = [
     "tests.fixtures.sample_pages",
     "tests.fixtures.api_fieldwork",
     "tests.fixtures.api_samples",
+    "tests.fixtures.findings",
 ]
 
 #: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).
@@ -128,6 +129,8 @@ def _empty_tables() -> None:
             for t in tables
         )
         used = {row[0] for row in connection.execute(sa.text(probe))}
+        if "org_unit" in used:  # units and users refer to each other (a unit's manager): break the cycle first
+            connection.execute(sa.text("UPDATE org_unit SET manager_id = NULL"))
         for table in tables:
             if table.name in used:
                 connection.execute(table.delete())

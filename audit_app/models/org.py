@@ -5,11 +5,15 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit_app.models.base import Model, UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from audit_app.models.user import User
 
 
 class Organisation(Model):
@@ -54,10 +58,15 @@ class OrgUnit(Model):
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("org_unit.id"))
+    #: Who is told when the unit's corrective actions fall overdue (DOMAIN 4.3).
+    manager_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", use_alter=True, name="fk_org_unit_manager_id_user")
+    )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
+    manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
 
 
 class AIRole(enum.StrEnum):

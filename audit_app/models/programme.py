@@ -96,6 +96,9 @@ class AuditProgramme(Model):
     grade_scheme: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=default_grades)
     due_policy: Mapped[dict[str, dict[str, int | None]]] = mapped_column(sa.JSON, default=default_due_policy)
     status: Mapped[ProgrammeStatus] = mapped_column(enum_column(ProgrammeStatus), default=ProgrammeStatus.DRAFT)
+    #: Certification-body profile (DOMAIN 2.8): majors must be verified closed before the (simulated)
+    #: certification decision, and a major open six months after a stage 2 means stage 2 is repeated.
+    certification_profile: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: Who manages the programme (ISO 19011 5.4.1): a lead auditor or administrator.
     manager_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))

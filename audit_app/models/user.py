@@ -56,7 +56,7 @@ class User(UserMixin, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    org_unit: Mapped[OrgUnit | None] = relationship()
+    org_unit: Mapped[OrgUnit | None] = relationship(foreign_keys=[org_unit_id])
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
     def __repr__(self) -> str:
