@@ -26,12 +26,20 @@ from audit_app.models import (
     AuditSession,
     AuditTeamMember,
     AuditType,
+    CapaFile,
     ChecklistResponse,
+    CorrectiveAction,
     DocumentReview,
+    DueDate,
+    DueExtension,
+    DueStep,
     Evidence,
     EvidenceFile,
     EvidenceMethod,
     EvidenceMode,
+    FilePurpose,
+    Finding,
+    FindingStatus,
     LifecycleStage,
     Notification,
     OrgUnit,
@@ -44,6 +52,7 @@ from audit_app.models import (
     TeamRole,
     UnitKind,
     User,
+    utcnow,
 )
 from audit_app.services import accounts
 from audit_app.services.library import checklists
@@ -367,6 +376,42 @@ def world(app):
         )
         db.session.add_all([risk, review])
         db.session.flush()
+        # An issued finding of the auditee's unit, with an action, a file, a due date and an extension request.
+        finding = Finding(
+            audit_id=audit.id,
+            programme=programme,
+            grade="minor",
+            statement="s",
+            status=FindingStatus.ISSUED,
+            issued_at=utcnow(),
+            auditee_unit_id=unit.id,
+            process_owner_id=users[Role.AUDITEE].id,
+            reference="IA-2026-01-NC-01",
+        )
+        db.session.add(finding)
+        db.session.flush()
+        action = CorrectiveAction(
+            finding_id=finding.id, description="d", owner_id=users[Role.AUDITEE].id, due_on=date(2026, 7, 1)
+        )
+        due = DueDate(
+            finding_id=finding.id, step=DueStep.ACKNOWLEDGE, due_on=date(2026, 6, 5), original_due_on=date(2026, 6, 5)
+        )
+        db.session.add_all([action, due])
+        db.session.flush()
+        capa_file = CapaFile(
+            finding_id=finding.id,
+            action_id=action.id,
+            purpose=FilePurpose.IMPLEMENTATION,
+            name="done.txt",
+            stored_name="matrix-capa-file",
+            size=4,
+            sha256="0" * 64,
+        )
+        extension = DueExtension(
+            due_id=due.id, requested_due_on=date(2026, 6, 20), reason="r", requested_by_id=users[Role.AUDITEE].id
+        )
+        db.session.add_all([capa_file, extension])
+        db.session.flush()
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
         return {
@@ -394,6 +439,11 @@ def world(app):
                 "item_id": sample_item.id,
                 "risk_id": risk.id,
                 "review_id": review.id,
+                "finding_id": finding.id,
+                "action_id": action.id,
+                "capa_file_id": capa_file.id,
+                "due_id": due.id,
+                "extension_id": extension.id,
             },
         }
 

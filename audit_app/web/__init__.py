@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.auth.routes import bp as auth_bp
     from audit_app.web.fieldwork.routes import bp as fieldwork_bp
+    from audit_app.web.findings import bp as findings_bp
     from audit_app.web.library.routes import bp as library_bp
     from audit_app.web.main.routes import bp as main_bp
     from audit_app.web.notifications.routes import bp as notifications_bp
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
         notifications_bp,
         fieldwork_bp,
         samples_bp,
+        findings_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

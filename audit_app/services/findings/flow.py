@@ -15,16 +15,9 @@ verifier of implementation and effectiveness must not own an action of the cycle
 
 from __future__ import annotations
 
-from typing import cast
-
-import sqlalchemy as sa
-from sqlalchemy.orm import attributes
-
 from audit_app.errors import InvalidTransition, NotAllowed
-from audit_app.extensions import db
 from audit_app.models import (
     ActionStatus,
-    Audit,
     CapaPlan,
     CorrectiveAction,
     DueStep,
@@ -35,7 +28,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import activity
-from audit_app.services.findings import dues, grades, history, quality
+from audit_app.services.findings import dues, grades, history, numbering, quality
 from audit_app.services.findings.policy import FindingParty, owns_current_action, parties
 from audit_app.workflow import Effect, Option, Transition, Wording, Workflow, move
 
@@ -152,7 +145,7 @@ def _submitted(finding: Finding, actor: User, reason: str) -> None:
 def _issued(finding: Finding, actor: User, reason: str) -> None:
     finding.issued_at = utcnow()
     finding.issued_by_id = actor.id
-    number(finding)
+    numbering.number(finding)
     history.add(finding.id, "numbered", actor=actor, field="reference", new=finding.reference)
     dues.set_on_issue(finding, actor)
 
@@ -372,46 +365,6 @@ def options(finding: Finding, user: User) -> list[Option[FindingStatus]]:
     if finding.status in (S.CLOSED, S.CLOSED_EFFECTIVE, S.WITHDRAWN, S.MERGED):
         return []
     return FLOW.options(finding, roles_of(user, finding))
-
-
-# --- numbering --------------------------------------------------------------------------------------------------
-
-
-def number(finding: Finding) -> None:
-    """Give the finding its number and reference, computed by the UPDATE itself (collision-free).
-
-    In an audit: {audit reference}-{prefix}-{nn}, counted per audit and prefix (IA-2026-03-NC-02). Outside an
-    audit: NCR-{year}-{nnn}, counted per year. On PostgreSQL the audit row (or, outside audits, nothing: the
-    unique reference retries) is locked first so parallel issues count each other.
-    """
-    finding.prefix = grades.prefix(finding)
-    db.session.flush()
-    table = cast(sa.Table, Finding.__table__)
-    other = table.alias("other")
-    if finding.audit_id is not None:
-        db.session.execute(sa.select(Audit.id).where(Audit.id == finding.audit_id).with_for_update(key_share=True))
-        taken = (
-            sa.select(sa.func.coalesce(sa.func.max(other.c.number), 0) + 1)
-            .where(other.c.audit_id == finding.audit_id, other.c.prefix == finding.prefix)
-            .scalar_subquery()
-        )
-        audit_reference = db.session.scalar(sa.select(Audit.reference).where(Audit.id == finding.audit_id))
-        base = f"{audit_reference}-{finding.prefix}-"
-    else:
-        year = (finding.occurred_on or utcnow().date()).year
-        base = f"NCR-{year}-"
-        taken = (
-            sa.select(sa.func.coalesce(sa.func.max(other.c.number), 0) + 1)
-            .where(other.c.audit_id.is_(None), other.c.reference.like(f"{base}%"))
-            .scalar_subquery()
-        )
-    db.session.execute(sa.update(table).where(table.c.id == finding.id).values(number=taken))
-    value = db.session.scalar(sa.select(table.c.number).where(table.c.id == finding.id))
-    width = 2 if finding.audit_id is not None else 3
-    reference = f"{base}{value:0{width}d}"
-    db.session.execute(sa.update(table).where(table.c.id == finding.id).values(reference=reference))
-    attributes.set_committed_value(finding, "number", value)
-    attributes.set_committed_value(finding, "reference", reference)
 
 
 __all__ = ["ACTION_LABELS", "FLOW", "InvalidTransition", "act", "options", "roles_of"]

@@ -14,29 +14,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
 from audit_app.errors import Conflict, NotAllowed, ValidationFailed
 from audit_app.extensions import db
 from audit_app.models import (
-    AISystem,
     Audit,
     AuditProgramme,
-    ChecklistItem,
-    ChecklistResponse,
-    Evidence,
     Finding,
     FindingClause,
     FindingSource,
     FindingStatus,
-    OrgUnit,
     Role,
-    Sample,
-    SampleStatus,
     User,
 )
 from audit_app.services import activity
-from audit_app.services.findings import grades, history, quality, sample_citations
+from audit_app.services.findings import grades, history, links, quality, sample_citations
 from audit_app.services.findings.policy import FindingParty, ensure_may_raise_in, parties
 from audit_app.services.text import clean
 
@@ -72,7 +63,6 @@ TRACKED = (
     "process_owner_id",
     "programme_id",
 )
-MAX_LINKS = 200
 
 
 @dataclass
@@ -220,10 +210,10 @@ def update(finding: Finding, data: FindingInput, *, actor: User, reason: str = "
     if data.grade != finding.grade and finding.status is not S.DRAFT:
         raise Conflict("Change the grade with “Regrade”, which asks for a reason.")
     before = history.snapshot(finding, TRACKED)
-    links_before = _links(finding)
+    links_before = link_state(finding)
     _apply(finding, data, audit=finding.audit)
     history.changes(finding.id, before, history.snapshot(finding, TRACKED), actor=actor, reason=reason)
-    history.changes(finding.id, links_before, _links(finding), actor=actor, reason=reason, event="links")
+    history.changes(finding.id, links_before, link_state(finding), actor=actor, reason=reason, event="links")
     return finding
 
 
@@ -272,7 +262,7 @@ def override_flag(finding: Finding, code: str, *, reason: str, actor: User) -> N
 # --- applying the input -------------------------------------------------------------------------------------------
 
 
-def _links(finding: Finding) -> dict[str, list[Any]]:
+def link_state(finding: Finding) -> dict[str, list[Any]]:
     return {
         "clauses": sorted(finding.clause_refs),
         "evidence": sorted(e.id for e in finding.evidence),
@@ -301,21 +291,27 @@ def _apply(finding: Finding, data: FindingInput, *, audit: Audit | None) -> None
     if grades.entry(finding.programme, data.grade) is None:
         errors.setdefault("grade", []).append("Choose a grade from the programme's scheme.")
     refs = (
-        check("clause_refs", lambda: _clause_refs(data.clause_refs, finding, audit))
+        check("clause_refs", lambda: links.clause_refs(data.clause_refs, finding, audit))
         if data.clause_refs is not None
         else None
     )
-    ai_system = check("ai_system_id", lambda: _ai_system(data.ai_system_id, audit))
-    location = check("location_unit_id", lambda: _unit(data.location_unit_id, "location_unit_id"))
-    auditee_unit = check("auditee_unit_id", lambda: _unit(data.auditee_unit_id, "auditee_unit_id"))
-    owner = check("process_owner_id", lambda: _process_owner(data.process_owner_id))
+    ai_system = check("ai_system_id", lambda: links.ai_system(data.ai_system_id, audit))
+    location = check("location_unit_id", lambda: links.unit(data.location_unit_id, "location_unit_id"))
+    auditee_unit = check("auditee_unit_id", lambda: links.unit(data.auditee_unit_id, "auditee_unit_id"))
+    owner = check("process_owner_id", lambda: links.process_owner(data.process_owner_id))
     evidence = (
-        check("evidence_ids", lambda: _evidence(data.evidence_ids, audit)) if data.evidence_ids is not None else None
+        check("evidence_ids", lambda: links.evidence_entries(data.evidence_ids, audit))
+        if data.evidence_ids is not None
+        else None
     )
     responses = (
-        check("response_ids", lambda: _responses(data.response_ids, audit)) if data.response_ids is not None else None
+        check("response_ids", lambda: links.responses(data.response_ids, audit))
+        if data.response_ids is not None
+        else None
     )
-    samples = check("sample_ids", lambda: _samples(data.sample_ids, audit)) if data.sample_ids is not None else None
+    samples = (
+        check("sample_ids", lambda: links.samples(data.sample_ids, audit)) if data.sample_ids is not None else None
+    )
     if errors:
         raise ValidationFailed("The finding was not saved: correct the fields marked.", errors)
     for name, value in texts.items():
@@ -339,112 +335,3 @@ def _apply(finding: Finding, data: FindingInput, *, audit: Audit | None) -> None
     if samples is not None:
         kept = {s.sample_id: s for s in finding.samples}
         finding.samples = [kept.get(s.id) or sample_citations.link(s) for s in samples]
-
-
-def _ids(values: list[int], name: str) -> list[int]:
-    if len(values) > MAX_LINKS:
-        raise ValidationFailed.on(name, f"Link at most {MAX_LINKS}.")
-    if any(not 0 < v < 2**31 for v in values):
-        raise ValidationFailed.on(name, "One of the ids does not exist.")
-    return list(dict.fromkeys(values))
-
-
-def _clause_refs(refs: list[str], finding: Finding, audit: Audit | None) -> list[str]:
-    """Leaf clause and control ids: in an audit, those of its pinned criteria; outside, of the programme's (or
-    any) library version."""
-    cleaned = list(dict.fromkeys(clean(r, field="clause_refs", max_length=20).strip() for r in refs if r.strip()))
-    if len(cleaned) > 50:
-        raise ValidationFailed.on("clause_refs", "Cite at most 50 clauses and controls.")
-    if not cleaned:
-        return []
-    stmt = sa.select(ChecklistItem.ref).where(ChecklistItem.ref.in_(cleaned), ChecklistItem.auditable.is_(True))
-    if audit is not None:
-        stmt = stmt.where(ChecklistItem.version_id.in_([v.id for v in audit.criteria]))
-    elif finding.programme is not None:
-        stmt = stmt.where(ChecklistItem.version_id == finding.programme.checklist_version_id)
-    known = set(db.session.scalars(stmt))
-    unknown = [r for r in cleaned if r not in known]
-    if unknown:
-        raise ValidationFailed.on(
-            "clause_refs",
-            f"Not a clause or control of the criteria (use leaf ids such as 6.1.3 or A.6.2.8): {', '.join(unknown)}.",
-        )
-    return cleaned
-
-
-def _ai_system(system_id: int | None, audit: Audit | None) -> AISystem | None:
-    if system_id is None:
-        return None
-    system = db.session.get(AISystem, system_id) if 0 < system_id < 2**31 else None
-    if system is None:
-        raise ValidationFailed.on("ai_system_id", "That AI system does not exist.")
-    return system
-
-
-def _unit(unit_id: int | None, name: str) -> OrgUnit | None:
-    if unit_id is None:
-        return None
-    unit = db.session.get(OrgUnit, unit_id) if 0 < unit_id < 2**31 else None
-    if unit is None:
-        raise ValidationFailed.on(name, "That org unit does not exist.")
-    return unit
-
-
-def _process_owner(user_id: int | None) -> User | None:
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
-    if user is None or not user.active:
-        raise ValidationFailed.on("process_owner_id", "Choose an active account as the process owner.")
-    return user
-
-
-def _evidence(ids: list[int], audit: Audit | None) -> list[Evidence]:
-    wanted = _ids(ids, "evidence_ids")
-    if not wanted:
-        return []
-    if audit is None:
-        raise ValidationFailed.on("evidence_ids", "Only findings of an audit cite its evidence entries.")
-    found = {
-        e.id: e
-        for e in db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(wanted), Evidence.audit_id == audit.id))
-    }
-    if len(found) != len(wanted):
-        raise ValidationFailed.on("evidence_ids", "Cite only evidence entries of this audit.")
-    return [found[i] for i in wanted]
-
-
-def _responses(ids: list[int], audit: Audit | None) -> list[ChecklistResponse]:
-    wanted = _ids(ids, "response_ids")
-    if not wanted:
-        return []
-    if audit is None:
-        raise ValidationFailed.on("response_ids", "Only findings of an audit come from its checklist items.")
-    found = {
-        r.id: r
-        for r in db.session.scalars(
-            sa.select(ChecklistResponse).where(ChecklistResponse.id.in_(wanted), ChecklistResponse.audit_id == audit.id)
-        )
-    }
-    if len(found) != len(wanted):
-        raise ValidationFailed.on("response_ids", "Choose checklist items of this audit.")
-    return [found[i] for i in wanted]
-
-
-def _samples(ids: list[int], audit: Audit | None) -> list[Sample]:
-    wanted = _ids(ids, "sample_ids")
-    if not wanted:
-        return []
-    if audit is None:
-        raise ValidationFailed.on("sample_ids", "Only findings of an audit cite its samples.")
-    found = {
-        s.id: s for s in db.session.scalars(sa.select(Sample).where(Sample.id.in_(wanted), Sample.audit_id == audit.id))
-    }
-    if len(found) != len(wanted):
-        raise ValidationFailed.on("sample_ids", "Cite only samples of this audit.")
-    unevaluated = [s.reference for s in found.values() if s.status is not SampleStatus.EVALUATED]
-    if unevaluated:
-        raise ValidationFailed.on(
-            "sample_ids", f"Cite evaluated samples only ({', '.join(unevaluated)} is not evaluated)."
-        )
-    return [found[i] for i in wanted]

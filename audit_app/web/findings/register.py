@@ -1,0 +1,3 @@
+"""(placeholder: filled by its area)."""
+
+from __future__ import annotations
