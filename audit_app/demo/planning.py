@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
-from audit_app.demo import fieldwork
+from audit_app.demo import fieldwork, findings
 from audit_app.demo.people import evaluate_closed_audit
 from audit_app.extensions import db
 from audit_app.models import (
@@ -228,6 +228,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     lifecycle.transition(first, AuditStatus.FIELDWORK, actor=lead, confirm_warnings=True)
     db.session.flush()
     fieldwork.run(first, auditor, begin)
+    findings.run(first, lead, auditor, today)
     for kind, hour, diverging in (
         (MeetingKind.OPENING, 9, ""),
         (

@@ -2,7 +2,8 @@
 or override with a reason.
 
 Blockers cannot be overridden: a nonconformity without its three parts (requirement, objective evidence,
-statement), a nonconformity or observation without an evidence link, a finding without any criterion.
+statement), a nonconformity or observation without an evidence link (outside an audit: without the reference of
+the incident, complaint or report it comes from), a finding without any criterion.
 Flags can: the three parts repeating each other, vague wording ("some", "not always", "appears to", "may" …),
 and cited evidence without a source reference. The lead auditor is also told when several minor
 nonconformities of one audit hit the same requirement (together they may be a major).
@@ -72,8 +73,11 @@ def blockers(finding: Finding) -> list[str]:
                 problems.append(f"Write the {words}.")
     elif not finding.statement.strip():
         problems.append("Write the finding's statement.")
-    if grades.needs_evidence(finding) and not finding.evidence and not finding.samples:
-        problems.append("Link at least one evidence entry or sample: a nonconformity or observation needs one.")
+    if grades.needs_evidence(finding):
+        if finding.audit_id is None and not finding.source_reference.strip():
+            problems.append("Cite the record it comes from (incident, complaint or report reference).")
+        elif finding.audit_id is not None and not finding.evidence and not finding.samples:
+            problems.append("Link at least one evidence entry or sample: a nonconformity or observation needs one.")
     if not finding.clauses and not finding.other_criteria.strip():
         problems.append("Name at least one clause or control (or another criterion such as an internal policy).")
     return problems

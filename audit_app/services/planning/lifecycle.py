@@ -16,6 +16,7 @@ from audit_app.models import Adequacy, Audit, AuditRisk, AuditStatus, AuditTrans
 from audit_app.services import access, activity
 from audit_app.services.access import Party
 from audit_app.services.fieldwork.responses import materialise_responses
+from audit_app.services.findings.audit_gates import unreviewed_findings
 from audit_app.services.planning import agenda, conclusions
 from audit_app.services.planning.locks import (
     LOCK_REASONS,
@@ -181,8 +182,8 @@ AUDIT_LIFECYCLE: Workflow[AuditStatus] = Workflow(
         _to(S.FIELDWORK, S.PREPARATION, gates=[_ready_for_fieldwork], effects=[_open_working_checklist]),
         _to(S.PLANNED, S.PREPARATION, needs_reason=True),
         _to(S.REPORTING, S.FIELDWORK, gates=[_ready_for_reporting]),
-        _to(S.FOLLOW_UP, S.REPORTING),
-        _to(S.CLOSED, S.REPORTING, S.FOLLOW_UP),
+        _to(S.FOLLOW_UP, S.REPORTING, gates=[unreviewed_findings]),
+        _to(S.CLOSED, S.REPORTING, S.FOLLOW_UP, gates=[unreviewed_findings]),
         _to(S.FIELDWORK, S.REPORTING, needs_reason=True),
         _to(S.CANCELLED, *OPEN, needs_reason=True, effects=[_keep_cancel_reason]),
     ],
