@@ -28,7 +28,7 @@ from audit_app.models import (
     utcnow,
 )
 from audit_app.services import activity
-from audit_app.services.findings import dues, grades, history, numbering, quality
+from audit_app.services.findings import dues, grades, history, notices, numbering, quality
 from audit_app.services.findings.policy import FindingParty, owns_current_action, parties
 from audit_app.workflow import Effect, Option, Transition, Wording, Workflow, move
 
@@ -235,6 +235,7 @@ def _record(
 ) -> None:
     history.add(finding.id, "status", actor=actor, field="status", old=source, new=transition.target, reason=reason)
     activity.record(actor, f"finding.{transition.action}", finding, reference=finding.label, reason=reason)
+    notices.tell(finding, transition.action, actor)
 
 
 FLOW: Workflow[FindingStatus] = Workflow(
