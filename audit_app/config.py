@@ -81,6 +81,10 @@ class DefaultConfig:
     REMINDER_AUDIT_DAYS = 7
     #: How often the scheduler process runs the reminder job, in minutes.
     REMINDER_INTERVAL_MINUTES = 15
+    #: Findings (DOMAIN 4.3): remind the people who must act this many days before a due date, and escalate to
+    #: administrators and management this many days after it.
+    FINDING_REMINDER_DAYS = 7
+    FINDING_ESCALATION_DAYS = 30
     #: Outgoing e-mail; with no MAIL_SERVER, notifications stay in the app only.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25

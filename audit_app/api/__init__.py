@@ -34,8 +34,10 @@ def init_app(app: Flask) -> None:
     from audit_app.api import (
         auditors,
         audits,
+        capa,
         checklists,
         fieldwork,
+        findings,
         me,
         org,
         planning,
@@ -46,7 +48,8 @@ def init_app(app: Flask) -> None:
     )
 
     names = set()
-    for module in (me, users, org, checklists, programmes, audits, planning, auditors, fieldwork, samples, sampling):
+    modules = (me, users, org, checklists, programmes, audits, planning, auditors, fieldwork, samples, sampling)
+    for module in (*modules, findings, capa):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
         authz.authenticates_itself(module.blp.name)

@@ -27,7 +27,7 @@ from audit_app.api.paging import PAGE_HEADERS, Paged, page_request, paged
 from audit_app.authz import STAFF, WORKERS, get_actor, require_role
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import ChecklistResponse, Evidence, EvidenceFile
+from audit_app.models import ChecklistResponse, Evidence, EvidenceFile, Role
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.fieldwork import evidence as evidence_service
@@ -186,7 +186,7 @@ def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
 
 
 @blp.route(f"{EVIDENCE}/files/<int:file_id>")
-@require_role(*STAFF)
+@require_role(*STAFF, Role.AUDITEE)
 @blp.doc(
     responses={
         "200": {
@@ -197,8 +197,8 @@ def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
     }
 )
 def download_file(audit_id: int, file_id: int) -> Response:
-    """Download an evidence file (audit team and administrators); every download is recorded."""
-    audit = access.load_audit(get_actor(), audit_id, Need.VIEW)  # the service decides who may download
-    record = evidence_service.get_file(audit, file_id)
+    """Download an evidence file (audit team and administrators; an auditee, the files cited by an issued finding
+    they see); every download is recorded."""
+    record = evidence_service.file_for_download(get_actor(), audit_id, file_id)  # the service decides who may
     handle = evidence_service.open_download(record, actor=get_actor())
     return send_file(handle, mimetype=record.content_type, as_attachment=True, download_name=record.name)

@@ -81,6 +81,7 @@ def update_unit(data: dict[str, Any], unit_id: int) -> OrgUnit:
         description=data.get("description", unit.description),
         parent_id=data.get("parent_id", unit.parent_id),
         active=data.get("active", unit.active),
+        manager_id=data.get("manager_id", unit.manager_id),
     )
     return saved(org.save_unit(merged, actor=get_actor(), unit=unit))
 

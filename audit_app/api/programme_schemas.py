@@ -57,6 +57,13 @@ class ProgrammeSchema(Schema):
         metadata={"description": "The programme manager (a lead auditor or administrator); left out: unchanged."},
     )
     manager = fields.Nested(NamedRefSchema, dump_only=True, allow_none=True)
+    certification_profile = fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "Certification-body profile: majors of stage 2 simulation audits must be verified closed "
+            "before the simulated certification decision (90-day deadline; open after six months: repeat stage 2)."
+        },
+    )
     grade_scheme = fields.List(
         fields.Nested(GradeSchema),
         load_default=None,

@@ -74,6 +74,11 @@ class OrgUnitSchema(Schema):
     description = fields.Str(load_default="", validate=validate.Length(max=4000))
     parent_id = Id(load_default=None, allow_none=True)
     active = fields.Bool(load_default=True)
+    manager_id = Id(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The unit's manager (an active account), told when its findings fall overdue."},
+    )
 
 
 class OrgUnitUpdateSchema(OrgUnitSchema, ChangeSchema):

@@ -7,7 +7,7 @@ import click
 from audit_app.cli.util import running_app
 from audit_app.extensions import db
 from audit_app.services import scheduling
-from audit_app.services.notifications import mail, reminders
+from audit_app.services.notifications import finding_reminders, mail, reminders
 
 
 @click.command("scheduler")
@@ -17,6 +17,7 @@ def scheduler_command(once: bool) -> None:
     app = running_app()
     if once:
         created = reminders.run_reminders(app.config)
+        created += finding_reminders.run_finding_reminders(app.config)
         db.session.commit()
         sent = mail.send_pending_email(app.config)
         click.echo(f"{created} new notification(s), {sent} e-mail(s) sent.")

@@ -229,15 +229,7 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
     db.session.flush()
     fieldwork.run(first, auditor, begin)
     findings.run(first, lead, auditor, today)
-    for kind, hour, diverging in (
-        (MeetingKind.OPENING, 9, ""),
-        (
-            MeetingKind.CLOSING,
-            15,
-            "The Risk and Compliance team does not accept that the AI policy review "
-            "interval (A.2.4) needs shortening; left open for management review.",
-        ),
-    ):
+    for kind, hour in ((MeetingKind.OPENING, 9), (MeetingKind.CLOSING, 15)):  # the closing marks open disputes
         day = begin if kind is MeetingKind.OPENING else first.end_date
         meetings.record_meeting(
             first,
@@ -246,7 +238,6 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
                 held_at=datetime.combine(day, time(hour, 0)),
                 attendees="Lena Lead, lead auditor\nOmar Auditor, auditor\nPriya Process-Owner, Head of Credit Risk",
                 points_covered=tuple(k for k, _ in MEETING_POINTS[kind]),
-                diverging_opinions=diverging,
             ),
             actor=lead,
         )

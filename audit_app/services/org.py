@@ -49,6 +49,22 @@ class UnitData:
     description: str = ""
     parent_id: int | None = None
     active: bool = True
+    #: Who is told when the unit's findings fall overdue (DOMAIN 4.3): an active account, or nobody.
+    manager_id: int | None = None
+
+
+def manager_candidates() -> list[User]:
+    """Active accounts that may manage a unit, by name (one narrow list for the unit form)."""
+    return list(db.session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)))
+
+
+def _unit_manager(user_id: int | None) -> int | None:
+    if user_id is None:
+        return None
+    manager = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+    if manager is None or not manager.active:
+        raise ValidationFailed("Unknown manager.", {"manager_id": ["Choose an active account as the unit's manager."]})
+    return manager.id
 
 
 def list_units(*, include_inactive: bool = True) -> list[OrgUnit]:
@@ -82,7 +98,11 @@ def unit_options(*, include_inactive: bool = True) -> list[UnitOption]:
 
 def units_page(request: PageRequest, *, clamp: bool = False) -> Page[OrgUnit]:
     """One page of the org units by kind and name, each with its parent (one statement besides the count)."""
-    stmt = sa.select(OrgUnit).options(*shown_with(OrgUnit.parent)).order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id)
+    stmt = (
+        sa.select(OrgUnit)
+        .options(*shown_with(OrgUnit.parent, OrgUnit.manager))
+        .order_by(OrgUnit.kind, OrgUnit.name, OrgUnit.id)
+    )
     return paginate(stmt, request, clamp=clamp)
 
 
@@ -117,13 +137,17 @@ def save_unit(data: UnitData, *, actor: User | None, unit: OrgUnit | None = None
                     "A unit cannot sit below itself.", {"parent_id": ["Choose a unit that is not below this one."]}
                 )
             ancestor = ancestor.parent
+    manager_id = (
+        _unit_manager(data.manager_id) if unit is None or data.manager_id != unit.manager_id else unit.manager_id
+    )
     created = unit is None
     unit = unit or OrgUnit()
     unit.name, unit.kind, unit.description = name, data.kind, description
+    unit.manager_id = manager_id
     unit.parent_id, unit.active = data.parent_id, data.active
     if created:
         db.session.add(unit)
-    activity.record(actor, "org_unit.created" if created else "org_unit.updated", unit, name=name)
+    activity.record(actor, "org_unit.created" if created else "org_unit.updated", unit, name=name, manager=manager_id)
     return unit
 
 

@@ -20,6 +20,8 @@ NAV = (
     NavItem("Programmes", "programmes.index", STAFF),
     NavItem("Audits", "audits.index", ALL_ROLES),
     NavItem("My audits", "audits.mine", ALL_ROLES),
+    #: The CAPA register: every finding and corrective action the user may see (auditees: their unit's, issued).
+    NavItem("Findings and CAPA", "findings.register", ALL_ROLES),
     NavItem("Calendar", "audits.calendar", ALL_ROLES),
     NavItem("Auditors", "auditors.index", PLANNERS),
     #: Everyone who audits reads their own competence profile, audits performed and evaluations.

@@ -311,7 +311,7 @@ def test_downloads_are_refused_outside_the_team_and_across_audits(app, client, a
     file_id = entry["files"][0]["id"]
     url = f"/api/v1/audits/{api_fw.audit_id}/evidence/files/{file_id}"
 
-    assert client.get(url, headers=as_user(api_fw.auditee_id)).status_code == 403
+    assert client.get(url, headers=as_user(api_fw.auditee_id)).status_code == 404  # cited by no issued finding
     outsider = client.get(url, headers=as_user(api_fw.outsider_id))
     assert outsider.status_code == 403
     assert outsider.get_json()["message"]

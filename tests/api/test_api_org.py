@@ -100,6 +100,7 @@ def test_every_role_lists_and_reads_org_units(client, make_unit, headers_for, ro
         "description": "",
         "parent_id": None,
         "active": True,
+        "manager_id": None,
     }
 
 

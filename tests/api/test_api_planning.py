@@ -261,8 +261,14 @@ def test_meetings_are_recorded_once_fieldwork_starts(app, client, lead_headers, 
     )
     assert {p["key"] for p in body["points"] if p["covered"]} == {"plan", "methods"}
     assert client.get(f"{url}/opening", headers=lead_headers).get_json() == body
-    closing = {**OPENING, "points_covered": ["findings"], "diverging_opinions": "Grade of finding 2 disputed."}
-    assert client.put(f"{url}/closing", headers=lead_headers, json=closing).status_code == 200
+    closing = {**OPENING, "points_covered": ["findings"]}
+    answer = client.put(f"{url}/closing", headers=lead_headers, json=closing)
+    assert answer.status_code == 200
+    assert (answer.get_json()["diverging"], answer.get_json()["diverging_opinions"]) == ([], "")
+    typed = {**closing, "diverging_opinions": "Grade of finding 2 disputed."}  # read-only now: linked disputes
+    refused = client.put(f"{url}/closing", headers=lead_headers, json=typed)
+    assert refused.status_code == 422
+    assert "diverging_opinions" in refused.get_json()["errors"]["json"]
 
 
 @pytest.mark.parametrize(

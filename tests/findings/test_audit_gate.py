@@ -27,4 +27,5 @@ def test_a_finding_still_in_draft_or_review_keeps_the_audit_in_reporting(app, fw
         assert audit.status is AuditStatus.REPORTING
         flow.act(finding, "issue", actor=lead)
         lifecycle.transition(audit, target, actor=lead)
-        assert audit.status is target and finding.status is FindingStatus.ISSUED
+        assert audit.status is target
+        assert finding.status is FindingStatus.ISSUED

@@ -11,7 +11,8 @@ def test_a_minor_nonconformity_goes_from_draft_to_closed_effective(app, fw_world
     with app.app_context():
         f = Findings(fw_world)
         finding = f.draft()
-        assert finding.status is FindingStatus.DRAFT and finding.reference is None
+        assert finding.status is FindingStatus.DRAFT
+        assert finding.reference is None
         f.to(finding, FindingStatus.CLOSED_EFFECTIVE)
         db.session.commit()
         assert finding.reference == f"{f.audit.reference}-NC-01"

@@ -34,14 +34,17 @@ def test_the_demo_findings_are_issued_answered_in_part_and_isolated_by_unit(app_
     assert set(found) == {f"{ref}-NC-01", f"{ref}-NC-02", f"{ref}-OBS-01", f"{ref}-OFI-01", "NCR-2027-001"}
 
     competence = found[f"{ref}-NC-01"]
-    assert competence.grade == "major" and competence.samples and "deviated" in competence.samples[0].summary
+    assert competence.grade == "major"
+    assert competence.samples
+    assert "deviated" in competence.samples[0].summary
     assert competence.status is FindingStatus.PLAN_ACCEPTED
     assert [a.status for a in competence.actions] == [ActionStatus.IMPLEMENTED, ActionStatus.PLANNED]
     awareness = found[f"{ref}-OBS-01"]
     assert awareness.status is FindingStatus.DISPUTED
     assert awareness.disputes[0].status is DisputeStatus.OPEN
     incident = found["NCR-2027-001"]
-    assert incident.source is FindingSource.INCIDENT and incident.status is FindingStatus.ACKNOWLEDGED
+    assert incident.source is FindingSource.INCIDENT
+    assert incident.status is FindingStatus.ACKNOWLEDGED
     for finding in found.values():
         assert quality.blockers(finding) == [], finding.reference
 

@@ -199,9 +199,11 @@ def test_downloads_are_refused_to_others_and_unknown_or_foreign_files_are_404(
     post_entry(client, evidence_url(other), ("theirs.pdf", PDF))
     mine, theirs = file_rows(app)
     url = f"/audits/{web_fw.audit_id}/evidence/files/{mine.id}"
-    for user_id in (web_fw.auditee_id, web_fw.outsider_id, other.auditor_id):
+    for user_id in (web_fw.outsider_id, other.auditor_id):
         login(user_id)
         assert client.get(url).status_code == 403
+    login(web_fw.auditee_id)  # cited by no issued finding of theirs: missing, as far as an auditee can tell
+    assert client.get(url).status_code == 404
     login(web_fw.auditor_id)
     assert client.get(f"/audits/{web_fw.audit_id}/evidence/files/999999").status_code == 404
     assert client.get(f"/audits/{web_fw.audit_id}/evidence/files/{theirs.id}").status_code == 404

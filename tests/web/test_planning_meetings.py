@@ -80,18 +80,25 @@ def test_opening_meeting_is_recorded_with_its_points_once_fieldwork_starts(clien
     assert recorded(app, web_plan.audit_id)[MeetingKind.OPENING][2] == ["introductions", "plan", "language"]
 
 
-def test_closing_meeting_records_diverging_opinions(client, app, login, web_plan):
+def test_closing_meeting_lists_diverging_opinions_instead_of_free_text(client, app, login, web_plan):
     to_fieldwork(app, web_plan)
     login(web_plan.lead_id)
     page = client.get(url(web_plan, "closing")).get_data(as_text=True)
-    assert "Diverging opinions left unresolved</label>" in page
-    opinion = "Credit Risk disputes that the model card is out of date."
-    data = meeting_form(points_covered=["recap", "findings", "disagreements"], diverging_opinions=opinion)
+    assert "Diverging opinions left unresolved</label>" not in page  # no free-text field any more
+    typed = "Credit Risk disputes that the model card is out of date."
+    data = meeting_form(points_covered=["recap", "findings", "disagreements"], diverging_opinions=typed)
     assert client.post(url(web_plan, "closing"), data=data).status_code == 302
     held, _, points, diverging = recorded(app, web_plan.audit_id)[MeetingKind.CLOSING]
-    assert (held, points, diverging) == (HELD, ["recap", "findings", "disagreements"], opinion)
+    assert (held, points, diverging) == (HELD, ["recap", "findings", "disagreements"], "")
     page = client.get(url(web_plan, "closing")).get_data(as_text=True)
-    assert f'<dd class="prose">{opinion}</dd>' in page
+    assert "None: no dispute was open at the closing meeting." in page
+    with app.app_context():  # a record from before findings were tracked keeps its text, shown read-only
+        meeting = next(m for m in db.session.get(Audit, web_plan.audit_id).meetings if m.kind is MeetingKind.CLOSING)
+        meeting.diverging_opinions = "Old free-text opinion."
+        db.session.commit()
+    page = client.get(url(web_plan, "closing")).get_data(as_text=True)
+    assert "Recorded before findings were tracked:" in page
+    assert "Old free-text opinion." in page
 
 
 def test_unknown_meeting_kind_is_404(client, login, web_plan):
@@ -133,7 +140,7 @@ def test_meetings_are_frozen_in_follow_up(client, app, login, web_plan):
     )
     before = recorded(app, web_plan.audit_id)
     login(web_plan.lead_id)
-    response = client.post(url(web_plan, "closing"), data=meeting_form(diverging_opinions="Late note."))
+    response = client.post(url(web_plan, "closing"), data=meeting_form(notes="Late note."))
     assert response.status_code == 409
     assert "can no longer change: the audit is in follow-up" in response.get_data(as_text=True)
     assert recorded(app, web_plan.audit_id) == before

@@ -142,7 +142,7 @@ def test_full_journey_from_sample_to_proposed_finding(client, app, sample_world,
     assert f"3 of {n} sampled model releases did not meet A1" in page
     assert "judged systemic: Sign-off step skipped under deadline pressure" in page
     assert "Proposed finding" in page
-    assert "findings register" in page
+    assert "Raise as finding" in page  # the proposed finding becomes a draft finding
     assert "Release log v3" in page  # the evidence linked to the deviations
     listing = text(client.get(base(sample_world)))
     assert f"{n} of {n + 1}" in listing

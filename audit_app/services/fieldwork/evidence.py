@@ -25,8 +25,11 @@ from audit_app.models import (
     EvidenceFile,
     EvidenceMethod,
     EvidenceMode,
+    Finding,
+    Role,
     SubjectKind,
     User,
+    finding_evidence,
 )
 from audit_app.services import access, activity, storage
 from audit_app.services.access import Need
@@ -310,11 +313,41 @@ def get_file(audit: Audit, file_id: int) -> EvidenceFile:
 
 
 def can_download(user: User, record: EvidenceFile) -> bool:
-    """The audit team and administrators.
+    """The audit team and administrators; an auditee, the files of an entry cited by an issued finding they see.
 
-    Auditees will also get the files supporting a finding issued to their unit, once findings exist.
+    A draft or submitted finding's evidence stays the team's working paper; another unit's finding is invisible
+    (findings.policy.visible_where), so its files are too.
     """
+    if user.role is Role.AUDITEE:
+        return _cited_for(user, record)
     return access.may(user, record.evidence.response.audit, Need.WORKING_PAPERS)
+
+
+def _cited_for(user: User, record: EvidenceFile) -> bool:
+    from audit_app.services.findings.policy import visible_where  # findings build on fieldwork, not the reverse
+
+    cited = (
+        sa.select(Finding.id)
+        .join(finding_evidence, finding_evidence.c.finding_id == Finding.id)
+        .where(
+            finding_evidence.c.evidence_id == record.evidence_id,
+            Finding.issued_at.is_not(None),
+            visible_where(user),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(cited) is not None
+
+
+def file_for_download(user: User, audit_id: int, file_id: int) -> EvidenceFile:
+    """The evidence file to download: staff through the audit's working papers; an auditee only a file they may
+    download (anything else is reported missing: they never learn which evidence exists)."""
+    if user.role is not Role.AUDITEE:
+        return get_file(access.load_audit(user, audit_id, Need.WORKING_PAPERS), file_id)
+    record = db.session.get(EvidenceFile, file_id) if 0 < file_id <= access.MAX_ID else None
+    if record is None or record.evidence.audit_id != audit_id or not can_download(user, record):
+        raise NotFound("That evidence file does not exist.")
+    return record
 
 
 def open_download(record: EvidenceFile, *, actor: User) -> IO[bytes]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from audit_app.extensions import db
 from audit_app.models import DueDate, DueStep, Finding, FindingStatus, User, utcnow
 from audit_app.models.programme import DEFAULT_DUE_POLICY
 from audit_app.services.findings import history
@@ -68,8 +67,7 @@ def _set(finding: Finding, steps: tuple[DueStep, ...], start: date, actor: User 
         if due_on is None:
             continue
         due = DueDate(finding_id=finding.id, cycle=finding.cycle, step=step, due_on=due_on, original_due_on=due_on)
-        db.session.add(due)
-        finding.dues.append(due)
+        finding.dues.append(due)  # loads the list first, then adds (adding first listed the date twice)
         history.add(finding.id, "due", actor=actor, field=f"due:{step.value}", new=due_on)
         created.append(due)
     return created

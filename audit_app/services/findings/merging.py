@@ -18,6 +18,8 @@ def merge(finding: Finding, into: Finding, *, actor: User, reason: str) -> Findi
         raise Conflict(f"{into.label} is {into.status.label.lower()}; merge into a finding that is still open.")
     if FindingParty.REVIEWER not in parties(actor, into):
         raise NotAllowed("Only the lead auditor (or an administrator) merges findings.")
+    if not flow.FLOW.find(finding.status, "merge") or not reason.strip():
+        flow.act(finding, "merge", actor=actor, reason=reason)  # refuses (state, role, reason) before any change
     links_before = link_state(into)
     known = set(into.clause_refs)
     into.clauses.extend(FindingClause(ref=c.ref) for c in finding.clauses if c.ref not in known)

@@ -25,6 +25,7 @@ from audit_app.models import (
     AuditTeamMember,
     CorrectiveAction,
     Finding,
+    FindingHistory,
     Role,
     User,
 )
@@ -103,6 +104,15 @@ def visible_where(user: User) -> sa.ColumnElement[bool]:
 
 def visible_findings(user: User) -> sa.Select[Finding]:
     return sa.select(Finding).where(visible_where(user))
+
+
+def history_where(user: User, finding: Finding) -> sa.ColumnElement[bool]:
+    """The part of a finding's history the user may read: auditees see it from the moment it was issued to them
+    (the audit team's drafting, its review notes and quality overrides stay working papers)."""
+    shown = FindingHistory.finding_id == finding.id
+    if user.role is Role.AUDITEE and finding.issued_at is not None:
+        return sa.and_(shown, FindingHistory.at >= finding.issued_at)
+    return shown
 
 
 def load_finding(user: User, finding_id: int) -> Finding:

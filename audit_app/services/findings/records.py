@@ -271,6 +271,16 @@ def link_state(finding: Finding) -> dict[str, list[Any]]:
     }
 
 
+def _evidenced(finding: Finding, data: FindingInput, evidence: list[Any] | None, samples: list[Any] | None) -> bool:
+    """Whether a finding of an audit with this grade has the evidence link it needs (DOMAIN 2.7)."""
+    entry = grades.entry(finding.programme, data.grade)
+    if not (entry and entry.get("nonconformity")) and data.grade not in grades.EVIDENCED:
+        return True
+    cited = evidence if evidence is not None else finding.evidence
+    sampled = samples if samples is not None else finding.samples
+    return bool(cited) or bool(sampled)
+
+
 def _apply(finding: Finding, data: FindingInput, *, audit: Audit | None) -> None:
     errors: dict[str, list[str]] = {}
 
@@ -312,6 +322,10 @@ def _apply(finding: Finding, data: FindingInput, *, audit: Audit | None) -> None
     samples = (
         check("sample_ids", lambda: links.samples(data.sample_ids, audit)) if data.sample_ids is not None else None
     )
+    if audit is not None and not errors and not _evidenced(finding, data, evidence, samples):
+        errors["evidence_ids"] = [
+            "A nonconformity or observation needs at least one evidence link: cite an evidence entry or a sample."
+        ]
     if errors:
         raise ValidationFailed("The finding was not saved: correct the fields marked.", errors)
     for name, value in texts.items():

@@ -1,4 +1,8 @@
-"""Opening and closing meeting records (ISO 19011 6.4.3 and 6.4.10)."""
+"""Opening and closing meeting records (ISO 19011 6.4.3 and 6.4.10).
+
+Recording the closing meeting turns every dispute still open on the audit's findings into a diverging opinion
+linked to its finding (findings.disputes.mark_diverging). The free-text field of older records stays readable.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from audit_app.errors import Conflict, ValidationFailed
+from audit_app.extensions import db
 from audit_app.models import MEETING_POINTS, Audit, AuditMeeting, AuditStatus, MeetingKind, User
 from audit_app.services import access, activity
 from audit_app.services.access import Need
+from audit_app.services.findings import disputes
 from audit_app.services.planning.locks import ensure_unlocked
 from audit_app.services.text import clean
 
@@ -19,7 +25,6 @@ class MeetingData:
     attendees: str
     points_covered: tuple[str, ...] = ()
     notes: str = ""
-    diverging_opinions: str = ""
 
 
 def get_meeting(audit: Audit, kind: MeetingKind) -> AuditMeeting | None:
@@ -44,9 +49,6 @@ def record_meeting(audit: Audit, kind: MeetingKind, data: MeetingData, *, actor:
         errors["held_at"] = [
             f"The meeting must fall within the audit dates ({audit.start_date:%d %b %Y} to {audit.end_date:%d %b %Y})."
         ]
-    diverging = clean(data.diverging_opinions, field="diverging_opinions", max_length=10000, multiline=True)
-    if diverging and kind is MeetingKind.OPENING:
-        errors["diverging_opinions"] = ["Diverging opinions are recorded at the closing meeting."]
     if errors:
         raise ValidationFailed(f"The {kind.label.lower()} record is not valid.", errors)
     meeting = get_meeting(audit, kind)
@@ -56,7 +58,9 @@ def record_meeting(audit: Audit, kind: MeetingKind, data: MeetingData, *, actor:
     meeting.held_at, meeting.attendees = data.held_at, attendees
     meeting.points_covered = [key for key, _ in MEETING_POINTS[kind] if key in set(data.points_covered)]
     meeting.notes = clean(data.notes, field="notes", max_length=10000, multiline=True)
-    meeting.diverging_opinions = diverging
     meeting.recorded_by_id = actor.id
+    if kind is MeetingKind.CLOSING:
+        db.session.flush()  # the meeting's id, which the diverging opinions point at
+        disputes.mark_diverging(meeting, actor=actor)
     activity.record(actor, f"audit.{kind.value}_meeting_recorded", audit, points=meeting.points_covered)
     return meeting

@@ -1,7 +1,8 @@
 """Risk-based audit priorities for a programme: how often to audit each clause or control, and why.
 
 ISO 19011 5.3 asks that the programme's extent follow risk: the AI systems in scope (high risk, or changing now),
-recent nonconformities, and what the previous programme left out. `suggest` is a pure function of one item and a
+recent nonconformities (checklist conclusions, and open nonconformity findings of any programme), and what the
+previous programme left out. `suggest` is a pure function of one item and a
 `RiskContext`; `risk_context` reads the context for one programme in a few narrow queries. The coverage matrix
 (coverage.py) puts a suggestion on each of its rows.
 """
@@ -28,6 +29,7 @@ from audit_app.models import (
     RiskLevel,
 )
 from audit_app.models.audit import audit_scope_item
+from audit_app.services.findings import recurrence
 
 #: Areas whose risk follows the AI systems in scope (risk, impact, life cycle, data, use).
 AI_SYSTEM_AREAS = ("4.1", "6.1.2", "6.1.3", "6.1.4", "8.2", "8.3", "8.4", "A.5", "A.6", "A.7", "A.9")
@@ -70,6 +72,9 @@ class RiskContext:
     #: Recent nonconformities per clause or control id: checklist items concluded "nonconformity" in the
     #: fieldwork of this or the previous programme (the findings register can pass its own counts instead).
     nonconformities: Mapping[str, int] = field(default_factory=dict)
+    #: Open nonconformities per clause or control id from the findings of any programme (issued; not closed,
+    #: withdrawn or merged): a requirement still failing calls for another look, whichever programme found it.
+    open_findings: Mapping[str, int] = field(default_factory=dict)
 
 
 def _in_area(ref: str, areas: Iterable[str]) -> bool:
@@ -90,6 +95,12 @@ def suggest(ref: str, ctx: RiskContext) -> Suggestion:
     if ncs:
         score += 3
         reasons.append(f"{ncs} nonconformit{'y' if ncs == 1 else 'ies'} recorded in this or the previous programme")
+    open_ncs = ctx.open_findings.get(ref, 0)
+    if open_ncs:
+        score += 3
+        reasons.append(
+            f"{open_ncs} open nonconformit{'y' if open_ncs == 1 else 'ies'} (findings of any programme) not yet closed"
+        )
     if ctx.high_risk_systems and _in_area(ref, AI_SYSTEM_AREAS):
         score += 2
         reasons.append(f"{len(ctx.high_risk_systems)} high-risk AI system(s) in scope: {_some(ctx.high_risk_systems)}")
@@ -159,7 +170,8 @@ def risk_context_for(
         )
     if nonconformities is None:
         nonconformities = _nonconformities([programme.id, *([previous.id] if previous else [])], checklist_id)
-    return RiskContext(high, changing, covered, previous.code if previous else "", nonconformities)
+    open_findings = recurrence.open_by_ref()  # one grouped query, whatever the number of findings
+    return RiskContext(high, changing, covered, previous.code if previous else "", nonconformities, open_findings)
 
 
 def recorded_nonconformities(programme: AuditProgramme, previous: AuditProgramme | None) -> dict[str, int]:

@@ -165,6 +165,8 @@ class ProgrammeData:
     manager_id: int | None = None
     #: Why the programme is closed although its stated extent is not met (required then).
     closing_reason: str = ""
+    #: Certification-body profile (DOMAIN 2.8): majors of stage 2 simulations block the simulated decision.
+    certification_profile: bool = False
 
 
 def manager_candidates() -> list[User]:
@@ -351,6 +353,7 @@ def save_programme(data: ProgrammeData, *, actor: User, programme: AuditProgramm
     for name, value in texts.items():
         setattr(programme, name, value)
     programme.grade_scheme, programme.due_policy = grades, policy
+    programme.certification_profile = bool(data.certification_profile)
     version.locked = True  # the coverage matrix is measured against this version from now on
     if created:
         db.session.add(programme)

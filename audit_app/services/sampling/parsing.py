@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from audit_app.errors import ValidationFailed
+from audit_app.services.spreadsheets import safe_cell
 
 ORDERING = "id ascending (text)"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = (",", ";", "\t")
 #: The longest id, label and stratum a sample item stores (its columns): longer ones are refused, never cut.
 MAX_KEY, MAX_LABEL, MAX_STRATUM = 200, 500, 200
@@ -344,12 +344,6 @@ def from_records(records: Iterable[tuple[str, str, str]], source: str, *, limits
     empty = f"The source '{source}' has no units to sample."
     units, digest = _finish(entries, [], "record", empty, RECORD_COLUMNS, limits=limits)
     return Population(units, source, digest, RECORD_COLUMNS)
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formula injection: text starting with = + - @ tab or CR gets a leading quote."""
-    value = "" if value is None else str(value)
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def export_csv(header: list[str], rows: Iterable[list[str]]) -> bytes:

@@ -19,7 +19,6 @@ from itertools import islice
 from audit_app.errors import ValidationFailed
 from audit_app.services.sampling.parsing import (  # noqa: F401  (public names other modules read from here)
     DELIMITERS,
-    FORMULA_PREFIXES,
     LINE_BREAK,
     MAX_KEY,
     MAX_LABEL,

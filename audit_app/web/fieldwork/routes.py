@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from audit_app.authz import STAFF, WORKERS, require_role
 from audit_app.errors import ValidationFailed
 from audit_app.extensions import db
-from audit_app.models import Audit, ChecklistResponse, Evidence
+from audit_app.models import Audit, ChecklistResponse, Evidence, Role
 from audit_app.models.fieldwork import DERIVATION_ORDER
 from audit_app.services import access
 from audit_app.services.access import Need
@@ -270,9 +270,8 @@ def add_file(audit_id: int, evidence_id: int) -> Page:
 
 
 @bp.get("/<int:audit_id>/evidence/files/<int:file_id>")
-@require_role(*STAFF)
+@require_role(*STAFF, Role.AUDITEE)
 def download(audit_id: int, file_id: int) -> Response:
-    audit = access.load_audit(current_user, audit_id, Need.WORKING_PAPERS)
-    record = evidence.get_file(audit, file_id)
+    record = evidence.file_for_download(current_user, audit_id, file_id)  # auditees: files their findings cite
     handle = evidence.open_download(record, actor=current_user)
     return send_file(handle, mimetype=record.content_type, as_attachment=True, download_name=record.name)

@@ -7,7 +7,7 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from audit_app.models import AIRole, LifecycleStage, RiskLevel, UnitKind
+from audit_app.models import AIRole, LifecycleStage, OrgUnit, RiskLevel, UnitKind
 from audit_app.services import org
 from audit_app.web.forms import optional_id
 
@@ -26,8 +26,18 @@ class UnitForm(FlaskForm):
     kind = SelectField("Kind", choices=lambda: [(k.value, k.label) for k in UnitKind])
     parent_id = SelectField("Part of", choices=[], validate_choice=True)
     description = TextAreaField("Description", validators=[Length(max=4000)], render_kw={"rows": 3})
+    manager_id = SelectField("Manager", choices=[], validate_choice=True, default="")
     active = BooleanField("Active", default=True)
     submit = SubmitField("Save unit")
+
+    def set_managers(self, unit: OrgUnit | None) -> None:
+        """Active accounts (and the current manager, even if deactivated since, so saving keeps them)."""
+        people = [(str(u.id), f"{u.name} ({u.email})") for u in org.manager_candidates()]
+        if unit is not None and unit.manager is not None and not unit.manager.active:
+            people.append((str(unit.manager.id), f"{unit.manager.name} (deactivated)"))
+        self.manager_id.choices = [("", "(nobody)"), *people]
+        if self.manager_id.data in (None, "None"):  # no manager yet, or a post from a form without the field
+            self.manager_id.data = ""
 
     def set_parents(self, exclude_id: int | None = None) -> None:
         self.parent_id.choices = [("", "(none)")] + [
@@ -41,6 +51,7 @@ class UnitForm(FlaskForm):
             description=self.description.data or "",
             parent_id=optional_id(self.parent_id.data),
             active=bool(self.active.data),
+            manager_id=optional_id(self.manager_id.data),
         )
 
 

@@ -49,9 +49,11 @@ def edit_unit(unit_id: int | None = None) -> Response | tuple[str, int]:
     unit = org.get_unit(unit_id) if unit_id is not None else None
     form = UnitForm(obj=unit)
     form.set_parents(exclude_id=unit.id if unit else None)
+    form.set_managers(unit)
     if unit is not None and not form.is_submitted():
         form.kind.data = unit.kind.value
         form.parent_id.data = str(unit.parent_id or "")
+        form.manager_id.data = str(unit.manager_id or "")
     if done := form_action(form, lambda: org.save_unit(form.to_data(), actor=current_user, unit=unit)):
         flash(f"Org unit {done.value.name} saved.", "success")
         return redirect(url_for("org.units"))

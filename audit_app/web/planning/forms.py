@@ -206,28 +206,19 @@ class MeetingForm(FlaskForm):
     )
     points_covered = CheckboxListField("Points covered", coerce=str)
     notes = TextAreaField("Notes", validators=[Length(max=10000)], render_kw={"rows": 4})
-    diverging_opinions = TextAreaField(
-        "Diverging opinions left unresolved", validators=[Length(max=10000)], render_kw={"rows": 4}
-    )
     submit = SubmitField("Save meeting record")
 
     def prepare(self, kind: MeetingKind, meeting: AuditMeeting | None) -> None:
         self.points_covered.choices = list(MEETING_POINTS[kind])
-        if kind is not MeetingKind.CLOSING:
-            del self.diverging_opinions
         if meeting is not None and not self.is_submitted():
             self.held_at.data, self.held_time.data = meeting.held_at.date(), meeting.held_at.time()
             self.attendees.data, self.notes.data = meeting.attendees, meeting.notes
             self.points_covered.data = list(meeting.points_covered)
-            if kind is MeetingKind.CLOSING:
-                self.diverging_opinions.data = meeting.diverging_opinions
 
     def to_data(self) -> meetings.MeetingData:
-        diverging = getattr(self, "diverging_opinions", None)
         return meetings.MeetingData(
             held_at=datetime.combine(self.held_at.data, self.held_time.data),
             attendees=self.attendees.data or "",
             points_covered=tuple(self.points_covered.data or ()),
             notes=self.notes.data or "",
-            diverging_opinions=(diverging.data or "") if diverging is not None else "",
         )

@@ -95,6 +95,12 @@ class ProgrammeForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s.value, s.label) for s in ProgrammeStatus])
     checklist_version_id = SelectField("Reference checklist", choices=[])
     manager_id = SelectField("Programme manager", choices=[])
+    certification_profile = BooleanField(
+        "Certification-body profile",
+        description="Simulates a certification body: every major nonconformity of a stage 2 simulation audit must be "
+        "verified closed before the certification decision (within 90 days of the stage 2 audit's last day); a "
+        "major still open six months after it means stage 2 must be repeated.",
+    )
     closing_reason = TextAreaField(
         "Reason for closing although the stated extent is not met",
         validators=TEXT_LIMIT,
@@ -192,6 +198,7 @@ class ProgrammeForm(FlaskForm):
             status=ProgrammeStatus(self.status.data),
             manager_id=int(self.manager_id.data) if (self.manager_id.data or "").isdigit() else None,
             closing_reason=self.closing_reason.data or "",
+            certification_profile=bool(self.certification_profile.data),
             grade_scheme=rows[0] if rows else None,
             due_policy=rows[1] if rows else None,  # type: ignore[arg-type]  # the service checks the values
         )

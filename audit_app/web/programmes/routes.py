@@ -10,6 +10,7 @@ from audit_app.authz import PLANNERS, STAFF, require_role
 from audit_app.models import DUE_STEPS, AuditProgramme
 from audit_app.services import paging
 from audit_app.services.access import can_manage_programme
+from audit_app.services.findings import certification
 from audit_app.services.planning import audits, coverage, programmes
 from audit_app.web.forms import form_action, render_form
 from audit_app.web.programmes.forms import STEP_LABELS, ProgrammeForm
@@ -93,6 +94,7 @@ def detail(programme_id: int) -> str:
         can_manage=can_manage_programme(current_user, programme),
         plan_audit_url=plan_audit_url(programme),
         closures=programmes.closures(programme),
+        certification=certification.certification_status(programme),
     )
 
 
