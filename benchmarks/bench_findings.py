@@ -98,11 +98,11 @@ def add_findings(audit_id: int, auditor_id: int, count: int, seed: int = 42) -> 
     rng = random.Random(seed)
     audit = db.session.get(Audit, audit_id)
     refs = [i.ref for i in audit.scope_items if i.auditable]
-    units = [OrgUnit(name=f"Bench unit {n}", kind=UnitKind.DEPARTMENT) for n in range(20)]
+    units = [OrgUnit(name=f"Bench unit {seed}-{n}", kind=UnitKind.DEPARTMENT) for n in range(20)]
     db.session.add_all(units)
     db.session.flush()
     owners = [
-        User(email=f"owner{n}@bench.test", name=f"Owner {n}", role=Role.AUDITEE, org_unit_id=units[n].id)
+        User(email=f"owner{seed}-{n}@bench.test", name=f"Owner {seed}-{n}", role=Role.AUDITEE, org_unit_id=units[n].id)
         for n in range(20)
     ]
     db.session.add_all(owners)
@@ -180,8 +180,8 @@ def history_finding(audit_id: int, auditor_id: int) -> int:
     response = db.session.scalars(sa.select(ChecklistResponse).where(ChecklistResponse.audit_id == audit_id)).first()
     unit = db.session.scalars(sa.select(OrgUnit)).first()
     data = FindingInput(
-        grade="observation",
-        title="Observation with a long history",
+        grade="ofi",
+        title="Opportunity with a long history",
         statement="Two of ten interviewees could not find the AI policy.",
         evidence_summary="Interviews on day one.",
         clause_refs=[response.item.ref] if response.item.auditable else [],
@@ -192,7 +192,7 @@ def history_finding(audit_id: int, auditor_id: int) -> int:
     finding = records.create_in_audit(audit, data, actor=auditor)
     n = 0
     while len(finding.history) < HISTORY:
-        data.title = f"Observation with a long history (edit {n})"
+        data.title = f"Opportunity with a long history (edit {n})"
         records.update(finding, data, actor=auditor)
         db.session.flush()
         db.session.expire(finding, ["history"])
@@ -227,9 +227,10 @@ def measure(app: Flask, url: str, user_id: int | None) -> tuple[int, float]:
 def pages(audit_id: int, finding_id: int) -> dict[str, str]:
     return {
         "sign-in page (trivial)": "/auth/login",
-        "CAPA register": "/findings",
-        "CAPA register, open and overdue": "/findings?open=1&overdue=1",
-        "CAPA register, actions": "/findings/actions",
+        "CAPA register": "/findings/register",
+        "CAPA register, open and overdue": "/findings/register?status=open&overdue=y",
+        "CAPA register, search": "/findings/register?q=R-4",
+        "CAPA register, actions": "/findings/register/actions",
         "audit's findings": f"/audits/{audit_id}/findings",
         "finding page (50 history entries)": f"/findings/{finding_id}",
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -132,16 +133,65 @@ def submission_blockers(finding: Finding) -> list[str]:
     return blockers(finding) + [f"{f.message} (or override the flag with a reason)" for f in open_flags(finding)]
 
 
-def possible_majors(audit_id: int) -> dict[str, list[Finding]]:
-    """Clause or control → the audit's live minor nonconformities against it, where there are two or more."""
-    live = sa.not_(Finding.status.in_([FindingStatus.WITHDRAWN, FindingStatus.MERGED]))
-    rows = db.session.execute(
-        sa.select(FindingClause.ref, Finding)
+@dataclass(frozen=True)
+class Cited:
+    """A finding named in a notice: its id and label (reference, or "Draft finding n")."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class PossibleMajor:
+    """Live minor nonconformities of one audit against one clause or control: how many, and the first few."""
+
+    count: int
+    findings: list[Cited]
+
+    def __iter__(self) -> Iterator[Cited]:
+        return iter(self.findings)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.findings)
+
+
+#: How many of the minors a notice names per clause or control.
+NAMED = 10
+
+
+def possible_majors(audit_id: int, *, finding_id: int | None = None) -> dict[str, PossibleMajor]:
+    """Clause or control → the audit's live minor nonconformities against it, where there are two or more (only the
+    clauses of `finding_id` when given). Two statements whatever the audit's size."""
+    live = sa.and_(
+        Finding.audit_id == audit_id,
+        Finding.grade == "minor",
+        sa.not_(Finding.status.in_([FindingStatus.WITHDRAWN, FindingStatus.MERGED])),
+    )
+    grouped = (
+        sa.select(FindingClause.ref, sa.func.count(Finding.id))
         .join(Finding, FindingClause.finding_id == Finding.id)
-        .where(Finding.audit_id == audit_id, Finding.grade == "minor", live)
-        .order_by(FindingClause.ref, Finding.id)
-    ).all()
-    grouped: dict[str, list[Finding]] = {}
-    for ref, finding in rows:
-        grouped.setdefault(ref, []).append(finding)
-    return {ref: found for ref, found in grouped.items() if len(found) >= 2}
+        .where(live)
+        .group_by(FindingClause.ref)
+        .having(sa.func.count(Finding.id) >= 2)
+    )
+    if finding_id is not None:
+        grouped = grouped.where(
+            FindingClause.ref.in_(sa.select(FindingClause.ref).where(FindingClause.finding_id == finding_id))
+        )
+    counts: dict[str, int] = dict(db.session.execute(grouped).all())
+    if not counts:
+        return {}
+    order = sa.func.row_number().over(partition_by=FindingClause.ref, order_by=Finding.id).label("n")
+    ranked = (
+        sa.select(FindingClause.ref, Finding.id, Finding.reference, order)
+        .join(Finding, FindingClause.finding_id == Finding.id)
+        .where(live, FindingClause.ref.in_(list(counts)))
+        .subquery()
+    )
+    named: dict[str, list[Cited]] = {ref: [] for ref in counts}
+    for ref, fid, reference, _ in db.session.execute(
+        sa.select(ranked).where(ranked.c.n <= NAMED).order_by(ranked.c.ref, ranked.c.n)
+    ):
+        named[ref].append(Cited(fid, reference or f"Draft finding {fid}"))
+    return {ref: PossibleMajor(counts[ref], named[ref]) for ref in sorted(counts)}

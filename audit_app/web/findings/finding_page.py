@@ -147,13 +147,9 @@ def detail_page(
     held = parties(current_user, finding)
     may_edit = records.edit_blocker(current_user, finding) is None
     options = flow.options(finding, current_user)
-    majors: dict[str, list[Finding]] = {}
+    majors: dict[str, quality.PossibleMajor] = {}
     if FindingParty.REVIEWER in held and finding.audit_id is not None:
-        majors = {
-            ref: found
-            for ref, found in quality.possible_majors(finding.audit_id).items()
-            if any(f.id == finding.id for f in found)
-        }
+        majors = quality.possible_majors(finding.audit_id, finding_id=finding.id)
     page = render_template(
         "findings/detail.html",
         finding=finding,
