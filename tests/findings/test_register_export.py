@@ -133,3 +133,19 @@ def test_the_register_is_in_every_roles_navigation(app, client, login, fw_world,
     for user_id in (fw_world.auditee_id, fw_world.viewer_id, fw_world.auditor_id):
         login(user_id)
         assert 'href="/findings/register"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_audit_filter_offers_an_auditee_only_the_audits_they_may_see(app, client, login, fw_world, rw, library):
+    from tests.fixtures.planning import Planning
+
+    with app.app_context():
+        hidden = Planning(library).audit(title="Recruitment screening audit")
+        db.session.commit()
+        hidden_reference = hidden.reference
+        visible_reference = finding(rw.issued).audit.reference
+    login(fw_world.auditee_id)
+    page = client.get("/findings/register").get_data(as_text=True)
+    assert visible_reference in page
+    assert hidden_reference not in page
+    login(fw_world.lead_id)
+    assert hidden_reference in client.get("/findings/register").get_data(as_text=True)

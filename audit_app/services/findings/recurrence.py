@@ -3,7 +3,7 @@
 Whether a grade is a nonconformity depends on the programme's grade scheme (grades.py); lists need that rule as a
 SQL condition, built here from the schemes of all programmes (one narrow query: programmes are few). Recurrence
 (ISO/IEC 42001 10.2 b: "determine whether similar nonconformities exist") is another nonconformity against the same
-clause or control, raised earlier: the register shows "recurs: IA-2025-02-NC-01".
+clause or control, raised earlier: the register shows "recurs: IA-2025-02-NC-01, and 2 more".
 
 `open_by_ref` counts the open nonconformities per clause or control for the coverage matrix's priorities, in one
 grouped query whatever the number of findings or programmes.
@@ -16,13 +16,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from audit_app.extensions import db
 from audit_app.models import DEFAULT_GRADES, AuditProgramme, Finding, FindingClause, FindingStatus, User
 from audit_app.services.findings.policy import visible_where
 
-#: How many earlier nonconformities a register row names (the nearest first).
-RECURRENCES_SHOWN = 3
 #: Not a nonconformity on record any more: withdrawn, or merged into another finding.
 VOID_STATES = (FindingStatus.WITHDRAWN, FindingStatus.MERGED)
 #: Final states: the nonconformity no longer calls for attention.
@@ -48,48 +47,43 @@ def nonconformity_where(finding: Any = Finding) -> sa.ColumnElement[bool]:
 
 
 def earlier_nonconformities(user: User, findings: Sequence[Finding]) -> dict[int, list[str]]:
-    """Per finding id, the references of up to RECURRENCES_SHOWN earlier issued nonconformities (that the user may
-    see) against one of its clauses or controls, the first ones first.
+    """Per finding id, the earliest issued nonconformity (that the user may see) raised before it against one of its
+    clauses or controls, and how many more there are ("IA-2025-02-NC-01", "and 2 more").
 
-    One statement for the whole page whatever the register's size: per clause or control of the page, the first
-    few nonconformities ever raised against it (a window over that ref's findings, never a join of every row with
-    every other); a row recurs when one of them was raised before it.
+    One statement for the whole page whatever the register's size: two correlated subqueries per row of the page,
+    each reading only the findings cited against that row's own clauses (the clause index), never a join of every
+    finding with every other.
     """
-    refs = {ref for f in findings for ref in f.clause_refs}
-    if not refs:
+    ids = [f.id for f in findings if f.clauses]
+    if not ids:
         return {}
-    first = (
-        sa.func.row_number()
-        .over(partition_by=FindingClause.ref, order_by=(Finding.raised_at, Finding.id))
-        .label("rank")
+    mine = aliased(Finding, name="mine")
+    theirs, ours = aliased(FindingClause, name="theirs"), aliased(FindingClause, name="ours")
+    # Driven by the clause index: the findings cited against one of this row's clauses, then filtered.
+    earlier = sa.and_(
+        theirs.ref.in_(sa.select(ours.ref).where(ours.finding_id == mine.id).correlate(mine)),
+        Finding.id != mine.id,
+        sa.or_(Finding.raised_at < mine.raised_at, sa.and_(Finding.raised_at == mine.raised_at, Finding.id < mine.id)),
+        Finding.issued_at.is_not(None),
+        Finding.status.not_in(VOID_STATES),
+        nonconformity_where(Finding),
+        visible_where(user),
     )
-    ranked = (
-        sa.select(FindingClause.ref, Finding.id, Finding.reference, Finding.raised_at, first)
-        .join(Finding, Finding.id == FindingClause.finding_id)
-        .where(
-            FindingClause.ref.in_(refs),
-            Finding.issued_at.is_not(None),
-            Finding.status.not_in(VOID_STATES),
-            nonconformity_where(Finding),
-            visible_where(user),
-        )
-        .subquery()
+    cited = sa.select(Finding.reference).select_from(theirs).join(Finding, Finding.id == theirs.finding_id)
+    first = cited.where(earlier).order_by(Finding.raised_at, Finding.id).limit(1).correlate(mine).scalar_subquery()
+    count = (
+        sa.select(sa.func.count(sa.distinct(Finding.id)))
+        .select_from(theirs)
+        .join(Finding, Finding.id == theirs.finding_id)
+        .where(earlier)
+        .correlate(mine)
+        .scalar_subquery()
     )
-    # A row may itself be among a ref's first ones: read one more than shown.
-    rows = db.session.execute(
-        sa.select(ranked.c.ref, ranked.c.id, ranked.c.reference, ranked.c.raised_at)
-        .where(ranked.c.rank <= RECURRENCES_SHOWN + 1)
-        .order_by(ranked.c.raised_at, ranked.c.id)
-    ).all()
     found: dict[int, list[str]] = {}
-    for finding in findings:
-        mine = set(finding.clause_refs)
-        for ref, other_id, reference, raised_at in rows:
-            earlier = (raised_at, other_id) < (finding.raised_at, finding.id)
-            refs_found = found.setdefault(finding.id, [])
-            if ref in mine and earlier and reference not in refs_found and len(refs_found) < RECURRENCES_SHOWN:
-                refs_found.append(reference)
-    return {finding_id: refs for finding_id, refs in found.items() if refs}
+    for finding_id, reference, number in db.session.execute(sa.select(mine.id, first, count).where(mine.id.in_(ids))):
+        if reference:
+            found[finding_id] = [reference] + ([f"and {number - 1} more"] if number > 1 else [])
+    return found
 
 
 def open_by_ref() -> dict[str, int]:

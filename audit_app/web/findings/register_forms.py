@@ -22,7 +22,7 @@ from audit_app.models import (
     FindingStatus,
     User,
 )
-from audit_app.services import org
+from audit_app.services import access, org
 from audit_app.services.findings.policy import visible_where
 from audit_app.services.findings.register import FINAL, OPEN, RegisterFilters
 from audit_app.web.forms import optional_id
@@ -81,7 +81,11 @@ class RegisterFilterForm(FlaskForm):
         self.owner.choices = _any() + [(str(i), name) for i, name in owner_options(user)]
         systems = db.session.execute(sa.select(AISystem.id, AISystem.name).order_by(AISystem.name, AISystem.id))
         self.system.choices = _any() + [(str(i), name) for i, name in systems]
-        audits = db.session.execute(sa.select(Audit.id, Audit.reference).order_by(Audit.reference.desc(), Audit.id))
+        audits = db.session.execute(
+            sa.select(Audit.id, Audit.reference)
+            .where(access.VIEW.where(user))  # an auditee is offered only the audits they may see
+            .order_by(Audit.reference.desc(), Audit.id)
+        )
         self.audit.choices = _any() + [(str(i), reference) for i, reference in audits]
         self.source.choices = _any() + [(s.value, s.label) for s in FindingSource]
 
