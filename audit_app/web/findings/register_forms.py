@@ -46,13 +46,12 @@ def grade_options() -> list[tuple[str, str]]:
 
 def owner_options(user: User) -> list[tuple[int, str]]:
     """The process owners and action owners of the findings the user may see (never anyone else's names)."""
-    owners = sa.union(
-        sa.select(Finding.process_owner_id.label("id")).where(visible_where(user)),
-        sa.select(CorrectiveAction.owner_id.label("id"))
-        .join(Finding, Finding.id == CorrectiveAction.finding_id)
-        .where(visible_where(user)),
-    ).subquery()
-    stmt = sa.select(User.id, User.name).where(User.id.in_(sa.select(owners.c.id))).order_by(User.name, User.id)
+    # Per account, an index lookup that stops at the first finding or action it owns (not a scan of every action).
+    owns_finding = sa.exists().where(Finding.process_owner_id == User.id, visible_where(user))
+    owns_action = sa.exists().where(
+        CorrectiveAction.owner_id == User.id, CorrectiveAction.finding_id == Finding.id, visible_where(user)
+    )
+    stmt = sa.select(User.id, User.name).where(sa.or_(owns_finding, owns_action)).order_by(User.name, User.id)
     return [(row.id, row.name) for row in db.session.execute(stmt)]
 
 
