@@ -227,6 +227,7 @@ def measure(app: Flask, url: str, user_id: int | None) -> tuple[int, float]:
 def pages(audit_id: int, finding_id: int) -> dict[str, str]:
     return {
         "sign-in page (trivial)": "/auth/login",
+        "notifications (trivial, signed in)": "/notifications/",
         "CAPA register": "/findings/register",
         "CAPA register, open and overdue": "/findings/register?status=open&overdue=y",
         "CAPA register, search": "/findings/register?q=R-4",
@@ -265,10 +266,14 @@ def main() -> None:
         with app.app_context():
             db.engine.dispose()
     trivial = results[LARGE]["sign-in page (trivial)"][1]
-    print(f"{'page':40} {'SQL@50':>7} {'SQL@5000':>9} {'ms@50':>8} {'ms@5000':>9} {'x sign-in':>10}")
+    signed_in = results[LARGE]["notifications (trivial, signed in)"][1]
+    print(f"{'page':40} {'SQL@50':>7} {'SQL@5000':>9} {'ms@50':>8} {'ms@5000':>9} {'x sign-in':>10} {'x notif.':>9}")
     for name in results[LARGE]:
         (q_small, ms_small), (q_large, ms_large) = results[SMALL][name], results[LARGE][name]
-        print(f"{name:40} {q_small:>7} {q_large:>9} {ms_small:>8.1f} {ms_large:>9.1f} {ms_large / trivial:>10.1f}")
+        print(
+            f"{name:40} {q_small:>7} {q_large:>9} {ms_small:>8.1f} {ms_large:>9.1f} {ms_large / trivial:>10.1f} "
+            f"{ms_large / signed_in:>9.1f}"
+        )
     print(
         f"database: {'PostgreSQL' if args.postgresql else 'SQLite'}; "
         f"{LARGE} findings, {LARGE * ACTIONS_PER_FINDING} actions"

@@ -39,10 +39,11 @@ def nonconformity_where(finding: Any = Finding) -> sa.ColumnElement[bool]:
     by_codes: dict[frozenset[str], list[int]] = {}
     for programme_id, scheme in db.session.execute(sa.select(AuditProgramme.id, AuditProgramme.grade_scheme)):
         by_codes.setdefault(nonconformity_codes(scheme), []).append(programme_id)
-    parts = [sa.and_(finding.programme_id.is_(None), finding.grade.in_(default))]
-    parts += [
-        sa.and_(finding.programme_id.in_(ids), finding.grade.in_(codes)) for codes, ids in by_codes.items() if codes
-    ]
+    # The programme id is read through coalesce() so that no planner drives a lookup from the programme index (every
+    # finding of the programme) where the caller's own conditions (a clause, a page of ids) narrow far more.
+    programme = sa.func.coalesce(finding.programme_id, 0)
+    parts = [sa.and_(programme == 0, finding.grade.in_(default))]
+    parts += [sa.and_(programme.in_(ids), finding.grade.in_(codes)) for codes, ids in by_codes.items() if codes]
     return sa.or_(*parts)
 
 
