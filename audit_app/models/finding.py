@@ -154,7 +154,8 @@ class Finding(Model):
     #: The corrective-action cycle (2 and up after "not effective").
     cycle: Mapped[int] = mapped_column(default=1)
     raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Indexed: the register lists newest first and stops after one page.
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
