@@ -304,10 +304,14 @@ class Summary:
 def summary(user: User, filters: RegisterFilters) -> Summary:
     """How many findings match, how many are open and how many overdue: one statement counted by the database."""
     day = dues.today()
-    counted = findings_statement(user, filters, day=day).order_by(None).with_only_columns(
-        sa.func.count(),
-        sa.func.count(sa.case((Finding.status.not_in(FINAL_STATES), 1))),
-        sa.func.count(sa.case((overdue_where(day), 1))),
+    counted = (
+        findings_statement(user, filters, day=day)
+        .order_by(None)
+        .with_only_columns(
+            sa.func.count(),
+            sa.func.count(sa.case((Finding.status.not_in(FINAL_STATES), 1))),
+            sa.func.count(sa.case((overdue_where(day), 1))),
+        )
     )
     row = db.session.execute(counted).one()
     return Summary(int(row[0]), int(row[1]), int(row[2]))
