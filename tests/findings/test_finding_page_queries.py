@@ -4,7 +4,7 @@ history or of the list."""
 from __future__ import annotations
 
 from audit_app.extensions import db
-from audit_app.models import FindingHistory, FindingStatus, User
+from audit_app.models import Finding, FindingHistory, FindingStatus, User
 from audit_app.services.findings import history
 from tests.fixtures.findings import Findings
 
@@ -71,3 +71,37 @@ def test_the_audit_findings_list_costs_the_same_with_3_and_30_findings(client, l
     many = _statements(client, query_count, url)
     assert many == few, (few, many)
     assert "Finding 29" in client.get(url).get_data(as_text=True)
+
+
+def test_the_finding_page_costs_the_same_with_1_and_8_corrective_actions(client, login, app, fw_world, query_count):
+    from datetime import timedelta
+
+    from audit_app.services.findings import capa, dues
+
+    w = fw_world
+    with app.app_context():
+        f = Findings(w)
+        finding = f.to(f.draft(), FindingStatus.PLAN_ACCEPTED)
+        db.session.commit()
+        finding_id = finding.id
+    url = f"/findings/{finding_id}"
+    login(w.lead_id)
+    client.get(url)
+    few = _statements(client, query_count, url)
+    with app.app_context():
+        f = Findings(w)
+        finding = db.session.get(Finding, finding_id)
+        finding.status = FindingStatus.ACKNOWLEDGED  # setup: more actions on the same plan, owned by several people
+        owners = [w.auditee_id, w.colleague_id]
+        for n in range(7):
+            capa.add_action(
+                finding,
+                capa.ActionInput(f"Action {n}", owners[n % 2], dues.today() + timedelta(days=10 + n)),
+                actor=f.user(w.auditee_id),
+            )
+        finding.status = FindingStatus.PLAN_ACCEPTED
+        db.session.commit()
+    many = _statements(client, query_count, url)
+    # No statement per action (an account already loaded for another role on the page may save one).
+    assert many <= few, (few, many)
+    assert "Action 6" in client.get(url).get_data(as_text=True)

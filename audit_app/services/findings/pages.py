@@ -15,6 +15,7 @@ from audit_app.models import (
     Audit,
     AuditProgramme,
     ChecklistResponse,
+    CorrectiveAction,
     DueDate,
     Evidence,
     Finding,
@@ -172,3 +173,20 @@ def programme(value: str | None) -> AuditProgramme | None:
 
 def grade_label(finding: Finding) -> str:
     return grades.grade_label(finding)
+
+
+def load_for_page(finding: Finding) -> Finding:
+    """Load what the finding page shows of its corrective action in a fixed number of statements: the plans, the
+    actions with their owners and files, the due dates with their extension requests, the disputes."""
+    db.session.execute(
+        sa.select(Finding)
+        .where(Finding.id == finding.id)
+        .options(
+            selectinload(Finding.plans),
+            selectinload(Finding.actions).selectinload(CorrectiveAction.files),
+            selectinload(Finding.actions).joinedload(CorrectiveAction.owner),
+            selectinload(Finding.dues).selectinload(DueDate.extensions),
+            selectinload(Finding.disputes),
+        )
+    ).unique().all()
+    return finding

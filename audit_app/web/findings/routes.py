@@ -123,7 +123,7 @@ def raise_from_sample(audit_id: int, sample_id: int) -> Response:
 
 @require_role(*ALL_ROLES)
 def detail(finding_id: int) -> Page:
-    return detail_page(policy.load_finding(current_user, finding_id))
+    return detail_page(reading.load_for_page(policy.load_finding(current_user, finding_id)))
 
 
 @require_role(*WORKERS)
