@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 
 from audit_app.api.capa_schemas import (
@@ -23,7 +23,7 @@ from audit_app.api.capa_schemas import (
     ImplementationUploadSchema,
     PlanInputSchema,
 )
-from audit_app.api.common import parse_body, saved
+from audit_app.api.common import parse_body, saved, uploaded_files
 from audit_app.api.fieldwork import DOWNLOAD_TYPES
 from audit_app.api.finding_schemas import (
     ActionSchema,
@@ -39,7 +39,6 @@ from audit_app.errors import NotFound
 from audit_app.extensions import db
 from audit_app.models import CapaFile, CorrectiveAction, Role
 from audit_app.services.access import MAX_ID
-from audit_app.services.fieldwork import evidence as evidence_service
 from audit_app.services.findings import capa, policy
 from audit_app.services.paging import page_of_list
 
@@ -51,18 +50,6 @@ ACTION = f"{ACTIONS}/<int:action_id>"
 
 def _action(finding_id: int, action_id: int) -> CorrectiveAction:
     return capa.get_action(policy.load_finding(get_actor(), finding_id), action_id)
-
-
-def _uploads() -> list[tuple[str, bytes]]:
-    """The `file` parts as (name as sent, content), each read no further than one byte past the size limit."""
-    limit = current_app.config["EVIDENCE_MAX_BYTES"]
-    return [
-        (
-            evidence_service.name_as_sent(part.filename, part.headers.get("Content-Disposition")),
-            part.stream.read(limit + 1),
-        )
-        for part in request.files.getlist("file")
-    ]
 
 
 @blp.route(f"{FINDING}/plan", methods=["PUT"])
@@ -146,7 +133,7 @@ def record_implementation(finding_id: int, action_id: int) -> CorrectiveAction:
     data = parse_body(
         ImplementationFormSchema() if multipart else ImplementationSchema(), "form" if multipart else "json"
     )
-    files = _uploads() if multipart else None
+    files = uploaded_files() if multipart else None
     return saved(capa.record_implementation(action, note=data["note"], actor=get_actor(), files=files))
 
 

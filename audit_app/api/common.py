@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify, request
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
 from audit_app.extensions import db
+from audit_app.services.fieldwork import evidence as evidence_service
 
 T = TypeVar("T")
 
@@ -47,3 +48,15 @@ def conflict(message: str, **details: Any) -> Response:
     response = jsonify(code=409, status="Conflict", message=message, **details)
     response.status_code = 409
     return response
+
+
+def uploaded_files() -> list[tuple[str, bytes]]:
+    """The `file` parts as (name as sent, content), each read no further than one byte past the size limit."""
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    return [
+        (
+            evidence_service.name_as_sent(part.filename, part.headers.get("Content-Disposition")),
+            part.stream.read(limit + 1),
+        )
+        for part in request.files.getlist("file")
+    ]

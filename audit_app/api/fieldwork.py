@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request, send_file
+from flask import Response, request, send_file
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
 
-from audit_app.api.common import conflict, parse_body, saved
+from audit_app.api.common import conflict, parse_body, saved, uploaded_files
 from audit_app.api.fieldwork_schemas import (
     ChecklistQuerySchema,
     ChecklistResponseSchema,
@@ -47,18 +47,6 @@ DOWNLOAD_TYPES: dict[str, Any] = {
     mime: {"schema": {} if mime == "application/json" else {"type": "string", "format": "binary"}}
     for mime, _ in evidence_service.KNOWN_TYPES.values()
 }
-
-
-def _uploads() -> list[tuple[str, bytes]]:
-    """The `file` parts as (name as sent, content), each read no further than one byte past the size limit."""
-    limit = current_app.config["EVIDENCE_MAX_BYTES"]
-    return [
-        (
-            evidence_service.name_as_sent(part.filename, part.headers.get("Content-Disposition")),
-            part.stream.read(limit + 1),
-        )
-        for part in request.files.getlist("file")
-    ]
 
 
 def _edit_conflict(exc: responses.EditConflict) -> Response:
@@ -167,7 +155,7 @@ def create_evidence(audit_id: int, response_id: int) -> Evidence:
     data = parse_body(EvidenceCreateSchema(), location)
     kind, subject_id = data.pop("subject_kind"), data.pop("subject_id")
     record = evidence_service.EvidenceData(**data, subject=None if kind is None else (kind, subject_id))
-    return saved(evidence_service.add_evidence(response, record, actor=get_actor(), files=_uploads()))
+    return saved(evidence_service.add_evidence(response, record, actor=get_actor(), files=uploaded_files()))
 
 
 @blp.route(f"{EVIDENCE}/<int:evidence_id>/files", methods=["POST"])
@@ -178,7 +166,7 @@ def upload_file(audit_id: int, evidence_id: int) -> EvidenceFile:
     """Attach a file to an evidence entry; a name already attached is stored as its next version."""
     audit = access.load_audit(get_actor(), audit_id, Need.WORK)
     entry = evidence_service.get_entry(audit, evidence_id)
-    uploads = _uploads()
+    uploads = uploaded_files()
     if len(uploads) != 1:
         raise ValidationFailed("Send one file.", {"file": ["Attach exactly one file in a part named `file`."]})
     ((name, content),) = uploads

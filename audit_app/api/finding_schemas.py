@@ -18,25 +18,11 @@ from audit_app.api.schema_parts import (
     enum_field,
 )
 from audit_app.models import Consideration, DisputeStatus, DueStep, FindingSource, FindingStatus
+from audit_app.services.findings.flow import GENERIC_MOVES
 from audit_app.services.findings.links import MAX_LINKS
 
 #: A grade code of a programme's scheme (which codes exist is the service's to say).
 GRADE = validate.Regexp(r"^[A-Za-z0-9_.-]{1,40}$", error="Not a grade code (letters, digits, _ . - ; at most 40).")
-#: The generic moves of POST /findings/{id}/moves (the others carry data and have their own operation).
-GENERIC_MOVES = (
-    "submit",
-    "return",
-    "issue",
-    "reject",
-    "withdraw",
-    "acknowledge",
-    "submit_plan",
-    "accept_plan",
-    "return_plan",
-    "mark_implemented",
-    "reject_implementation",
-    "close",
-)
 REASON = validate.Length(max=4000)
 LONG = validate.Length(max=8000)
 

@@ -319,6 +319,23 @@ FLOW: Workflow[FindingStatus] = Workflow(
     record=_record,
 )
 
+#: The moves that carry no data besides a reason: one generic route (web) and operation (API) makes them; the others
+#: (dispute and its answer, verification, effectiveness, consideration, merge) have their own forms and operations.
+GENERIC_MOVES = (
+    "submit",
+    "return",
+    "issue",
+    "reject",
+    "withdraw",
+    "acknowledge",
+    "submit_plan",
+    "accept_plan",
+    "return_plan",
+    "mark_implemented",
+    "reject_implementation",
+    "close",
+)
+
 #: How each action is offered on a page and in the API.
 ACTION_LABELS = {
     "submit": "Submit for review",
@@ -368,4 +385,4 @@ def options(finding: Finding, user: User) -> list[Option[FindingStatus]]:
     return FLOW.options(finding, roles_of(user, finding))
 
 
-__all__ = ["ACTION_LABELS", "FLOW", "InvalidTransition", "act", "options", "roles_of"]
+__all__ = ["ACTION_LABELS", "FLOW", "GENERIC_MOVES", "InvalidTransition", "act", "options", "roles_of"]

@@ -19,22 +19,7 @@ from audit_app.web.findings.forms import FindingForm, MoveForm, OverrideForm
 Page = tuple[str, int]
 
 #: The moves the generic move route makes (the others have their own forms).
-MOVES = frozenset(
-    {
-        "submit",
-        "return",
-        "issue",
-        "reject",
-        "withdraw",
-        "acknowledge",
-        "submit_plan",
-        "accept_plan",
-        "return_plan",
-        "mark_implemented",
-        "reject_implementation",
-        "close",
-    }
-)
+MOVES = frozenset(flow.GENERIC_MOVES)
 
 EVENT_LABELS = {
     "created": "Drafted",
