@@ -38,6 +38,7 @@ pytest_plugins = [
     "tests.fixtures.api_fieldwork",
     "tests.fixtures.api_samples",
     "tests.fixtures.findings",
+    "tests.fixtures.reports",
 ]
 
 #: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).

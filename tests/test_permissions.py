@@ -6,6 +6,7 @@ a role outside the list gets 403; a role inside it never gets 401 or 403.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, time
 
 import pytest
@@ -40,10 +41,12 @@ from audit_app.models import (
     FilePurpose,
     Finding,
     FindingStatus,
+    IssuedReport,
     LifecycleStage,
     Notification,
     OrgUnit,
     Rating,
+    ReportKind,
     RiskLevel,
     Role,
     Sample,
@@ -57,6 +60,7 @@ from audit_app.models import (
 from audit_app.services import accounts
 from audit_app.services.library import checklists
 from audit_app.services.library.checklist_files import parse_documents
+from audit_app.services.reports import issuing
 
 ALL = frozenset(ALL_ROLES)
 ADMIN = frozenset(ADMIN_ONLY)
@@ -105,6 +109,31 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "admin.activity": ADMIN,
     "admin.email": ADMIN,
     "admin.retry_email": ADMIN,
+    # The organisation's branded Word template (web/admin/templates_routes.py)
+    "admin.report_template": ADMIN,
+    "admin.default_template": ADMIN,
+    "admin.current_template": ADMIN,
+    "admin.retire_template": ADMIN,
+    # Reports through the API (api/reports.py): drafts, nonconformity reports, issue, issued versions
+    "api_reports.get_document": ALL,
+    "api_reports.get_nc_report": ALL,
+    "api_reports.list_reports": STAFF_,
+    "api_reports.issue_report": PLAN,
+    "api_reports.get_settings": STAFF_,
+    "api_reports.put_settings": PLAN,
+    "api_reports.get_report": STAFF_,
+    "api_reports.download_report": STAFF_,
+    "api_reports.verify_report": STAFF_,
+    # Report and documents (web/reports): object rules narrow these (team for drafts, the audit's lead issues)
+    "reports.index": ALL,
+    "reports.draft": ALL,
+    "reports.settings": PLAN,
+    "reports.issue": PLAN,
+    "reports.detail": STAFF_,
+    "reports.file": STAFF_,
+    "reports.verify": STAFF_,
+    "reports.nc_report": ALL,
+    "reports.capa_register": ALL,
     "api_me.me": ALL,
     "api_users.list_users": ADMIN,
     "api_users.create_user": ADMIN,
@@ -465,6 +494,25 @@ def world(app):
         )
         db.session.add_all([capa_file, extension])
         db.session.flush()
+        # An issued report (its bytes stored for real, so the download and verification answer).
+        payload = b"matrix report"
+        report = IssuedReport(
+            audit_id=audit.id,
+            kind=ReportKind.AUDIT,
+            version=1,
+            file_name="matrix.docx",
+            stored_name=issuing.area().put(payload),
+            size=len(payload),
+            sha256=hashlib.sha256(payload).hexdigest(),
+            template_sha256="0" * 64,
+            prepared_by_id=users[Role.LEAD_AUDITOR].id,
+            reviewed_by_id=users[Role.ADMIN].id,
+            reviewed_on=date(2026, 6, 4),
+            approved_by_id=users[Role.ADMIN].id,
+            approved_on=date(2026, 6, 4),
+        )
+        db.session.add(report)
+        db.session.flush()
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
         return {
@@ -497,6 +545,8 @@ def world(app):
                 "capa_file_id": capa_file.id,
                 "due_id": due.id,
                 "extension_id": extension.id,
+                "document_kind": "audit-plan",
+                "report_id": report.id,
             },
         }
 

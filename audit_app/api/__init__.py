@@ -42,6 +42,7 @@ def init_app(app: Flask) -> None:
         org,
         planning,
         programmes,
+        reports,
         samples,
         sampling,
         users,
@@ -49,7 +50,7 @@ def init_app(app: Flask) -> None:
 
     names = set()
     modules = (me, users, org, checklists, programmes, audits, planning, auditors, fieldwork, samples, sampling)
-    for module in (*modules, findings, capa):
+    for module in (*modules, findings, capa, reports):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
         authz.authenticates_itself(module.blp.name)

@@ -64,6 +64,10 @@ class ErrorSchema(Schema):
         ChecklistResponseStateSchema,
         metadata={"description": "409 on a checklist item saved meanwhile: what is saved now."},
     )
+    missing = fields.List(
+        fields.Str(),
+        metadata={"description": "409 on issuing a report: everything still to do first, one sentence each."},
+    )
 
 
 _WWW_AUTHENTICATE = {

@@ -85,6 +85,16 @@ from audit_app.models.programme import (
     ProgrammeClosure,
     ProgrammeStatus,
 )
+from audit_app.models.report import (
+    DEFAULT_MARKING,
+    DEFAULT_SAMPLING_STATEMENT,
+    IssuedReport,
+    ReportDownload,
+    ReportKind,
+    ReportManifestEntry,
+    ReportSettings,
+    ReportTemplate,
+)
 from audit_app.models.sample import (
     DeviationNature,
     PopulationSource,
@@ -100,6 +110,8 @@ from audit_app.models.user import ROLE_LABELS, ApiToken, Role, User, hash_token
 __all__ = [
     "DEFAULT_DUE_POLICY",
     "DEFAULT_GRADES",
+    "DEFAULT_MARKING",
+    "DEFAULT_SAMPLING_STATEMENT",
     "DUE_STEPS",
     "FINAL_STATES",
     "INDEPENDENCE_DECLARATION",
@@ -162,6 +174,7 @@ __all__ = [
     "FindingSource",
     "FindingStatus",
     "Fulfilment",
+    "IssuedReport",
     "ItemKind",
     "LifecycleStage",
     "MeetingKind",
@@ -174,6 +187,11 @@ __all__ = [
     "ProgrammeStatus",
     "Rating",
     "RcaMethod",
+    "ReportDownload",
+    "ReportKind",
+    "ReportManifestEntry",
+    "ReportSettings",
+    "ReportTemplate",
     "ResponsePart",
     "ResponseResult",
     "RiskLevel",

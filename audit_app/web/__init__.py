@@ -14,6 +14,7 @@ from audit_app.web.nav import nav_for
 
 def init_app(app: Flask) -> None:
     from audit_app.web.account.routes import bp as account_bp
+    from audit_app.web.admin import templates_routes  # noqa: F401  (its routes join the admin blueprint)
     from audit_app.web.admin.routes import bp as admin_bp
     from audit_app.web.auditors.routes import bp as auditors_bp
     from audit_app.web.audits.routes import bp as audits_bp
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     from audit_app.web.org.routes import bp as org_bp
     from audit_app.web.planning.routes import bp as planning_bp
     from audit_app.web.programmes.routes import bp as programmes_bp
+    from audit_app.web.reports.routes import bp as reports_bp
     from audit_app.web.samples import bp as samples_bp
 
     blueprints = (
@@ -43,6 +45,7 @@ def init_app(app: Flask) -> None:
         fieldwork_bp,
         samples_bp,
         findings_bp,
+        reports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -31,6 +31,7 @@ NAV = (
     NavItem("AI systems", "org.systems", ALL_ROLES),
     NavItem("Users", "admin.users", ADMIN_ONLY),
     NavItem("Checklist import", "admin.checklist_import", ADMIN_ONLY),
+    NavItem("Report template", "admin.report_template", ADMIN_ONLY),
     NavItem("Activity log", "admin.activity", ADMIN_ONLY),
     NavItem("E-mail delivery", "admin.email", ADMIN_ONLY),
 )

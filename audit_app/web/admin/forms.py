@@ -49,3 +49,8 @@ class UserEditForm(_UnitChoices, FlaskForm):
 class ChecklistUploadForm(FlaskForm):
     file = FileField("Checklist file (YAML or JSON)", validators=[FileRequired("Choose a file to upload.")])
     submit = SubmitField("Validate and import")
+
+
+class ReportTemplateForm(FlaskForm):
+    template = FileField("Word template (.docx)", validators=[FileRequired("Choose a .docx file to upload.")])
+    submit = SubmitField("Check and use this template")
