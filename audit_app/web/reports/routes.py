@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from audit_app.authz import ALL_ROLES, PLANNERS, STAFF, require_role
-from audit_app.models import Audit, Finding, Role
+from audit_app.models import Audit, Finding
 from audit_app.services import access
 from audit_app.services.access import Need
 from audit_app.services.findings import grades
