@@ -39,6 +39,7 @@ from audit_app.models.conclusion import (
     Fulfilment,
     Rating,
 )
+from audit_app.models.docinfo import DocKind, DocStatus, DocumentedInfo, DocumentedInfoHistory
 from audit_app.models.fieldwork import (
     ChecklistResponse,
     Evidence,
@@ -85,6 +86,7 @@ from audit_app.models.programme import (
     ProgrammeClosure,
     ProgrammeStatus,
 )
+from audit_app.models.readiness import ReadinessSnapshot
 from audit_app.models.report import (
     DEFAULT_MARKING,
     DEFAULT_SAMPLING_STATEMENT,
@@ -94,6 +96,13 @@ from audit_app.models.report import (
     ReportManifestEntry,
     ReportSettings,
     ReportTemplate,
+)
+from audit_app.models.review import (
+    ManagementReview,
+    ReviewAction,
+    ReviewActionStatus,
+    ReviewInput,
+    ReviewStatus,
 )
 from audit_app.models.sample import (
     DeviationNature,
@@ -105,6 +114,7 @@ from audit_app.models.sample import (
     SampleStatus,
     SizeBasis,
 )
+from audit_app.models.soa import Implementation, SoaEntry, SoaStatus, SoaVersion, soa_entry_system
 from audit_app.models.user import ROLE_LABELS, ApiToken, Role, User, hash_token
 
 __all__ = [
@@ -154,7 +164,11 @@ __all__ = [
     "DeviationNature",
     "Dispute",
     "DisputeStatus",
+    "DocKind",
+    "DocStatus",
     "DocumentReview",
+    "DocumentedInfo",
+    "DocumentedInfoHistory",
     "DueDate",
     "DueExtension",
     "DueStep",
@@ -174,9 +188,11 @@ __all__ = [
     "FindingSource",
     "FindingStatus",
     "Fulfilment",
+    "Implementation",
     "IssuedReport",
     "ItemKind",
     "LifecycleStage",
+    "ManagementReview",
     "MeetingKind",
     "Notification",
     "OrgUnit",
@@ -187,6 +203,7 @@ __all__ = [
     "ProgrammeStatus",
     "Rating",
     "RcaMethod",
+    "ReadinessSnapshot",
     "ReportDownload",
     "ReportKind",
     "ReportManifestEntry",
@@ -194,6 +211,10 @@ __all__ = [
     "ReportTemplate",
     "ResponsePart",
     "ResponseResult",
+    "ReviewAction",
+    "ReviewActionStatus",
+    "ReviewInput",
+    "ReviewStatus",
     "RiskLevel",
     "Role",
     "Sample",
@@ -203,6 +224,9 @@ __all__ = [
     "SampleStatus",
     "SessionActivity",
     "SizeBasis",
+    "SoaEntry",
+    "SoaStatus",
+    "SoaVersion",
     "SubjectKind",
     "TeamRole",
     "UnitKind",
@@ -210,5 +234,6 @@ __all__ = [
     "finding_evidence",
     "finding_item",
     "hash_token",
+    "soa_entry_system",
     "utcnow",
 ]

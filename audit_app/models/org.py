@@ -152,6 +152,8 @@ class AISystem(Model):
     in_production_on: Mapped[date | None] = mapped_column(sa.Date)
     #: Reference of the system's AI system impact assessment (6.1.4, A.5.3), e.g. a document id.
     impact_assessment_ref: Mapped[str | None] = mapped_column(sa.String(200))
+    #: When the AI system impact assessment referred to was completed (readiness reads it as of a date).
+    impact_assessed_on: Mapped[date | None] = mapped_column(sa.Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
