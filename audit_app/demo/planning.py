@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from audit_app.demo import fieldwork, findings
 from audit_app.demo.people import evaluate_closed_audit
+from audit_app.demo.reports import issue_closed_audit_report
 from audit_app.extensions import db
 from audit_app.models import (
     MEETING_POINTS,
@@ -30,6 +31,7 @@ from audit_app.models import (
     SessionActivity,
     TeamRole,
     User,
+    utcnow,
 )
 from audit_app.services.planning import agenda, audits, conclusions, lifecycle, meetings, preparation, programmes, team
 
@@ -243,6 +245,13 @@ def load_demo_programme(today: date) -> AuditProgramme | None:
         )
     conclude_closed_audit(first, lead)
     lifecycle.transition(first, AuditStatus.REPORTING, actor=lead)
+    issue_closed_audit_report(
+        first,
+        lead,
+        people[Role.ADMIN],
+        people[Role.VIEWER],
+        min(today, first.end_date + timedelta(days=5), utcnow().date()),
+    )
     lifecycle.transition(first, AuditStatus.CLOSED, actor=lead)
     evaluate_closed_audit(first, lead, auditor)
 
