@@ -279,6 +279,21 @@ def test_an_auditee_of_the_audit_receives_the_plan_but_not_the_working_papers(pl
         generate.draft(head, audit, generate.DocumentKind.FIELDWORK_CHECKLIST)
 
 
+def test_an_auditee_of_another_unit_in_scope_does_not_read_the_earlier_findings_of_credit_risk(
+    plan: Planning,
+) -> None:
+    audit = _world(plan)
+    ops = next(u for u in audit.scope_units if u.name == "Model Operations")
+    other = plan.auditee(audit, plan.user(Role.AUDITEE, unit=ops, name="Otto Ops")).user
+    db.session.commit()
+    head = next(a.user for a in audit.auditees if a.user is not None and a.user.name == "Hana Head")
+    theirs = all_text(reopen(generate.draft(head, audit, generate.DocumentKind.AUDIT_PLAN).data))
+    assert "-NC-01" in theirs  # Credit Risk's own open finding
+    not_theirs = all_text(reopen(generate.draft(other, audit, generate.DocumentKind.AUDIT_PLAN).data))
+    assert "-NC-01" not in not_theirs
+    assert "No finding of an earlier audit is open for the units in scope." in not_theirs
+
+
 def test_the_plan_costs_the_same_statements_for_4_or_12_sessions(
     app: Flask, library: int, query_count: Callable[[], int]
 ) -> None:

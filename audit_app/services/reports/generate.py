@@ -163,7 +163,7 @@ def build(kind: DocumentKind, audit: Audit, control: DocumentControl, template: 
     if kind is DocumentKind.CERTIFICATION_REPORT:
         return build_certification_report(audit_report_data(audit), control, template)
     if kind is DocumentKind.AUDIT_PLAN:
-        return build_audit_plan(audit_plan_data(audit), control, template)
+        return build_audit_plan(audit_plan_data(audit, actor), control, template)
     if kind is DocumentKind.CAPA_REGISTER:
         return build_capa_register(capa_register_data(actor, audit), control, template)
     return build_fieldwork_checklist(fieldwork_checklist_data(audit), control, template)

@@ -23,8 +23,9 @@ from audit_app.models import (
     AuditTeamMember,
     Finding,
     Sample,
+    User,
 )
-from audit_app.services.findings import grades
+from audit_app.services.findings import grades, policy
 from audit_app.services.planning import agenda
 
 #: The most earlier findings the plan lists (the rest are counted).
@@ -173,17 +174,19 @@ def _samples(audit: Audit) -> tuple[PlannedSample, ...]:
     return tuple(rows)
 
 
-def _earlier(audit: Audit) -> tuple[tuple[EarlierFinding, ...], int]:
+def _earlier(audit: Audit, reader: User | None) -> tuple[tuple[EarlierFinding, ...], int]:
     unit_ids = [u.id for u in audit.scope_units]
     if not unit_ids:
         return (), 0
-    where = (
+    where = [
         Finding.issued_at.is_not(None),
         Finding.status.not_in(FINAL_STATES),
         Finding.audit_id.is_not(None),
         Finding.audit_id != audit.id,
         Finding.auditee_unit_id.in_(unit_ids),
-    )
+    ]
+    if reader is not None:  # an auditee reads the plan too: only the findings they may see
+        where.append(policy.visible_where(reader))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Finding).where(*where)) or 0
     if not total:
         return (), 0
@@ -226,12 +229,14 @@ def _load(audit: Audit) -> None:
     ).unique().scalar_one()
 
 
-def audit_plan_data(audit: Audit) -> AuditPlanData:
+def audit_plan_data(audit: Audit, reader: User | None = None) -> AuditPlanData:
+    """The plan's content; `reader` narrows the earlier findings to those the reader may see (the plan goes to
+    auditees, who never see another unit's findings)."""
     sessions = _sessions(audit)  # first: loading the sessions refreshes the audit and unloads its other collections
     _load(audit)
     places = [s.location.strip() for s in audit.sessions if s.location.strip()]
     links = [f"Remote ({s.remote_link.strip()})" for s in audit.sessions if s.remote_link.strip()]
-    earlier, earlier_total = _earlier(audit)
+    earlier, earlier_total = _earlier(audit, reader)
     return AuditPlanData(
         reference=audit.reference,
         title=audit.title,
