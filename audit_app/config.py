@@ -85,6 +85,8 @@ class DefaultConfig:
     #: administrators and management this many days after it.
     FINDING_REMINDER_DAYS = 7
     FINDING_ESCALATION_DAYS = 30
+    #: Documented-information register: remind an entry's owner this many days before its next review.
+    DOCINFO_REMINDER_DAYS = 30
     #: Outgoing e-mail; with no MAIL_SERVER, notifications stay in the app only.
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25

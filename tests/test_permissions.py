@@ -30,6 +30,8 @@ from audit_app.models import (
     CapaFile,
     ChecklistResponse,
     CorrectiveAction,
+    DocKind,
+    DocumentedInfo,
     DocumentReview,
     DueDate,
     DueExtension,
@@ -57,6 +59,7 @@ from audit_app.models import (
     User,
     utcnow,
 )
+from audit_app.models.soa import SoaEntry, SoaVersion
 from audit_app.services import accounts
 from audit_app.services.library import checklists
 from audit_app.services.library.checklist_files import parse_documents
@@ -67,10 +70,63 @@ ADMIN = frozenset(ADMIN_ONLY)
 STAFF_ = frozenset(STAFF)
 PLAN = frozenset(PLANNERS)
 WORK = frozenset(WORKERS)
+READINESS = frozenset({Role.ADMIN, Role.LEAD_AUDITOR, Role.VIEWER})
+SNAPSHOTS = frozenset({Role.ADMIN, Role.LEAD_AUDITOR})
 
 #: endpoint -> roles allowed. Every non-public endpoint of the app must be listed.
 EXPECTED: dict[str, frozenset[Role]] = {
     "main.index": ALL,
+    # the documented-information register: staff read; admins, lead auditors and the entry's owner change it
+    "docinfo.index": STAFF_,
+    "docinfo.entry": STAFF_,
+    "docinfo.new": PLAN,
+    "docinfo.edit": frozenset({Role.ADMIN, Role.LEAD_AUDITOR, Role.VIEWER}),
+    "docinfo.retire": PLAN,
+    "api_docinfo.list_entries": STAFF_,
+    "api_docinfo.create_entry": PLAN,
+    "api_docinfo.get_entry": STAFF_,
+    "api_docinfo.put_entry": frozenset({Role.ADMIN, Role.LEAD_AUDITOR, Role.VIEWER}),
+    "api_docinfo.retire_entry": PLAN,
+    # the Statement of Applicability: staff read every version (drafts included); admins and lead auditors change it
+    "soa.index": STAFF_,
+    "soa.start_draft": PLAN,
+    "soa.version": STAFF_,
+    "soa.entry": PLAN,
+    "soa.add_control": PLAN,
+    "soa.approve": PLAN,
+    "soa.compare": STAFF_,
+    "soa.export_word": STAFF_,
+    "soa.export_xlsx": STAFF_,
+    "api_soa.list_versions": STAFF_,
+    "api_soa.start_draft": PLAN,
+    "api_soa.get_version": STAFF_,
+    "api_soa.add_control": PLAN,
+    "api_soa.get_entry": STAFF_,
+    "api_soa.put_entry": PLAN,
+    "api_soa.approve": PLAN,
+    "api_soa.compare_versions": STAFF_,
+    "api_soa.export_word": STAFF_,
+    "api_soa.export_xlsx": STAFF_,
+    # management reviews: staff read; admins and lead auditors record; an action's owner completes it
+    "reviews.index": STAFF_,
+    "reviews.pack": STAFF_,
+    "reviews.new": PLAN,
+    "reviews.review": STAFF_,
+    "reviews.edit": PLAN,
+    "reviews.record": PLAN,
+    "reviews.add_action": PLAN,
+    "reviews.complete": STAFF_,
+    "reviews.cancel": PLAN,
+    "api_reviews.list_reviews": STAFF_,
+    "api_reviews.plan_review": PLAN,
+    "api_reviews.get_pack": STAFF_,
+    "api_reviews.get_review": STAFF_,
+    "api_reviews.put_review": PLAN,
+    "api_reviews.get_inputs": STAFF_,
+    "api_reviews.put_inputs": PLAN,
+    "api_reviews.add_action": PLAN,
+    "api_reviews.complete_action": STAFF_,
+    "api_reviews.cancel_action": PLAN,
     # findings: the auditee's answer and the corrective-action loop (web/findings/capa.py)
     "findings.dispute": frozenset({Role.AUDITEE}),
     "findings.answer_dispute": frozenset({Role.ADMIN, Role.LEAD_AUDITOR}),
@@ -134,6 +190,12 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "reports.verify": STAFF_,
     "reports.nc_report": ALL,
     "reports.capa_register": ALL,
+    # Readiness (web/readiness, api/readiness): the whole AIMS, so admins, lead auditors and management only
+    "readiness.dashboard": READINESS,
+    "readiness.save_snapshot": SNAPSHOTS,
+    "api_readiness.get_readiness": READINESS,
+    "api_readiness.list_snapshots": READINESS,
+    "api_readiness.create_snapshot": SNAPSHOTS,
     "api_me.me": ALL,
     "api_users.list_users": ADMIN,
     "api_users.create_user": ADMIN,
@@ -512,6 +574,12 @@ def world(app):
             approved_on=date(2026, 6, 4),
         )
         db.session.add(report)
+        # a register entry owned by the management account, which may then change it like admins and leads
+        entry = DocumentedInfo(title="Matrix policy", kind=DocKind.MAINTAIN, owner_id=users[Role.VIEWER].id)
+        db.session.add(entry)
+        # a draft SoA with one entry (drafts are what auditees must not see)
+        soa = SoaVersion(number=1, entries=[SoaEntry(position=0, control_ref="A.2.2", title="AI policy")])
+        db.session.add(soa)
         db.session.flush()
         db.session.commit()
         token_id = db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == users[Role.VIEWER].id))
@@ -547,6 +615,9 @@ def world(app):
                 "extension_id": extension.id,
                 "document_kind": "audit-plan",
                 "report_id": report.id,
+                "entry_id": entry.id,
+                "soa_id": soa.id,
+                "soa_entry_id": soa.entries[0].id,
             },
         }
 

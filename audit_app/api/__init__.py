@@ -36,21 +36,25 @@ def init_app(app: Flask) -> None:
         audits,
         capa,
         checklists,
+        docinfo,
         fieldwork,
         findings,
         me,
         org,
         planning,
         programmes,
+        readiness,
         reports,
+        reviews,
         samples,
         sampling,
+        soa,
         users,
     )
 
     names = set()
     modules = (me, users, org, checklists, programmes, audits, planning, auditors, fieldwork, samples, sampling)
-    for module in (*modules, findings, capa, reports):
+    for module in (*modules, findings, capa, reports, docinfo, reviews, readiness, soa):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=f"/api/v1{module.blp.url_prefix or ''}")
         authz.authenticates_itself(module.blp.name)

@@ -7,7 +7,7 @@ import click
 from audit_app.cli.util import running_app
 from audit_app.extensions import db
 from audit_app.services import scheduling
-from audit_app.services.notifications import finding_reminders, mail, reminders
+from audit_app.services.notifications import docinfo_reminders, finding_reminders, mail, reminders, review_reminders
 
 
 @click.command("scheduler")
@@ -18,6 +18,8 @@ def scheduler_command(once: bool) -> None:
     if once:
         created = reminders.run_reminders(app.config)
         created += finding_reminders.run_finding_reminders(app.config)
+        created += docinfo_reminders.run_docinfo_reminders(app.config)
+        created += review_reminders.run_review_reminders(app.config)
         db.session.commit()
         sent = mail.send_pending_email(app.config)
         click.echo(f"{created} new notification(s), {sent} e-mail(s) sent.")

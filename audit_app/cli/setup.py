@@ -14,9 +14,12 @@ from werkzeug.serving import run_simple
 
 from audit_app import demo
 from audit_app.cli.util import running_app
+from audit_app.demo import docinfo as demo_docinfo
 from audit_app.demo import planning
+from audit_app.demo import soa as demo_soa
 from audit_app.extensions import db, migrate
 from audit_app.models import ROLE_LABELS, utcnow
+from audit_app.services.docinfo import prefill as docinfo_prefill
 from audit_app.services.library import checklists
 from audit_app.services.notifications import reminders
 
@@ -51,6 +54,9 @@ def run_init() -> None:
         upgrade()
     for result in checklists.load_built_in():
         click.echo(f"Checklist {result}")
+    db.session.flush()
+    if added := docinfo_prefill.prefill():
+        click.echo(f"Documented-information register: {added} expected entries added")
     db.session.commit()
 
 
@@ -72,6 +78,10 @@ def demo_command(serve: bool, port: int) -> None:
     db.session.commit()
     today = reminders.local_now(current_app.config["ORG_TIMEZONE"]).date()
     if planning.load_demo_programme(today) is not None:
+        db.session.commit()
+    if demo_docinfo.load_demo_register(today):
+        db.session.commit()
+    if demo_soa.load_demo_soa(today):
         db.session.commit()
     url = f"http://127.0.0.1:{port}/auth/login"
     click.echo(f"\nDemo organisation: {demo.ORG_NAME}\nSign in at {url}\n")

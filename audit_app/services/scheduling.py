@@ -11,7 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from audit_app.extensions import db
-from audit_app.services.notifications import finding_reminders, mail, reminders
+from audit_app.services.notifications import docinfo_reminders, finding_reminders, mail, reminders, review_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,8 @@ def _reminders() -> None:
     assert _app is not None  # noqa: S101  (set by bind)
     created = reminders.run_reminders(_app.config)
     created += finding_reminders.run_finding_reminders(_app.config)
+    created += docinfo_reminders.run_docinfo_reminders(_app.config)
+    created += review_reminders.run_review_reminders(_app.config)
     db.session.commit()
     sent = mail.send_pending_email(_app.config)
     logger.info("reminders: %d new notifications, %d e-mails sent", created, sent)

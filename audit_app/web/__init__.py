@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
     from audit_app.web.auditors.routes import bp as auditors_bp
     from audit_app.web.audits.routes import bp as audits_bp
     from audit_app.web.auth.routes import bp as auth_bp
+    from audit_app.web.docinfo.routes import bp as docinfo_bp
     from audit_app.web.fieldwork.routes import bp as fieldwork_bp
     from audit_app.web.findings import bp as findings_bp
     from audit_app.web.library.routes import bp as library_bp
@@ -27,8 +28,11 @@ def init_app(app: Flask) -> None:
     from audit_app.web.org.routes import bp as org_bp
     from audit_app.web.planning.routes import bp as planning_bp
     from audit_app.web.programmes.routes import bp as programmes_bp
+    from audit_app.web.readiness.routes import bp as readiness_bp
     from audit_app.web.reports.routes import bp as reports_bp
+    from audit_app.web.reviews.routes import bp as reviews_bp
     from audit_app.web.samples import bp as samples_bp
+    from audit_app.web.soa.routes import bp as soa_bp
 
     blueprints = (
         auth_bp,
@@ -46,6 +50,10 @@ def init_app(app: Flask) -> None:
         samples_bp,
         findings_bp,
         reports_bp,
+        soa_bp,
+        docinfo_bp,
+        readiness_bp,
+        reviews_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

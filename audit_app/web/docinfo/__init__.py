@@ -1,0 +1,1 @@
+"""The documented-information register pages (/documents-register/)."""

@@ -1,0 +1,1 @@
+"""Management-review pages (blueprint `reviews`, under /management-reviews/)."""
