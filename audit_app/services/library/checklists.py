@@ -137,6 +137,23 @@ def load_built_in(*, actor: User | None = None) -> list[LoadResult]:
     return [load_path(root / code, actor=actor) for code in BUILT_IN]
 
 
+#: The built-in ISO/IEC 42001 library's checklist code.
+ISO42001_CODE = "iso42001"
+
+
+def newest_version_id(code: str = ISO42001_CODE) -> sa.ScalarSelect[int]:
+    """The id of the newest loaded version of a checklist, as a subquery (the SoA and readiness read the library
+    through it)."""
+    return (
+        sa.select(ChecklistVersion.id)
+        .join(Checklist)
+        .where(Checklist.code == code)
+        .order_by(ChecklistVersion.loaded_at.desc(), ChecklistVersion.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def list_versions() -> list[ChecklistVersion]:
     return list(
         db.session.scalars(

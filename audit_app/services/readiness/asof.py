@@ -48,6 +48,7 @@ from audit_app.models.finding import FINAL_STATES
 from audit_app.models.review import ManagementReview, ReviewAction, ReviewActionStatus
 from audit_app.models.soa import SoaVersion
 from audit_app.services.docinfo import status as register
+from audit_app.services.library import checklists
 from audit_app.services.reviews import status as reviews
 from audit_app.services.soa import status as soa_status
 
@@ -166,14 +167,7 @@ class AsOf:
     @cached_property
     def library(self) -> list[LibraryItem]:
         """Every item of the newest ISO/IEC 42001 library version, in order (one query)."""
-        newest = (
-            sa.select(ChecklistVersion.id)
-            .join(Checklist)
-            .where(Checklist.code == LIBRARY_CODE)
-            .order_by(ChecklistVersion.loaded_at.desc(), ChecklistVersion.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        newest = checklists.newest_version_id(LIBRARY_CODE)
         rows = db.session.execute(
             sa.select(
                 ChecklistItem.ref,

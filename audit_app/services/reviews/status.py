@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -10,10 +10,7 @@ from sqlalchemy.orm import selectinload
 from audit_app.extensions import db
 from audit_app.models.review import ManagementReview, ReviewStatus
 from audit_app.services.reviews.inputs import missing_inputs
-
-
-def _end_of_day(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+from audit_app.services.soa.status import end_of_day
 
 
 def held_as_of(day: date) -> list[ManagementReview]:
@@ -24,7 +21,7 @@ def held_as_of(day: date) -> list[ManagementReview]:
             ManagementReview.status == ReviewStatus.HELD,
             ManagementReview.held_on <= day,
             ManagementReview.held_recorded_at.is_not(None),
-            ManagementReview.held_recorded_at < _end_of_day(day),
+            ManagementReview.held_recorded_at < end_of_day(day),
         )
         .options(selectinload(ManagementReview.inputs))
         .order_by(ManagementReview.held_on.desc(), ManagementReview.id.desc())
@@ -37,7 +34,7 @@ def scheduled_as_of(day: date) -> list[ManagementReview]:
     stmt = (
         sa.select(ManagementReview)
         .where(
-            ManagementReview.created_at < _end_of_day(day),
+            ManagementReview.created_at < end_of_day(day),
             sa.or_(ManagementReview.held_on >= day, ManagementReview.status == ReviewStatus.HELD),
         )
         .options(selectinload(ManagementReview.inputs))

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from audit_app.extensions import db
-from audit_app.models import Checklist, ChecklistItem, ChecklistVersion
+from audit_app.models import ChecklistItem
 from audit_app.models.soa import SoaEntry, SoaStatus, SoaVersion
+from audit_app.services.library import checklists
 
 #: The library checklist whose "A." items are the Annex A controls.
-LIBRARY_CODE = "iso42001"
+LIBRARY_CODE = checklists.ISO42001_CODE
 #: A justification shorter than this (in characters, after trimming) says too little to stand on its own.
 MIN_JUSTIFICATION = 25
 #: Phrases that justify nothing when they are (nearly) all a justification says.
@@ -68,14 +69,7 @@ class SoaCompleteness:
 
 def annex_a_controls() -> list[AnnexControl]:
     """The Annex A controls of the newest loaded ISO/IEC 42001 library version, in library order (one query)."""
-    newest = (
-        sa.select(ChecklistVersion.id)
-        .join(Checklist)
-        .where(Checklist.code == LIBRARY_CODE)
-        .order_by(ChecklistVersion.loaded_at.desc(), ChecklistVersion.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    newest = checklists.newest_version_id(LIBRARY_CODE)
     rows = db.session.execute(
         sa.select(ChecklistItem.ref, ChecklistItem.title)
         .where(ChecklistItem.version_id == newest, ChecklistItem.ref.startswith("A."), ChecklistItem.auditable)
