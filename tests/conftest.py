@@ -39,6 +39,7 @@ pytest_plugins = [
     "tests.fixtures.api_samples",
     "tests.fixtures.findings",
     "tests.fixtures.reports",
+    "tests.fixtures.api_reports",
 ]
 
 #: A deliberately cheap hash for test accounts; production keeps scrypt (tests/web/test_auth.py checks it).

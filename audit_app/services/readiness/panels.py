@@ -13,14 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from audit_app.models import DocStatus, ResponseResult
-from audit_app.services.readiness.asof import (
-    AGE_BANDS,
-    RECENT_IMPACT_DAYS,
-    ActionRow,
-    AsOf,
-    OpenFindings,
-    SystemRow,
-)
+from audit_app.services.readiness.asof import AGE_BANDS, RECENT_IMPACT_DAYS, AsOf
+from audit_app.services.readiness.rows import ActionRow, OpenFindings, SystemRow
 from audit_app.services.readiness.rules import Verdict, evaluate
 
 #: Heat map columns, in order: (key, heading).
