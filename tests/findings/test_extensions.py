@@ -55,7 +55,9 @@ def test_an_approved_extension_moves_the_date_and_keeps_the_original(app, fw_wor
             ("due", "due:acknowledge", original.isoformat(), moved.isoformat()),
             ("extension", "extension:acknowledge", "pending", "approved"),
         ]
-        trail = db.session.scalars(sa.select(Activity.action).where(Activity.action.like("finding.extension%")))
+        trail = db.session.scalars(
+            sa.select(Activity.action).where(Activity.action.like("finding.extension%")).order_by(Activity.id)
+        )
         assert list(trail) == ["finding.extension_requested", "finding.extension_approved"]
 
 

@@ -102,7 +102,9 @@ def test_plan_record_and_follow_actions(client, login, people, app):
         assert action.completion_note == "Hired"
         review = db.session.get(ManagementReview, review_id)
         assert review.status is ReviewStatus.HELD
-        trail = list(db.session.scalars(sa.select(Activity.action).where(Activity.action.like("review.%"))))
+        trail = list(
+            db.session.scalars(sa.select(Activity.action).where(Activity.action.like("review.%")).order_by(Activity.id))
+        )
     assert trail == [
         "review.planned",
         "review.held",
