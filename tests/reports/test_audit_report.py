@@ -22,6 +22,7 @@ from tests.fixtures.reports import (
     NOT_AUDITED_REASON,
     SYSTEM_NAME,
     ReportWorld,
+    draft_and_issued,
     full_text,
     headings,
     issued_control,
@@ -36,12 +37,7 @@ KIND = generate.DocumentKind.AUDIT_REPORT
 @pytest.fixture
 def documents(app, report_world: ReportWorld) -> dict[str, bytes]:
     """The draft (as the team downloads it) and an issued build of the same audit."""
-    with app.app_context():
-        audit = db.session.get(Audit, report_world.audit_id)
-        lead = db.session.get(User, report_world.lead_id)
-        draft = generate.draft(lead, audit, KIND)
-        issued = generate.build(KIND, audit, issued_control(lead), template_in_use().data, lead)
-        return {"draft": draft.data, "issued": issued, "file_name": draft.file_name.encode()}
+    return draft_and_issued(app, report_world, KIND)
 
 
 def test_every_section_heading_is_there_in_order(documents):

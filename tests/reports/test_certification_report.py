@@ -9,17 +9,14 @@ from docx.oxml.ns import qn
 
 from audit_app.documents.certification_report import SECTIONS
 from audit_app.documents.document import DRAFT_MARK
-from audit_app.extensions import db
-from audit_app.models import Audit, User
 from audit_app.services.reports import generate
-from audit_app.services.reports.templates import template_in_use
 from tests.fixtures.reports import (
     NEXT_AUDIT,
     SYSTEM_NAME,
     ReportWorld,
+    draft_and_issued,
     full_text,
     headings,
-    issued_control,
     reopen,
     styled,
     table_rows,
@@ -30,13 +27,8 @@ KIND = generate.DocumentKind.CERTIFICATION_REPORT
 
 @pytest.fixture
 def documents(app, report_world: ReportWorld) -> dict[str, bytes]:
-    with app.app_context():
-        audit = db.session.get(Audit, report_world.audit_id)
-        lead = db.session.get(User, report_world.lead_id)
-        return {
-            "draft": generate.draft(lead, audit, KIND).data,
-            "issued": generate.build(KIND, audit, issued_control(lead), template_in_use().data, lead),
-        }
+    """The draft (as the team downloads it) and an issued build of the same audit."""
+    return draft_and_issued(app, report_world, KIND)
 
 
 def _page_break_before(document, text: str) -> bool:
